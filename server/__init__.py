@@ -1,0 +1,70 @@
+"""Checkpoint server: create_app wires configuration, extensions and blueprints."""
+import os
+
+from flask import Flask
+
+from . import config as config_module
+
+VERSION = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build an app: defaults < instance/config.py < CHECKPOINT_* environment < test_config."""
+    instance_path = os.environ.get("CHECKPOINT_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        static_folder="../static",
+        template_folder="../templates",
+    )
+    app.config.from_mapping(config_module.DEFAULTS)
+    app.config["VERSION"] = VERSION
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_mapping(config_module.from_environment())
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "checkpoint.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    _check_secrets(app)
+
+    from . import database, errors, i18n, privacy, security
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    privacy.init_app(app)
+    i18n.init_app(app)
+    database.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _check_secrets(app: Flask) -> None:
+    """Refuse to start without keys: a default secret would sign anyone's session."""
+    missing = [k for k in ("SECRET_KEY", "DATA_KEY", "HASH_KEY") if not app.config.get(k)]
+    if missing and not app.config.get("ALLOW_MISSING_KEYS"):
+        raise RuntimeError(
+            f"Missing {', '.join(missing)}: run `checkpoint init` to write the instance config "
+            f"({app.instance_path}/config.py) or set CHECKPOINT_<NAME> variables."
+        )

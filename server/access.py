@@ -1,0 +1,36 @@
+"""Who may do what: roles, and the one helper that scopes queries to the user's community."""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select, select
+
+# Higher roles include the lower ones' pages.
+ROLE_RANK = {"volunteer": 1, "clerk": 1, "supervisor": 2, "admin": 3}
+
+
+def role_required(*roles: str):
+    """Page decorator: logged in and one of the roles (supervisors and admins pass 'clerk')."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not has_role(current_user, *roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def has_role(user, *roles: str) -> bool:
+    rank = ROLE_RANK.get(user.role, 0)
+    return user.role in roles or (rank >= 2 and rank >= min(ROLE_RANK[r] for r in roles))
+
+
+def scoped(model, community_id: int | None = None) -> Select:
+    """select(model) limited to one community (the current user's unless given)."""
+    cid = current_user.community_id if community_id is None else community_id
+    return select(model).where(model.community_id == cid)

@@ -1,0 +1,42 @@
+"""Bearer-token authentication of devices."""
+import hashlib
+from functools import wraps
+
+from flask import abort, g, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Device, utcnow
+
+
+def token_digest(token: str) -> str:
+    # Tokens are 256-bit random: a plain SHA-256 is enough to store them safely.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_from_request() -> Device | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    device = db.session.scalar(select(Device).where(Device.token_hash == token_digest(token.strip())))
+    if device is None or device.revoked_at is not None or device.expires_at <= utcnow():
+        return None
+    if not device.user.active:
+        return None
+    return device
+
+
+def token_required(view):
+    """API decorator: a valid, unrevoked device token; sets g.device and g.user."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        device = device_from_request()
+        if device is None:
+            abort(401, description="A valid device token is required; log in again.")
+        g.device = device
+        g.user = device.user
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,65 @@
+"""Device login: a phone trades a username and PIN for a bearer token."""
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app, jsonify, request
+from flask_limiter.util import get_remote_address
+
+from ..audit import audit
+from ..auth.pins import authenticate
+from ..extensions import db, limiter
+from ..models import Device, utcnow
+from . import bp
+from .auth import token_digest
+
+
+def _username_key() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    return f"user:{name}" if isinstance(name, str) else f"addr:{get_remote_address()}"
+
+
+def _limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def issue_device(user, name: str) -> tuple[Device, str]:
+    """A new device row for this user and its token (returned once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    device = Device(
+        id=str(uuid.uuid4()), user=user, community_id=user.community_id, name=name[:120],
+        token_hash=token_digest(token),
+        expires_at=utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"]),
+    )
+    db.session.add(device)
+    return device, token
+
+
+def device_answer(device: Device, token: str) -> dict:
+    return {"device_id": device.id, "token": token,
+            "expires_at": device.expires_at.isoformat(), "user": device.user.as_api()}
+
+
+@bp.post("/devices")
+@limiter.limit(_limit)  # per address
+@limiter.limit(_limit, key_func=_username_key)  # per account, whatever the address
+def register_device():
+    """Issue a device token: 201, or 401 for wrong credentials, 429 when throttled."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error={"code": "invalid_request",
+                              "message": "Send JSON with username, pin and device_name."}), 400
+    username, pin = body.get("username"), body.get("pin")
+    device_name = body.get("device_name") or "phone"
+    if not all(isinstance(v, str) for v in (username, pin, device_name)):
+        return jsonify(error={"code": "invalid_request",
+                              "message": "username, pin and device_name must be strings."}), 400
+    user = authenticate(username, pin)
+    if user is None:
+        return jsonify(error={"code": "invalid_credentials",
+                              "message": "Wrong username or PIN."}), 401
+    device, token = issue_device(user, device_name)
+    audit("device_issued", target=f"device:{device.id}", user=user)
+    db.session.commit()
+    return jsonify(device_answer(device, token)), 201

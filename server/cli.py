@@ -1,0 +1,228 @@
+"""The `checkpoint` command (same commands as `flask --app wsgi`). Each prints what it did,
+exits non-zero with a clear message on bad input, and changes nothing when it fails."""
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from .config import write_instance_config
+from .extensions import db
+
+
+def _instance_path() -> str:
+    env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
+    return os.path.abspath(env) if env else Flask("server").instance_path
+
+
+@click.command("init")
+def init_command():
+    """Write the instance config with fresh keys if missing, then migrate the database."""
+    path = _instance_path()
+    if write_instance_config(path):
+        click.echo(f"Wrote {path}/config.py with new secret and encryption keys.")
+    else:
+        click.echo(f"Kept existing {path}/config.py.")
+    from flask_migrate import upgrade
+
+    from . import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+    click.echo(f"Database migrated: {_safe_url(app.config['SQLALCHEMY_DATABASE_URI'])}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no community.")
+@click.option("--residents", default=7300, show_default=True, type=click.IntRange(0, 100_000))
+@with_appcontext
+def seed_demo_command(if_empty, residents):
+    """Load the demo community (code `demo`) with its users, sites and roster."""
+    from .demo import DEMO_PIN, DEMO_USERS, seed_demo
+    from .models import Community
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Community)):
+        click.echo("Database already holds data: demo not loaded.")
+        return
+    result = seed_demo(residents_count=residents)
+    db.session.commit()
+    if not result["created"]:
+        click.echo("The demo community already exists: nothing changed.")
+        return
+    click.echo(f"Demo community 'demo': {result['residents']} residents, {result['sites']} sites.")
+    print_demo_logins(DEMO_USERS, DEMO_PIN)
+
+
+def print_demo_logins(users, pin):
+    click.echo("Demo logins (username / PIN):")
+    for username, role, _name in users:
+        click.echo(f"  {username:<11} {pin}   ({role})")
+
+
+@click.command("demo-logins")
+def demo_logins_command():
+    """Print the demo users and their PIN."""
+    from .demo import DEMO_PIN, DEMO_USERS
+
+    print_demo_logins(DEMO_USERS, DEMO_PIN)
+
+
+@click.command("create-community")
+@click.argument("code")
+@click.option("--name", required=True)
+@with_appcontext
+def create_community_command(code, name):
+    """Create a community."""
+    from .models import Community
+
+    if db.session.scalar(select(Community).where(Community.code == code)):
+        raise click.ClickException(f"Community {code!r} already exists.")
+    db.session.add(Community(code=code, name=name))
+    db.session.commit()
+    click.echo(f"Created community {code!r} ({name}).")
+
+
+def _community(code):
+    from .models import Community
+
+    community = db.session.scalar(select(Community).where(Community.code == code))
+    if community is None:
+        raise click.ClickException(f"No community {code!r}: create it with create-community.")
+    return community
+
+
+@click.command("create-site")
+@click.argument("code")
+@click.option("--community", "community_code", required=True)
+@click.option("--kind", type=click.Choice(["gate", "sampling_point"]), required=True)
+@click.option("--name", required=True)
+@click.option("--capacity", default=10, show_default=True, type=click.IntRange(1, 20),
+              help="People pooled per tube at a sampling point.")
+@click.option("--tube-pattern", default=None, help="Regular expression for tube barcodes.")
+@with_appcontext
+def create_site_command(code, community_code, kind, name, capacity, tube_pattern):
+    """Create a gate or a sampling point."""
+    import re
+
+    from .models import Site
+
+    community = _community(community_code)
+    if tube_pattern:
+        try:
+            re.compile(tube_pattern)
+        except re.error as error:
+            raise click.ClickException(f"Bad --tube-pattern: {error}") from None
+    if db.session.scalar(select(Site).where(Site.community_id == community.id, Site.code == code)):
+        raise click.ClickException(f"Site {code!r} already exists in {community_code!r}.")
+    db.session.add(Site(community=community, code=code, kind=kind, name=name,
+                        tube_capacity=capacity, tube_pattern=tube_pattern))
+    db.session.commit()
+    click.echo(f"Created {kind} {code!r} ({name}) in {community_code!r}.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--pin", required=True, help="4 to 12 digits.")
+@click.option("--role", type=click.Choice(["volunteer", "clerk", "supervisor", "admin"]), required=True)
+@click.option("--community", "community_code", required=True)
+@click.option("--name", default=None, help="Display name.")
+@with_appcontext
+def create_user_command(username, pin, role, community_code, name):
+    """Create a user who logs in with a PIN."""
+    from .auth.pins import hash_pin, valid_pin
+    from .models import User
+
+    if not valid_pin(pin):
+        raise click.ClickException("The PIN must be 4 to 12 digits.")
+    community = _community(community_code)
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"User {username!r} already exists.")
+    db.session.add(User(username=username, pin_hash=hash_pin(pin), role=role,
+                        community=community, display_name=name))
+    db.session.commit()
+    click.echo(f"Created {role} {username!r} in {community_code!r}.")
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_code", required=True)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
+@with_appcontext
+def import_roster_command(file, community_code, skip_bad):
+    """Import residents from CSV or XLSX (UTF-8 or GBK); all or nothing unless --skip-bad."""
+    from .roster import import_roster
+    from .tables import TableError
+
+    community = _community(community_code)
+    try:
+        report = import_roster(file.read_bytes(), file.name, community.id, skip_bad=skip_bad)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    for line, message in report.errors[:50]:
+        click.echo(f"line {line}: {message}", err=True)
+    if len(report.errors) > 50:
+        click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
+    if report.errors and not skip_bad:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{len(report.errors)} bad rows: nothing imported. Fix them or use --skip-bad.")
+    db.session.commit()
+    click.echo(f"Imported roster into {community_code!r}: {report.created} new, "
+               f"{report.updated} updated, {report.skipped} bad rows skipped.")
+
+
+@click.command("tls-cert")
+@click.option("--force", is_flag=True, help="Replace an existing certificate.")
+def tls_cert_command(force):
+    """Write a self-signed certificate for phones on the LAN (instance/tls-cert.pem)."""
+    from .netinfo import lan_addresses, write_self_signed_cert
+
+    path = Path(_instance_path())
+    cert, key = path / "tls-cert.pem", path / "tls-key.pem"
+    if cert.exists() and key.exists() and not force:
+        click.echo(f"Kept existing certificate {cert}.")
+        return
+    write_self_signed_cert(cert, key, lan_addresses())
+    click.echo(f"Wrote {cert} (self-signed; see README: trusting it on a phone).")
+
+
+@click.command("serve-info")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--https", "https", is_flag=True)
+def serve_info_command(host, port, https):
+    """Print where phones and browsers can open the app (with a QR code of the LAN address)."""
+    from .netinfo import print_addresses
+
+    print_addresses(host, port, https)
+
+
+COMMANDS = (init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+            create_site_command, create_user_command, import_roster_command)
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Console script `checkpoint`."""
+    from . import create_app
+
+    group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
+                       help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
+    # `init` must run before the instance config (and so the app) exists.
+    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command):
+        group.add_command(command)
+    sys.exit(group.main(prog_name="checkpoint"))

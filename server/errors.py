@@ -1,0 +1,42 @@
+"""One place that turns failures into answers: JSON under /api, pages elsewhere."""
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "30"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        if wants_json():
+            code = error.name.lower().replace(" ", "_")
+            return jsonify(error={"code": code, "message": error.description}), error.code
+        return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        # Locked, full, read-only or unreachable: nothing was committed; the phone retries.
+        db.session.rollback()
+        log.warning("database unavailable: %s", type(error.orig).__name__ if error.orig else error)
+        message = _("The database is unavailable; please retry later.")
+        if wants_json():
+            response = jsonify(error={"code": "database_unavailable", "message": message})
+        else:
+            response = app.response_class(render_template("error.html", message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response

@@ -1,0 +1,36 @@
+"""Languages and times: Chinese by default, English when the browser asks; shown in Shanghai time."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from .extensions import babel
+
+LOCALES = ("zh_CN", "en")
+
+
+def select_locale() -> str:
+    # Phones say "zh-CN", "zh", "en-US"...; anything Chinese or unknown gets Chinese.
+    # (Babel reads zh_CN as zh_Hans_CN, so the catalog lives in translations/zh/.)
+    for lang, _quality in request.accept_languages:
+        lang = lang.lower()
+        if lang.startswith("zh"):
+            return "zh_CN"
+        if lang.startswith("en"):
+            return "en"
+    return "zh_CN"
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the user reads it (Asia/Shanghai)."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="../translations")
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["html_lang"] = lambda: "zh-CN" if str(get_locale()).startswith("zh") else "en"

@@ -1,0 +1,14 @@
+"""The data model (DESIGN §4). Import models from here."""
+from .base import utcnow
+from .community import Community, Site
+from .accounts import User, Device
+from .people import Person
+from .gate import GateEntry
+from .sampling import Tube, Sample, Box, LabResult, Retest
+from .review import Flag, AuditEvent
+from .inbox import InboxRecord, SyncRejection
+
+__all__ = [
+    "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
+    "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
+]

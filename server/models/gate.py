@@ -1,0 +1,43 @@
+"""One row per passage through a gate (出入登记)."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..privacy import Encrypted
+from .base import UTCDateTime, utcnow
+from .people import Person
+
+
+class GateEntry(db.Model):
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="gate_direction"),
+        CheckConstraint("temperature_c IS NULL OR temperature_c BETWEEN 34.0 AND 43.0",
+                        name="gate_temperature_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    fever: Mapped[bool] = mapped_column(default=False)
+    vehicle_plate: Mapped[str | None] = mapped_column(String(12))
+    turned_back: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Encrypted)
+    # An unidentified visitor's name and phone, when given.
+    visitor_name: Mapped[str | None] = mapped_column(Encrypted)
+    visitor_phone: Mapped[str | None] = mapped_column(Encrypted)
+    # The record id of the first measurement when this is a re-measurement.
+    remeasure_of: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person | None] = relationship()

@@ -1,0 +1,47 @@
+"""People: residents of the roster and anyone identified at a gate or sampling point."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..privacy import Encrypted, mask_doc_number, mask_name, mask_phone
+from .base import UTCDateTime, utcnow
+
+DOC_TYPES = ("cn_ric", "passport", "hk_mo_permit", "tw_permit", "other")
+
+
+class Person(db.Model):
+    __table_args__ = (UniqueConstraint("community_id", "doc_type", "doc_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(20))
+    # HMAC of the normalised number (privacy.Vault.lookup_hash): the only searchable form.
+    doc_hash: Mapped[str] = mapped_column(String(64), index=True)
+    doc_number: Mapped[str] = mapped_column(Encrypted)
+    name: Mapped[str | None] = mapped_column(Encrypted)
+    phone: Mapped[str | None] = mapped_column(Encrypted)
+    compound: Mapped[str | None] = mapped_column(String(60))
+    building: Mapped[str | None] = mapped_column(String(20), index=True)
+    unit: Mapped[str | None] = mapped_column(String(20))
+    room: Mapped[str | None] = mapped_column(String(20))
+    # ';'-separated: elderly-alone, disabled, home-quarantine, ...
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    in_roster: Mapped[bool] = mapped_column(default=False)
+    # Random token printed in the person's QR code (scanner.classify's CP1: prefix).
+    personal_code: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(";") if t]
+
+    @property
+    def masked(self) -> dict:
+        return {"name": mask_name(self.name), "doc_number": mask_doc_number(self.doc_number),
+                "phone": mask_phone(self.phone)}
+
+    @property
+    def address(self) -> str:
+        return "-".join(p for p in (self.building, self.unit, self.room) if p)

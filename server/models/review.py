@@ -1,0 +1,37 @@
+"""What the supervisor must review (Flag) and the append-only audit trail."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Flag(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    # A warning code of the sync contract (fever, tube_over_capacity, ...) or a board check.
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
+    tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Plain facts for the board (no personal data in clear: ids and masked values only).
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolution_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,114 @@
+"""Pooled sampling: tubes (10混1), the samples slotted into them, boxes, lab results, retests."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .people import Person
+
+TUBE_STATUSES = ("open", "sealed", "packed", "handed_over", "resulted")
+RESULTS = ("negative", "positive", "invalid")
+
+
+class Box(db.Model):
+    __table_args__ = (UniqueConstraint("community_id", "barcode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    barcode: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    courier: Mapped[str | None] = mapped_column(String(60))
+
+    tubes: Mapped[list["Tube"]] = relationship(back_populates="box")
+
+
+class Tube(db.Model):
+    __table_args__ = (
+        UniqueConstraint("community_id", "barcode"),
+        CheckConstraint("status IN ('open', 'sealed', 'packed', 'handed_over', 'resulted')",
+                        name="tube_status"),
+        CheckConstraint("capacity BETWEEN 1 AND 20", name="tube_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    barcode: Mapped[str] = mapped_column(String(64))
+    capacity: Mapped[int] = mapped_column(default=10)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    box_id: Mapped[int | None] = mapped_column(ForeignKey("box.id"), index=True)
+    result: Mapped[str | None] = mapped_column(String(10))
+
+    box: Mapped[Box | None] = relationship(back_populates="tubes")
+    samples: Mapped[list["Sample"]] = relationship(back_populates="tube", order_by="Sample.slot")
+
+
+class Sample(db.Model):
+    __table_args__ = (
+        # The database itself caps a tube at its slots: two phones racing for slot 10 cannot
+        # both win. Overflow samples are kept with slot NULL and flagged.
+        Index("uq_sample_tube_slot", "tube_id", "slot", unique=True,
+              sqlite_where=text("slot IS NOT NULL"), postgresql_where=text("slot IS NOT NULL")),
+        Index("uq_sample_tube_person", "tube_id", "person_id", unique=True,
+              sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
+        CheckConstraint("slot IS NULL OR slot BETWEEN 1 AND 20", name="sample_slot_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    slot: Mapped[int | None] = mapped_column()
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(200))
+
+    tube: Mapped[Tube] = relationship(back_populates="samples")
+    person: Mapped[Person] = relationship()
+
+
+class LabResult(db.Model):
+    __table_args__ = (
+        UniqueConstraint("community_id", "tube_barcode"),
+        CheckConstraint("result IN ('negative', 'positive', 'invalid')", name="lab_result_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    tube_barcode: Mapped[str] = mapped_column(String(64))
+    tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"), index=True)
+    result: Mapped[str] = mapped_column(String(10))
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Retest(db.Model):
+    """单采复核: one member of a positive or invalid pool, followed to closure."""
+
+    __table_args__ = (
+        UniqueConstraint("lab_result_id", "person_id"),
+        CheckConstraint("status IN ('pending', 'contacted', 'retested', 'closed')",
+                        name="retest_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    lab_result_id: Mapped[int] = mapped_column(ForeignKey("lab_result.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    result: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,24 @@
+"""Home page: the user's sites and what they can do there."""
+from flask import current_app, render_template, send_from_directory
+from flask_login import current_user, login_required
+
+from ..access import scoped
+from ..extensions import db
+from ..models import Site
+from . import bp
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The user's community, sites and tools."""
+    sites = db.session.scalars(scoped(Site).order_by(Site.kind, Site.code)).all()
+    return render_template("home.html", sites=sites, user=current_user)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest (installable PWA)."""
+    response = send_from_directory(current_app.static_folder, "manifest.webmanifest",
+                                   mimetype="application/manifest+json")
+    return response

@@ -1,0 +1,110 @@
+"""Importing a community's roster (台账): people by building, unit and room, with tags."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from stdnum.cn import ric
+
+from .extensions import db
+from .models import Person
+from .models.people import DOC_TYPES
+from .privacy import normalise_doc_number, vault
+from .tables import read_table
+
+ALIASES = {
+    "building": "building", "楼栋": "building", "楼号": "building",
+    "unit": "unit", "单元": "unit",
+    "room": "room", "房间": "room", "房号": "room", "门牌": "room",
+    "name": "name", "姓名": "name",
+    "doc_type": "doc_type", "证件类型": "doc_type",
+    "doc_number": "doc_number", "证件号码": "doc_number", "身份证号": "doc_number",
+    "phone": "phone", "电话": "phone", "手机": "phone", "联系电话": "phone",
+    "tags": "tags", "标签": "tags",
+    "compound": "compound", "小区": "compound",
+}
+DOC_TYPE_ALIASES = {
+    "": "cn_ric", "身份证": "cn_ric", "居民身份证": "cn_ric", "护照": "passport",
+    "港澳通行证": "hk_mo_permit", "港澳居民来往内地通行证": "hk_mo_permit",
+    "台胞证": "tw_permit", "台湾居民来往大陆通行证": "tw_permit", "其他": "other",
+    **{t: t for t in DOC_TYPES},
+}
+TAG_ALIASES = {"独居老人": "elderly-alone", "残疾": "disabled", "残疾人": "disabled",
+               "居家隔离": "home-quarantine", "慢性病": "chronic", "孕妇": "pregnant"}
+REQUIRED = ("building", "name", "doc_number")
+
+
+@dataclass
+class RosterReport:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_row(row: dict) -> tuple[dict | None, str | None]:
+    """One roster row to person fields, or an error message."""
+    for name in REQUIRED:
+        if not row.get(name):
+            return None, f"missing {name}"
+    doc_type = DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip().lower()) or \
+        DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip())
+    if doc_type is None:
+        return None, f"unknown document type {row['doc_type']!r}"
+    number = normalise_doc_number(row["doc_number"])
+    if doc_type == "cn_ric" and not ric.is_valid(number):
+        return None, "invalid ID number (GB 11643 checksum, birth date or region)"
+    phone = "".join(ch for ch in row.get("phone", "") if ch.isdigit() or ch == "+")
+    tags = [TAG_ALIASES.get(t.strip(), t.strip()) for t in row.get("tags", "").replace("；", ";").split(";")]
+    return {
+        "doc_type": doc_type, "doc_number": number, "name": row["name"], "phone": phone or None,
+        "building": row["building"], "unit": row.get("unit") or None, "room": row.get("room") or None,
+        "compound": row.get("compound") or None, "tags": ";".join(t for t in tags if t),
+    }, None
+
+
+def import_roster(data: bytes, filename: str, community_id: int, skip_bad: bool = False) -> RosterReport:
+    """Validate every row; import all of them, or nothing when a row is bad (unless skip_bad).
+
+    The caller commits; on errors without skip_bad nothing is added to the session.
+    """
+    _fields, rows = read_table(data, filename, ALIASES)
+    report = RosterReport()
+    parsed = []
+    seen = {}
+    for line, row in rows:
+        person, error = parse_row(row)
+        if person is None:
+            report.errors.append((line, error))
+            continue
+        key = (person["doc_type"], person["doc_number"])
+        if key in seen:
+            report.errors.append((line, f"same document as line {seen[key]}"))
+            continue
+        seen[key] = line
+        parsed.append(person)
+    if report.errors and not skip_bad:
+        return report
+    report.skipped = len(report.errors)
+    upsert_people(parsed, community_id, report)
+    return report
+
+
+def upsert_people(people: list[dict], community_id: int, report: RosterReport) -> None:
+    keys = vault()
+    hashes = {keys.lookup_hash(p["doc_type"], p["doc_number"]): p for p in people}
+    existing = {}
+    for chunk_start in range(0, len(hashes), 900):
+        chunk = list(hashes)[chunk_start:chunk_start + 900]
+        existing.update({(p.doc_type, p.doc_hash): p for p in db.session.scalars(
+            select(Person).where(Person.community_id == community_id, Person.doc_hash.in_(chunk)))})
+    for doc_hash, fields in hashes.items():
+        person = existing.get((fields["doc_type"], doc_hash))
+        if person is None:
+            person = Person(community_id=community_id, doc_hash=doc_hash)
+            db.session.add(person)
+            report.created += 1
+        else:
+            report.updated += 1
+        for name, value in fields.items():
+            setattr(person, name, value)
+        person.in_roster = True
+    db.session.flush()

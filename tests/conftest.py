@@ -1,0 +1,196 @@
+"""Fixtures: a fresh database per test, built through the migrations, on SQLite and (when
+CHECKPOINT_TEST_DATABASE_URL is set) again on PostgreSQL; factories that read like the story."""
+import base64
+import os
+import shutil
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from server import create_app
+from server.auth.pins import hash_pin
+from server.extensions import db
+from server.models import Community, Person, Site, User
+
+PG_URL = os.environ.get("CHECKPOINT_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PIN = "246810"
+_HASHED_PIN = hash_pin(PIN)
+
+
+def test_keys() -> dict:
+    return {"SECRET_KEY": "test-secret-" + "x" * 40,
+            "DATA_KEY": base64.b64encode(b"d" * 32).decode(),
+            "HASH_KEY": base64.b64encode(b"h" * 32).decode()}
+
+
+def base_config(database_url: str) -> dict:
+    return {**test_keys(), "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated once; each test gets a copy (fast and isolated)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """The PostgreSQL test database, wiped and migrated once per session."""
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(PG_URL)
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join('"%s"' % t for t in inspect(engine).get_table_names() if t != "alembic_version")
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "checkpoint.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        yield url
+        _truncate_pg(url)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g`, its own
+    database session. (The test's own context stays open for the factories.)"""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(base_config(database_url))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---- factories ------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_community(app):
+    def make(code="c1", name="测试社区", **overrides):
+        community = Community(code=code, name=name, **overrides)
+        db.session.add(community)
+        db.session.commit()
+        return community
+    return make
+
+
+@pytest.fixture
+def make_site(app):
+    def make(community, code="G1", kind="gate", name=None, **overrides):
+        site = Site(community=community, code=code, kind=kind, name=name or f"{code} site", **overrides)
+        db.session.add(site)
+        db.session.commit()
+        return site
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(community, username=None, role="clerk", pin=PIN, **overrides):
+        user = User(community=community, username=username or f"u{uuid.uuid4().hex[:8]}", role=role,
+                    pin_hash=_HASHED_PIN if pin == PIN else hash_pin(pin), **overrides)
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_person(app):
+    from server.privacy import vault
+
+    def make(community, doc_number="11010519491231002X", name="张三明", phone="13800001234",
+             doc_type="cn_ric", **overrides):
+        person = Person(community_id=community_id(community), doc_type=doc_type,
+                        doc_hash=vault().lookup_hash(doc_type, doc_number), doc_number=doc_number,
+                        name=name, phone=phone, in_roster=True, **overrides)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    def community_id(community):
+        return community.id
+
+    return make
+
+
+@pytest.fixture
+def world(make_community, make_site, make_user):
+    """Two communities, each with a gate, a sampling point and one user per role."""
+    made = {}
+    for code in ("a", "b"):
+        community = make_community(code=code, name=f"社区{code.upper()}")
+        made[code] = {
+            "community": community,
+            "gate": make_site(community, code="G1", kind="gate"),
+            "point": make_site(community, code="S1", kind="sampling_point"),
+            **{role: make_user(community, username=f"{role}-{code}", role=role)
+               for role in ("volunteer", "clerk", "supervisor", "admin")},
+        }
+    return made
+
+
+@pytest.fixture
+def device_token(client):
+    """Log a user in through the device API and return the bearer headers."""
+    def issue(user, device_name="test phone"):
+        response = client.post("/api/v1/devices", json={
+            "username": user.username, "pin": PIN, "device_name": device_name})
+        assert response.status_code == 201, response.get_json()
+        body = response.get_json()
+        return {"Authorization": f"Bearer {body['token']}"}, body["device_id"]
+    return issue
+
+
+@pytest.fixture
+def login(client):
+    def do(user, pin=PIN):
+        return client.post("/login", data={"username": user.username, "pin": pin})
+    return do
