@@ -1,5 +1,5 @@
 """Engine settings that protect the data: SQLite in WAL with foreign keys and immediate writes."""
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 
 from .extensions import db
@@ -33,4 +33,10 @@ def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Requests that may write take the write lock up front; reads (GET pages, the CLI's
+        # look-ups) stay deferred so that, in WAL, they never block a writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

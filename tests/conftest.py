@@ -84,9 +84,15 @@ class FreshContextClient(FlaskClient):
     """Each request runs in its own app context, as in production: its own `g`, its own
     database session. (The test's own context stays open for the factories.)"""
 
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+    def open(self, *args, **kwargs):  # noqa: D102
+        # End the test's own transaction around each request: its changes become visible
+        # to the request, and its next reads see what the request wrote.
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.commit()
 
 
 @pytest.fixture

@@ -1,0 +1,3 @@
+"""The sync protocol (DESIGN §5): the contract in code and idempotent ingest.
+
+Never imports Flask or server/: the server wires its models and domain handlers in."""

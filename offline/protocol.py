@@ -1,0 +1,131 @@
+"""Records, limits and codes of the sync contract (DESIGN §5)."""
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+MAX_RECORDS = 500
+MAX_BODY_BYTES = 1024 * 1024
+
+# Record types of the contract, plus record_discard: the phone's own record that the user
+# discarded a rejected record (with a reason), so the supervisor can account for its seq.
+RECORD_TYPES = ("gate_entry", "tube_open", "sample", "sample_void", "tube_seal", "box_pack",
+                "box_handover", "record_discard")
+
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "accepted", "duplicate", "conflict", "rejected"
+
+# Error codes (rejected records).
+INVALID_ID_NUMBER = "invalid_id_number"
+INVALID_TUBE_BARCODE = "invalid_tube_barcode"
+UNKNOWN_TYPE = "unknown_type"
+INVALID_FIELD = "invalid_field"
+UNKNOWN_SITE = "unknown_site"
+FORBIDDEN_SITE = "forbidden_site"
+TEMPERATURE_OUT_OF_RANGE = "temperature_out_of_range"
+
+# Warning codes (accepted records, each also a Flag for the supervisor).
+WARNINGS = ("fever", "tube_over_capacity", "tube_already_sealed", "tube_reused_other_site",
+            "person_sampled_twice_today", "person_in_tube_twice", "tube_not_opened",
+            "clock_skew", "watch_list")
+
+
+class EnvelopeError(ValueError):
+    """The request as a whole is malformed (HTTP 400)."""
+
+
+class RecordError(ValueError):
+    """One record is malformed: it is rejected with this code, message and field."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    seq: int | None
+    type: str
+    recorded_at: datetime
+    data: dict
+    digest: str
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    device_id: str | None
+    app_version: str | None
+    pending: int | None
+    records: list
+
+
+def parse_envelope(body) -> Envelope:
+    if not isinstance(body, dict):
+        raise EnvelopeError("The body must be a JSON object.")
+    records = body.get("records")
+    if not isinstance(records, list):
+        raise EnvelopeError("The body must hold a `records` list.")
+    pending = body.get("pending")
+    if pending is not None and (not isinstance(pending, int) or isinstance(pending, bool) or pending < 0):
+        raise EnvelopeError("`pending` must be a non-negative integer.")
+    device_id = body.get("device_id")
+    app_version = body.get("app_version")
+    return Envelope(device_id if isinstance(device_id, str) else None,
+                    app_version[:40] if isinstance(app_version, str) else None, pending, records)
+
+
+def digest(raw: dict) -> str:
+    """Fingerprint of what a record says (type, time, data): equal for a replay, not for an edit."""
+    content = {"type": raw.get("type"), "recorded_at": raw.get("recorded_at"), "data": raw.get("data")}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_id_of(raw) -> str | None:
+    """The record's id when it is a well-formed UUID (so a rejection can name it)."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        try:
+            return str(uuid.UUID(raw["id"]))
+        except ValueError:
+            return None
+    return None
+
+
+def parse_record(raw) -> Record:
+    """The record's shell (id, seq, type, time, data); the domain handler checks `data`."""
+    if not isinstance(raw, dict):
+        raise RecordError(INVALID_FIELD, "A record must be a JSON object.", None)
+    record_id = record_id_of(raw)
+    if record_id is None or raw["id"] != record_id:
+        raise RecordError(INVALID_FIELD, "`id` must be a lower-case UUID made on the phone.", "id")
+    seq = raw.get("seq")
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**31):
+        raise RecordError(INVALID_FIELD, "`seq` must be a positive integer.", "seq")
+    kind = raw.get("type")
+    if kind not in RECORD_TYPES:
+        raise RecordError(UNKNOWN_TYPE, f"Unknown record type {str(kind)[:40]!r}.", "type")
+    recorded_at = parse_time(raw.get("recorded_at"))
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise RecordError(INVALID_FIELD, "`data` must be a JSON object.", "data")
+    return Record(record_id, seq, kind, recorded_at, data, digest(raw), raw)
+
+
+def parse_time(value) -> datetime:
+    """An ISO 8601 time with its offset, as UTC."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise RecordError(INVALID_FIELD, "`recorded_at` must be an ISO 8601 time.", "recorded_at")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordError(INVALID_FIELD, "`recorded_at` must be an ISO 8601 time.", "recorded_at") from None
+    if moment.tzinfo is None:
+        raise RecordError(INVALID_FIELD, "`recorded_at` needs a UTC offset.", "recorded_at")
+    if not 2000 <= moment.year <= 2100:
+        raise RecordError(INVALID_FIELD, "`recorded_at` is out of range.", "recorded_at")
+    return moment.astimezone(timezone.utc)

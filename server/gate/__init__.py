@@ -1,0 +1,6 @@
+"""Gates (卡口): one record per passage, with temperature, turn-backs and vehicles."""
+from flask import Blueprint
+
+bp = Blueprint("gate", __name__)
+
+from . import records  # noqa: E402,F401  (registers the gate_entry handler)

@@ -1,0 +1,85 @@
+"""The gate_entry record: validation and what it does to the database."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, RecordError
+from ..extensions import db
+from ..identify import resolve_person
+from ..models import GateEntry
+from ..records import SyncContext, handles, text_field
+
+TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
+TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
+# Mainland plates: province character, letter, then 5 characters (6 for new-energy plates).
+PLATE_PATTERN = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    r"[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])[挂学警港澳]?")
+
+
+def parse_temperature(value) -> Decimal | None:
+    """°C with one decimal, or RecordError; 34.0–43.0 only (outside is a misreading)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c")
+    try:
+        temperature = Decimal(str(value)).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c") from None
+    if not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
+        raise RecordError(TEMPERATURE_OUT_OF_RANGE,
+                          f"Temperature {temperature} °C is outside 34.0–43.0 °C: measure again.",
+                          "temperature_c")
+    return temperature
+
+
+def normalise_plate(value: str | None) -> str | None:
+    if value is None:
+        return None
+    plate = value.replace(" ", "").replace("·", "").replace("-", "").upper()
+    if not PLATE_PATTERN.fullmatch(plate):
+        raise RecordError(INVALID_FIELD, "Not a mainland vehicle plate (e.g. 京A12345, 京AD12345).",
+                          "vehicle_plate")
+    return plate
+
+
+@handles("gate_entry")
+def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="gate")
+    direction = data.get("direction")
+    if direction not in ("in", "out"):
+        raise RecordError(INVALID_FIELD, "`direction` must be 'in' or 'out'.", "direction")
+    temperature = parse_temperature(data.get("temperature_c"))
+    plate = normalise_plate(text_field(data, "vehicle_plate", max_length=16))
+    turned_back = data.get("turned_back", False)
+    if not isinstance(turned_back, bool):
+        raise RecordError(INVALID_FIELD, "`turned_back` must be true or false.", "turned_back")
+    reason = text_field(data, "reason", max_length=40)
+    if reason is not None and reason not in TURN_BACK_REASONS:
+        raise RecordError(INVALID_FIELD, f"`reason` must be one of {', '.join(TURN_BACK_REASONS)}.", "reason")
+    remeasure_of = text_field(data, "remeasure_of", max_length=36)
+    visitor = data.get("visitor") or {}
+    if not isinstance(visitor, dict):
+        raise RecordError(INVALID_FIELD, "`visitor` must be an object.", "visitor")
+    person = resolve_person(ctx.community_id, data["person"]) if data.get("person") else None
+    threshold = Decimal(str(ctx.user.community.fever_threshold_c))
+    fever = temperature is not None and temperature >= threshold
+    entry = GateEntry(
+        record_id=record.id, community_id=ctx.community_id, site_id=site.id,
+        device_id=ctx.device.id, user_id=ctx.user.id, person_id=person.id if person else None,
+        direction=direction, temperature_c=temperature, fever=fever, vehicle_plate=plate,
+        turned_back=turned_back, reason=reason, note=text_field(data, "note", max_length=500),
+        visitor_name=text_field(visitor, "name", max_length=60),
+        visitor_phone=text_field(visitor, "phone", max_length=20),
+        remeasure_of=remeasure_of, recorded_at=record.recorded_at, received_at=ctx.now)
+    db.session.add(entry)
+    warnings = []
+    if fever:
+        warnings.append(ctx.flag("fever", record, site_id=site.id,
+                                 person_id=person.id if person else None,
+                                 detail={"temperature_c": str(temperature), "turned_back": turned_back}))
+    if person is not None and direction == "out" and "home-quarantine" in person.tag_list:
+        warnings.append(ctx.flag("watch_list", record, site_id=site.id, person_id=person.id,
+                                 detail={"direction": direction}))
+    return warnings

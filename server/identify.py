@@ -1,0 +1,81 @@
+"""Who a record is about: a `person` object of the sync contract resolved to a Person row.
+
+The same rules serve the sync API and the pages, so the phone and the server agree."""
+import re
+
+from sqlalchemy import select
+from stdnum.cn import ric
+
+from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError
+from .extensions import db
+from .models import Person
+from .models.people import DOC_TYPES
+from .privacy import normalise_doc_number, vault
+
+OTHER_DOC_PATTERN = re.compile(r"[A-Z0-9]{5,30}")
+PHONE_PATTERN = re.compile(r"\+?[0-9]{5,20}")
+
+
+def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
+    """A valid (doc_type, normalised number) or RecordError."""
+    if doc_type not in DOC_TYPES:
+        raise RecordError(INVALID_FIELD, f"Unknown document type {str(doc_type)[:20]!r}.", f"{field}.doc_type")
+    if not isinstance(doc_number, str) or len(doc_number) > 64:
+        raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
+    number = normalise_doc_number(doc_number)
+    if doc_type == "cn_ric":
+        if not ric.is_valid(number) or len(number) != 18:
+            raise RecordError(INVALID_ID_NUMBER,
+                              "Invalid ID number (GB 11643: checksum, birth date or region).",
+                              f"{field}.doc_number")
+    elif not OTHER_DOC_PATTERN.fullmatch(number):
+        raise RecordError(INVALID_FIELD, "The document number must be 5 to 30 letters or digits.",
+                          f"{field}.doc_number")
+    return doc_type, number
+
+
+def resolve_person(community_id: int, value, field: str = "person") -> Person:
+    """Find (or add, outside the roster) the person a record names."""
+    if not isinstance(value, dict):
+        raise RecordError(INVALID_FIELD, "`person` must be an object.", field)
+    if "code" in value:
+        return _by_personal_code(community_id, value["code"], field)
+    doc_type, number = check_document(value.get("doc_type"), value.get("doc_number"), field)
+    name = _optional_text(value, "name", field, 60)
+    phone = _optional_text(value, "phone", field, 20)
+    if phone and not PHONE_PATTERN.fullmatch(phone):
+        raise RecordError(INVALID_FIELD, "The phone number must be digits.", f"{field}.phone")
+    doc_hash = vault().lookup_hash(doc_type, number)
+    person = db.session.scalar(select(Person).where(
+        Person.community_id == community_id, Person.doc_type == doc_type, Person.doc_hash == doc_hash))
+    if person is None:
+        person = Person(community_id=community_id, doc_type=doc_type, doc_hash=doc_hash,
+                        doc_number=number, name=name, phone=phone, in_roster=False)
+        db.session.add(person)
+        db.session.flush()
+    else:
+        # Fill what the roster lacked; never overwrite what it says.
+        person.name = person.name or name
+        person.phone = person.phone or phone
+    return person
+
+
+def _by_personal_code(community_id, code, field) -> Person:
+    if not isinstance(code, str) or not 4 <= len(code) <= 256:
+        raise RecordError(INVALID_FIELD, "The personal code is malformed.", f"{field}.code")
+    person = db.session.scalar(select(Person).where(
+        Person.community_id == community_id, Person.personal_code == code))
+    if person is None:
+        raise RecordError(INVALID_FIELD, "Unknown personal code: enter the ID number instead.",
+                          f"{field}.code")
+    return person
+
+
+def _optional_text(value: dict, name: str, field: str, max_length: int) -> str | None:
+    text = value.get(name)
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str) or len(text) > max_length or any(ord(c) < 32 for c in text):
+        raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.",
+                          f"{field}.{name}")
+    return text.strip()
