@@ -123,7 +123,7 @@ def combine(per_step: dict, steps: Sequence[str]) -> tuple[list[Decoded], float]
 def score(samples: Sequence[Sample], outcomes: Sequence[tuple[list[Decoded], float]]) -> dict:
     table: dict[str, dict] = {}
     wrong_texts: list[str] = []
-    for sample, (found, ms) in zip(samples, outcomes):
+    for sample, (found, ms) in zip(samples, outcomes, strict=True):
         row = table.setdefault(sample.folder, {"right": 0, "wrong": 0, "not_found": 0, "ms": []})
         row["ms"].append(ms)
         texts = [code.text for code in found]
@@ -165,7 +165,9 @@ def frame_cost(decode: Callable[[np.ndarray], object], frames: Sequence[np.ndarr
 def no_barcode_frames(samples: Sequence[Sample]) -> dict[str, list[np.ndarray]]:
     # A blank frame, and real scenes without a barcode (the none/ photos)
     # stretched to the phone's 1280x720 so they carry real texture.
-    scenes = [cv2.resize(s.grey, (1280, 720), interpolation=cv2.INTER_LINEAR) for s in samples if s.folder == "none"]
+    scenes = [
+        cv2.resize(s.grey, (1280, 720), interpolation=cv2.INTER_LINEAR) for s in samples if s.folder == "none"
+    ]
     return {"blank": [np.full((720, 1280), 200, np.uint8)], "scene": scenes}
 
 
@@ -216,18 +218,23 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     frames = no_barcode_frames(samples)
     frame_ms = {
-        "zxing-cpp alone": {k: frame_cost(lambda g: run_steps(g, FORMATS, ("zxing",)), v) for k, v in frames.items()},
+        "zxing-cpp alone": {
+            k: frame_cost(lambda g: run_steps(g, FORMATS, ("zxing",)), v) for k, v in frames.items()
+        },
         "pyzbar alone": {k: frame_cost(zbar_alone, v) for k, v in frames.items()},
         "pipeline": {k: frame_cost(lambda g: run_steps(g, FORMATS, STEPS), v) for k, v in frames.items()},
     }
 
     for name, result in results.items():
         print_table(name, result)
-        print(f"  1280x720 frame without barcode, median ms: blank {frame_ms[name]['blank']}, scene {frame_ms[name]['scene']}")
+        print(
+            f"  1280x720 frame without barcode, median ms: blank {frame_ms[name]['blank']}, scene {frame_ms[name]['scene']}"
+        )
     print("\nfallback ablation (right / wrong / median ms / p95 ms / wrong accepted):")
     for steps, row in ablation.items():
         mark = "*" if steps == "+".join(STEPS) else " "
-        print(f" {mark} {steps:<52}{row['right']:>5}{row['wrong']:>5}{row['median_ms']:>8.1f}{row['p95_ms']:>8.1f}{row['wrong_accepted']:>4}")
+        figures = f"{row['right']:>5}{row['wrong']:>5}{row['median_ms']:>8.1f}{row['p95_ms']:>8.1f}"
+        print(f" {mark} {steps:<52}{figures}{row['wrong_accepted']:>4}")
 
     ours = results["pipeline"]["table"]["total"]
     best_name = max(("zxing-cpp alone", "pyzbar alone"), key=lambda n: results[n]["table"]["total"]["right"])
@@ -249,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     report = {
         "images": len(samples),
         "steps": list(STEPS),
-        "engines": {n: {"table": r["table"], "wrong_texts": r["wrong_texts"], "wrong_accepted": r["wrong_accepted"]} for n, r in results.items()},
+        "engines": {
+            n: {"table": r["table"], "wrong_texts": r["wrong_texts"], "wrong_accepted": r["wrong_accepted"]}
+            for n, r in results.items()
+        },
         "frame_ms": frame_ms,
         "ablation": ablation,
         "ratios": ratios,

@@ -98,7 +98,7 @@ def classify(text: str, tube_pattern: str | None = None, *, today: datetime.date
     # 3. Personal codes before tubes: the prefix is reserved, so a permissive
     #    site pattern cannot swallow a person's QR code.
     if stripped.startswith(PERSONAL_CODE_PREFIX):
-        token = stripped[len(PERSONAL_CODE_PREFIX):]
+        token = stripped[len(PERSONAL_CODE_PREFIX) :]
         if _TOKEN.fullmatch(token):
             # The signature is the server's job; here only the shape is checked.
             return Classified("personal_code", stripped, True)

@@ -14,7 +14,6 @@ import numpy as np
 import zxingcpp
 from pyzbar import pyzbar
 
-from .errors import ScanError
 from .imageio import MAX_BYTES, MAX_PIXELS, load_grey
 
 __all__ = ["Decoded", "decode_image", "FORMATS", "MAX_BYTES", "MAX_PIXELS"]
@@ -93,9 +92,7 @@ STEPS: tuple[str, ...] = ("zxing", "zbar_sharpened", "zxing_clahe")
 EXTRA_STEPS: tuple[str, ...] = ("zxing_rescaled",)
 
 
-def decode_image(
-    data: bytes | np.ndarray, formats: Iterable[str] | None = None
-) -> list[Decoded]:
+def decode_image(data: bytes | np.ndarray, formats: Iterable[str] | None = None) -> list[Decoded]:
     """Decode every barcode in an image; ``[]`` when there is none.
 
     ``data`` is encoded image bytes or an OpenCV-style array (greyscale, BGR,
@@ -209,4 +206,3 @@ _STEP_FUNCS = {
 
 if set(_STEP_FUNCS) != set(STEPS + EXTRA_STEPS):  # pragma: no cover - guards edits to the tables
     raise RuntimeError("STEPS and _STEP_FUNCS disagree")
-

@@ -54,4 +54,4 @@ def test_unknown_county_of_a_known_province_is_rejected_on_the_server():
 def _check_char(first17: str) -> str:
     # GB 11643 written out here, independent of stdnum and of classify.js.
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]

@@ -45,9 +45,11 @@ def test_case(js_results, index):
 def test_future_rule_uses_the_injected_day(tmp_path):
     number = "11010120000615123"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    number += "10X98765432"[sum(int(d) * w for d, w in zip(number, weights)) % 11]
+    number += "10X98765432"[sum(int(d) * w for d, w in zip(number, weights, strict=True)) % 11]
     path = tmp_path / "cases.json"
-    path.write_text(json.dumps([{"text": number, "today": "2000-06-15"}, {"text": number, "today": "2000-06-14"}]))
+    path.write_text(
+        json.dumps([{"text": number, "today": "2000-06-15"}, {"text": number, "today": "2000-06-14"}])
+    )
     on_the_day, day_before = run_js(path)
     assert on_the_day["valid"] is True
     assert (day_before["valid"], day_before["code"]) == (False, "invalid_id_number")

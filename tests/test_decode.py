@@ -200,7 +200,10 @@ def test_fuzz_random_bytes(data):
 
 
 @FUZZ
-@given(st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"RIFF"]), st.binary(max_size=512))
+@given(
+    st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"RIFF"]),
+    st.binary(max_size=512),
+)
 def test_fuzz_bytes_behind_a_real_magic_number(magic, tail):
     _only_list_or_scan_error(magic + tail)
 
