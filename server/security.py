@@ -22,6 +22,6 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Pages and API answers carry personal data: never let a cache keep them.
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith(("/static/", "/client/")):
             headers.setdefault("Cache-Control", "no-store")
         return response
