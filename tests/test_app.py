@@ -73,8 +73,9 @@ def test_database_refuses_a_site_of_unknown_kind(world):
 
 
 def test_client_modules_are_served_as_javascript(client):
-    response = client.get("/client/scanner/classify.js")
-    assert response.status_code == 200
-    assert response.mimetype in ("text/javascript", "application/javascript")
+    with client.get("/client/scanner/classify.js") as response:
+        assert response.status_code == 200
+        assert response.mimetype in ("text/javascript", "application/javascript")
+        assert b"export function classify" in response.get_data()
     assert client.get("/client/scanner/../../server/config.py").status_code == 404
     assert client.get("/client/nowhere/x.js").status_code == 404
