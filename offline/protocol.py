@@ -9,9 +9,10 @@ MAX_RECORDS = 500
 MAX_BODY_BYTES = 1024 * 1024
 
 # Record types of the contract, plus record_discard: the phone's own record that the user
-# discarded a rejected record (with a reason), so the supervisor can account for its seq.
+# discarded a rejected record (with a reason), so the supervisor can account for its seq;
+# and tube_reopen: a tube sealed by mistake opened again, with a reason.
 RECORD_TYPES = ("gate_entry", "tube_open", "sample", "sample_void", "tube_seal", "box_pack",
-                "box_handover", "record_discard")
+                "box_handover", "record_discard", "tube_reopen")
 
 ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "accepted", "duplicate", "conflict", "rejected"
 

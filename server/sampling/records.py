@@ -1,0 +1,182 @@
+"""Sampling records (DESIGN §5): tube_open, sample, sample_void, tube_seal, tube_reopen,
+box_pack, box_handover. Business-rule surprises are accepted with a Flag, never refused:
+the phone could not have known (another phone filled or sealed the tube meanwhile)."""
+from sqlalchemy import select
+
+from offline.protocol import INVALID_FIELD, Record, RecordError
+from ..extensions import db
+from ..identify import resolve_person
+from ..models import InboxRecord, Sample
+from ..records import SyncContext, handles, text_field
+from .tubes import (check_tube_barcode, find_or_make_box, find_tube, insert_sample, open_tube,
+                    shanghai_day)
+
+BOX_PATTERN = r"[A-Za-z0-9_-]{4,64}"
+SEALED = ("sealed", "packed", "handed_over", "resulted")
+
+
+def _capacity(data: dict, default: int) -> int:
+    capacity = data.get("capacity", default)
+    if capacity is None:
+        return default
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 20:
+        raise RecordError(INVALID_FIELD, "`capacity` must be a whole number from 1 to 20.", "capacity")
+    return capacity
+
+
+def _tube_for(ctx: SyncContext, record: Record, site, barcode: str, warnings: list):
+    """The tube a record names; one never opened is opened now (and flagged)."""
+    tube = find_tube(ctx.community_id, barcode)
+    if tube is None:
+        tube = open_tube(ctx.community_id, site, barcode, site.tube_capacity, record.recorded_at)
+        warnings.append(ctx.flag("tube_not_opened", record, site_id=site.id, tube_id=tube.id,
+                                 detail={"tube": barcode}))
+    elif tube.site_id != site.id:
+        warnings.append(ctx.flag("tube_reused_other_site", record, site_id=site.id, tube_id=tube.id,
+                                 detail={"tube": barcode, "tube_site_id": tube.site_id}))
+    return tube
+
+
+@handles("tube_open")
+def apply_tube_open(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    barcode = check_tube_barcode(data.get("tube"), site)
+    capacity = _capacity(data, site.tube_capacity)
+    tube = find_tube(ctx.community_id, barcode)
+    if tube is None:
+        open_tube(ctx.community_id, site, barcode, capacity, record.recorded_at)
+        return []
+    warnings = []
+    # Opened before (another phone, or a sample that arrived first): keep the first opening.
+    if tube.site_id != site.id:
+        warnings.append(ctx.flag("tube_reused_other_site", record, site_id=site.id, tube_id=tube.id,
+                                 detail={"tube": barcode, "tube_site_id": tube.site_id}))
+    if tube.status in SEALED:
+        warnings.append(ctx.flag("tube_already_sealed", record, site_id=site.id, tube_id=tube.id,
+                                 detail={"tube": barcode, "status": tube.status}))
+    return warnings
+
+
+@handles("sample")
+def apply_sample(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    barcode = check_tube_barcode(data.get("tube"), site)
+    if not data.get("person"):
+        raise RecordError(INVALID_FIELD, "`person` is required.", "person")
+    person = resolve_person(ctx.community_id, data["person"])
+    warnings: list = []
+    tube = _tube_for(ctx, record, site, barcode, warnings)
+    where = {"site_id": site.id, "tube_id": tube.id, "person_id": person.id}
+    if tube.status in SEALED:
+        warnings.append(ctx.flag("tube_already_sealed", record, **where,
+                                 detail={"tube": barcode, "status": tube.status}))
+    live = db.session.execute(select(Sample.tube_id, Sample.recorded_at).where(
+        Sample.person_id == person.id, Sample.voided_at.is_(None))).all()
+    if any(tube_id == tube.id for tube_id, _ in live):
+        # The unique (tube, person) index allows one live sample: the record stays in the inbox.
+        warnings.append(ctx.flag("person_in_tube_twice", record, **where, detail={"tube": barcode}))
+        return warnings
+    start, end = shanghai_day(record.recorded_at)
+    if any(start <= at < end for _, at in live):
+        warnings.append(ctx.flag("person_sampled_twice_today", record, **where,
+                                 detail={"tube": barcode}))
+    sample = insert_sample(Sample(
+        record_id=record.id, community_id=ctx.community_id, site_id=site.id, tube_id=tube.id,
+        person_id=person.id, device_id=ctx.device.id, user_id=ctx.user.id,
+        recorded_at=record.recorded_at), tube)
+    if sample is None:
+        warnings.append(ctx.flag("person_in_tube_twice", record, **where, detail={"tube": barcode}))
+    elif sample.slot is None:
+        warnings.append(ctx.flag("tube_over_capacity", record, **where,
+                                 detail={"tube": barcode, "capacity": tube.capacity}))
+    return warnings
+
+
+@handles("sample_void")
+def apply_sample_void(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    target = text_field(data, "sample_record_id", required=True, max_length=36)
+    reason = text_field(data, "reason", max_length=200)
+    sample = db.session.scalar(select(Sample).where(
+        Sample.record_id == target, Sample.community_id == ctx.community_id))
+    if sample is None:
+        # A sample record accepted without a row of its own (person already in that tube)
+        # has nothing to void; one never received is an error the phone can retry later.
+        known = db.session.scalar(select(InboxRecord.id).where(
+            InboxRecord.id == target, InboxRecord.community_id == ctx.community_id))
+        if known is None:
+            raise RecordError(INVALID_FIELD, "No sample record with that id has arrived.",
+                              "sample_record_id")
+        return []
+    if sample.voided_at is None:
+        # Voiding frees the slot for the person scanned next (the swab was never taken,
+        # or the person moves to another tube); the voided row stays for the audit trail.
+        sample.voided_at = record.recorded_at
+        sample.void_reason = reason
+        sample.slot = None
+    return []
+
+
+@handles("tube_seal")
+def apply_tube_seal(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    warnings: list = []
+    tube = _tube_for(ctx, record, site, check_tube_barcode(data.get("tube"), site), warnings)
+    if tube.status == "open":
+        tube.status = "sealed"
+        tube.sealed_at = record.recorded_at
+    return warnings
+
+
+@handles("tube_reopen")
+def apply_tube_reopen(ctx: SyncContext, record: Record) -> list:
+    """A tube sealed by mistake is opened again; the supervisor sees why (a Flag)."""
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    barcode = check_tube_barcode(data.get("tube"), site)
+    reason = text_field(data, "reason", required=True, max_length=200)
+    warnings: list = []
+    tube = _tube_for(ctx, record, site, barcode, warnings)
+    previous = tube.status
+    if tube.status == "sealed":
+        tube.status = "open"
+        tube.sealed_at = None
+    # Not a warning for the phone (the user asked for it): a note for the supervisor.
+    ctx.flag("tube_reopened", record, site_id=site.id, tube_id=tube.id,
+             detail={"tube": barcode, "reason": reason, "status_before": previous})
+    return warnings
+
+
+@handles("box_pack")
+def apply_box_pack(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    box = find_or_make_box(ctx.community_id, site,
+                           text_field(data, "box", required=True, max_length=64, pattern=BOX_PATTERN))
+    warnings: list = []
+    tube = _tube_for(ctx, record, site, check_tube_barcode(data.get("tube"), site), warnings)
+    if tube.status == "open":
+        tube.sealed_at = record.recorded_at  # packing closes the tube
+    if tube.status in ("open", "sealed"):
+        tube.status = "packed"
+    tube.box_id = box.id
+    return warnings
+
+
+@handles("box_handover")
+def apply_box_handover(ctx: SyncContext, record: Record) -> list:
+    data = record.data
+    site = ctx.site(data, kind="sampling_point")
+    box = find_or_make_box(ctx.community_id, site,
+                           text_field(data, "box", required=True, max_length=64, pattern=BOX_PATTERN))
+    courier = text_field(data, "courier", max_length=60)
+    if box.handed_over_at is None:
+        box.handed_over_at = record.recorded_at
+        box.courier = courier
+    for tube in box.tubes:
+        if tube.status in ("open", "sealed", "packed"):
+            tube.status = "handed_over"
+    return []
