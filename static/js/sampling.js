@@ -1,0 +1,393 @@
+// Sampling-point capture screen (10混1): open a tube by its barcode, scan people into its
+// slots, seal, pack tubes into a box, hand the box over. Every step is a record written to
+// the phone's outbox before the screen says "saved"; it works with no network at all.
+import { classify } from "/client/scanner/classify.js";
+import { openOutbox } from "./sampling-outbox.js";
+import { signal } from "./sampling-feedback.js";
+import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+
+const MESSAGES = {
+  zh: {
+    saved: (slot, cap) => `已保存：第 ${slot}/${cap} 位`, opened: (b) => `已开管 ${b}`,
+    sealed: (b) => `已封管 ${b}`, undone: "已撤销上一人", removed: "已移除", moved: (b) => `已转入 ${b}`,
+    reopened: (b) => `已重新开管 ${b}`, badId: "身份证号校验失败，请重新扫描或手工录入",
+    badDoc: "证件号格式错误（5–30 位字母或数字）", badCode: "个人码无法识别，请扫身份证或手工录入",
+    unknown: "无法识别：既不是试管条码，也不是身份证号或个人码", noTube: "请先扫描试管条码",
+    inTube: "此人已在本管中，请勿重复录入", today: (b) => `此人今天已在试管 ${b} 中采过样`,
+    addAnyway: "仍然加入", cancel: "取消", full: (cap) => `本管已满（${cap} 人），请封管并扫描新试管`,
+    usedTube: (b) => `试管 ${b} 已在本机用过（已封管），请换一支新管；如误封请在下方“重新开管”`,
+    askSeal: (n, cap) => `当前试管只有 ${n}/${cap} 人，确定封管并开新管吗？`, sealAndOpen: "封管并开新管",
+    notSaved: "未保存！", noUser: "本机未登录：请联网登录后再使用。", reason: "原因",
+    askRemove: (who) => `从本管移除 ${who}？请填写原因`, askMove: (who) => `把 ${who} 转到哪支试管？请扫描或输入条码`,
+    askReopen: (b) => `重新打开已封的试管 ${b}？请填写原因`, needReason: "请填写原因",
+    boxFirst: "请先扫描转运箱条码", badBox: "转运箱条码格式错误", boxStarted: (b) => `转运箱 ${b}：请扫描已封的试管`,
+    packed: (b, n) => `已装箱 ${b}（共 ${n} 管）`, notSealed: "该试管还未封管，请先封管",
+    notMine: "该试管不是本机在本采样点开的", inBox: "该试管已装箱", handedOver: (b) => `转运箱 ${b} 已交接`,
+    emptyBox: "箱内还没有试管", courier: "请填写转运人姓名", slotsLabel: (n, cap) => `${n}/${cap}`,
+    status: { open: "采样中", sealed: "已封管", packed: "已装箱", handed_over: "已交接" },
+    undoNothing: "本管没有可撤销的人", sealEmpty: "空管不能封管", remove: "移除", move: "转管",
+    reopen: "重新开管", select: "切换到此管", code: "个人码", sameTube: "不能转入同一支试管",
+  },
+  en: {
+    saved: (slot, cap) => `Saved: slot ${slot}/${cap}`, opened: (b) => `Tube ${b} opened`,
+    sealed: (b) => `Tube ${b} sealed`, undone: "Last person undone", removed: "Removed", moved: (b) => `Moved to ${b}`,
+    reopened: (b) => `Tube ${b} reopened`, badId: "ID number fails its checksum: scan again or type it",
+    badDoc: "Document number: 5–30 letters or digits", badCode: "Unreadable personal code: scan the ID card or type it",
+    unknown: "Not a tube barcode, an ID number or a personal code", noTube: "Scan a tube barcode first",
+    inTube: "This person is already in this tube", today: (b) => `This person was sampled today in tube ${b}`,
+    addAnyway: "Add anyway", cancel: "Cancel", full: (cap) => `Tube full (${cap}): seal it and scan a new tube`,
+    usedTube: (b) => `Tube ${b} was already used on this phone (sealed): take a new one, or reopen it below`,
+    askSeal: (n, cap) => `The current tube holds only ${n}/${cap}. Seal it and open the new one?`,
+    sealAndOpen: "Seal and open new", notSaved: "NOT saved! ", noUser: "Nobody is logged in on this phone: log in online first.",
+    reason: "Reason", askRemove: (who) => `Remove ${who} from this tube? Give a reason`,
+    askMove: (who) => `Move ${who} to which tube? Scan or type its barcode`,
+    askReopen: (b) => `Reopen sealed tube ${b}? Give a reason`, needReason: "A reason is required",
+    boxFirst: "Scan the box barcode first", badBox: "Not a box barcode", boxStarted: (b) => `Box ${b}: scan sealed tubes`,
+    packed: (b, n) => `Packed ${b} (${n} tubes)`, notSealed: "Seal this tube first",
+    notMine: "This tube was not opened on this phone at this point", inBox: "This tube is already packed",
+    handedOver: (b) => `Box ${b} handed over`, emptyBox: "The box holds no tube yet", courier: "Enter the courier's name",
+    slotsLabel: (n, cap) => `${n}/${cap}`,
+    status: { open: "open", sealed: "sealed", packed: "packed", handed_over: "handed over" },
+    undoNothing: "Nobody to undo in this tube", sealEmpty: "An empty tube cannot be sealed", remove: "Remove",
+    move: "Move", reopen: "Reopen", select: "Switch to this tube", code: "Personal code", sameTube: "Pick another tube",
+  },
+};
+const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
+const BOX = /^[A-Za-z0-9_-]{4,64}$/;
+const $ = (id) => document.getElementById(id);
+
+const root = $("sampling");
+const site = loadSite();
+const state = new SamplingState(site.id);
+let outbox = null;
+let mode = "tube"; // or "box"
+let busy = Promise.resolve();
+
+function loadSite() {
+  // The online page carries the site's settings; the offline copy reads what was kept.
+  const id = Number(root.dataset.siteId || location.pathname.split("/")[2]);
+  const key = `checkpoint:sampling-site:${id}`;
+  if (root.dataset.siteId) {
+    const fresh = { id, name: root.dataset.siteName, capacity: Number(root.dataset.capacity),
+      pattern: root.dataset.pattern };
+    localStorage.setItem(key, JSON.stringify(fresh));
+    return fresh;
+  }
+  return JSON.parse(localStorage.getItem(key) || "null") || { id, name: "", capacity: 10, pattern: null };
+}
+
+function say(kind, text) {
+  signal($("feedback"), kind, text);
+}
+
+/** Write a record; only a stored record may say "saved". */
+async function write(type, data) {
+  if (!outbox) throw new Error(t.noUser);
+  return outbox.add(type, { site_id: site.id, ...data });
+}
+
+// ---- scanning --------------------------------------------------------------------------------
+
+async function onScan(text, started) {
+  const verdict = classify(text, site.pattern);
+  if (mode === "box") return scanIntoBox(verdict, started);
+  if (verdict.kind === "tube") return scanTube(verdict.text, started);
+  if (verdict.kind === "id_number") {
+    if (!verdict.valid) return say("bad", t.badId);
+    return addPerson({ doc_type: "cn_ric", doc_number: verdict.text }, maskNumber(verdict.text), started);
+  }
+  if (verdict.kind === "personal_code") {
+    if (!verdict.valid) return say("bad", t.badCode);
+    return addPerson({ code: verdict.text }, `${t.code} ${maskNumber(verdict.text.slice(4))}`, started);
+  }
+  return say("bad", t.unknown);
+}
+
+async function scanTube(barcode, started) {
+  const known = state.tube(barcode);
+  if (known && known.status === "open") {
+    state.select(barcode);
+    render();
+    return done("ok", t.opened(barcode), started);
+  }
+  if (known || state.usedBefore(barcode)) return say("bad", t.usedTube(barcode));
+  const current = state.current;
+  if (current && current.status === "open" && current.members.length) {
+    if (current.members.length < current.capacity) {
+      const answer = await ask(t.askSeal(current.members.length, current.capacity), { yes: t.sealAndOpen });
+      if (!answer) return say("warn", t.cancel);
+    }
+    await seal(current.barcode);
+  }
+  await write("tube_open", { tube: barcode, capacity: site.capacity });
+  state.openTube(barcode, site.capacity);
+  render();
+  return done("ok", t.opened(barcode), started);
+}
+
+async function addPerson(person, label, started, { force = false } = {}) {
+  const tube = state.current;
+  if (!tube || tube.status !== "open") return say("bad", t.noTube);
+  if (tube.members.length >= tube.capacity) {
+    $("seal").classList.add("attention");
+    return say("full", t.full(tube.capacity));
+  }
+  const hash = await state.personHash(person);
+  if (tube.members.some((m) => m.hash === hash)) return say("bad", t.inTube);
+  const elsewhere = state.tubeOf(hash, tube.barcode);
+  if (elsewhere && !force) {
+    say("warn", t.today(elsewhere));
+    if (!(await ask(t.today(elsewhere), { yes: t.addAnyway }))) return undefined;
+  }
+  const record = await write("sample", { tube: tube.barcode, person });
+  state.addMember(tube.barcode, { record_id: record.id, hash, label });
+  render();
+  const count = tube.members.length;
+  if (count >= tube.capacity) $("seal").classList.add("attention");
+  return done(count >= tube.capacity ? "full" : "ok", t.saved(count, tube.capacity), started);
+}
+
+function done(kind, text, started) {
+  say(kind, text);
+  if (started !== undefined) performance.measure("scan", { start: started, end: performance.now() });
+}
+
+// ---- tube actions ----------------------------------------------------------------------------
+
+async function seal(barcode) {
+  const tube = state.tube(barcode);
+  if (!tube.members.length) return say("bad", t.sealEmpty);
+  await write("tube_seal", { tube: barcode });
+  state.setStatus(barcode, "sealed");
+  $("seal").classList.remove("attention");
+  render();
+  return say("ok", t.sealed(barcode));
+}
+
+async function undo() {
+  const tube = state.current;
+  const last = tube && tube.status === "open" && tube.members[tube.members.length - 1];
+  if (!last) return say("warn", t.undoNothing);
+  await write("sample_void", { sample_record_id: last.record_id, reason: "undo" });
+  state.removeMember(tube.barcode, last.record_id);
+  render();
+  return say("ok", t.undone);
+}
+
+async function remove(barcode, recordId) {
+  const member = state.tube(barcode).members.find((m) => m.record_id === recordId);
+  const reason = await ask(t.askRemove(member.label), { input: t.reason, yes: t.remove });
+  if (!reason) return undefined;
+  await write("sample_void", { sample_record_id: recordId, reason });
+  state.removeMember(barcode, recordId);
+  render();
+  return say("ok", t.removed);
+}
+
+async function move(barcode, recordId) {
+  // The person's document is not kept on the phone (only a hash): they are scanned again
+  // into the target tube, which becomes the current one.
+  const member = state.tube(barcode).members.find((m) => m.record_id === recordId);
+  const target = await ask(t.askMove(member.label), { input: t.move, yes: t.move });
+  if (!target) return undefined;
+  const verdict = classify(target, site.pattern);
+  if (verdict.kind !== "tube" || verdict.text === barcode) return say("bad", t.sameTube);
+  await write("sample_void", { sample_record_id: recordId, reason: "moved" });
+  state.removeMember(barcode, recordId);
+  await scanTube(verdict.text);
+  return say("warn", `${t.moved(verdict.text)} — ${member.label}`);
+}
+
+async function reopen(barcode) {
+  const reason = await ask(t.askReopen(barcode), { input: t.reason, yes: t.reopen });
+  if (!reason) return undefined;
+  await write("tube_reopen", { tube: barcode, reason });
+  state.setStatus(barcode, "open");
+  state.select(barcode);
+  render();
+  return say("ok", t.reopened(barcode));
+}
+
+// ---- boxes -----------------------------------------------------------------------------------
+
+async function scanIntoBox(verdict, started) {
+  const box = state.box;
+  if (!box) {
+    if (verdict.kind === "id_number" || verdict.kind === "personal_code" || !BOX.test(verdict.text)) {
+      return say("bad", t.badBox);
+    }
+    state.startBox(verdict.text);
+    render();
+    return done("ok", t.boxStarted(verdict.text), started);
+  }
+  if (verdict.kind !== "tube") return say("bad", t.unknown);
+  const tube = state.tube(verdict.text);
+  if (!tube) return say("bad", t.notMine);
+  if (tube.status === "open") return say("bad", t.notSealed);
+  if (tube.status !== "sealed") return say("bad", t.inBox);
+  await write("box_pack", { box: box.barcode, tube: tube.barcode });
+  state.packTube(tube.barcode);
+  render();
+  return done("ok", t.packed(tube.barcode, box.tubes.length), started);
+}
+
+async function handOver() {
+  const box = state.box;
+  if (!box || !box.tubes.length) return say("bad", t.emptyBox);
+  const courier = $("courier").value.trim();
+  if (!courier) {
+    $("courier").focus();
+    return say("bad", t.courier);
+  }
+  await write("box_handover", { box: box.barcode, courier });
+  state.handOver();
+  $("courier").value = "";
+  setMode("tube");
+  return say("ok", t.handedOver(box.barcode));
+}
+
+function setMode(next) {
+  mode = next;
+  root.dataset.mode = mode;
+  $("box-panel").hidden = mode !== "box";
+  $("box-start").setAttribute("aria-pressed", String(mode === "box"));
+  render();
+  $("scan").focus();
+}
+
+// ---- dialog ----------------------------------------------------------------------------------
+
+/** An in-page question (window.confirm blocks wedge input); resolves to false, true or the text typed. */
+function ask(text, { input = null, yes }) {
+  const dialog = $("ask");
+  $("ask-text").textContent = text;
+  $("ask-input").hidden = !input;
+  $("ask-input").value = "";
+  $("ask-input").placeholder = input || "";
+  $("ask-yes").textContent = yes;
+  dialog.hidden = false;
+  (input ? $("ask-input") : $("ask-yes")).focus();
+  return new Promise((resolve) => {
+    const finish = (value) => {
+      dialog.hidden = true;
+      $("ask-yes").onclick = $("ask-no").onclick = $("ask-input").onkeydown = null;
+      $("scan").focus();
+      resolve(value);
+    };
+    $("ask-no").onclick = () => finish(false);
+    $("ask-yes").onclick = () => {
+      if (!input) return finish(true);
+      const value = $("ask-input").value.trim();
+      if (!value) return say("bad", t.needReason);
+      return finish(value);
+    };
+    $("ask-input").onkeydown = (event) => { if (event.key === "Enter") $("ask-yes").click(); };
+  });
+}
+
+// ---- rendering -------------------------------------------------------------------------------
+
+function render() {
+  const tube = state.current;
+  $("tube-barcode").textContent = tube ? tube.barcode : "—";
+  $("tube-status").textContent = tube ? t.status[tube.status] : "";
+  $("tube-count").textContent = tube ? t.slotsLabel(tube.members.length, tube.capacity) : "";
+  const slots = $("slots");
+  slots.replaceChildren();
+  const capacity = tube ? tube.capacity : site.capacity;
+  for (let i = 0; i < capacity; i++) {
+    const member = tube && tube.members[i];
+    const li = document.createElement("li");
+    li.className = member ? "slot filled" : "slot";
+    li.dataset.slot = String(i + 1);
+    if (member) {
+      li.append(Object.assign(document.createElement("span"), { textContent: member.label }));
+      if (tube.status === "open") {
+        li.append(button(t.remove, () => run(() => remove(tube.barcode, member.record_id))),
+          button(t.move, () => run(() => move(tube.barcode, member.record_id))));
+      }
+    }
+    slots.append(li);
+  }
+  const last = tube && tube.members[tube.members.length - 1];
+  $("last-person").textContent = last ? last.label : "";
+  $("seal").disabled = !tube || tube.status !== "open";
+  $("undo").disabled = !last || tube.status !== "open";
+  const list = $("my-tubes");
+  list.replaceChildren(...state.tubes().map((item) => {
+    const li = document.createElement("li");
+    li.dataset.tube = item.barcode;
+    li.append(Object.assign(document.createElement("span"), {
+      textContent: `${item.barcode} · ${item.members.length}/${item.capacity} · ${t.status[item.status]}` }));
+    if (item.status === "sealed") li.append(button(t.reopen, () => run(() => reopen(item.barcode))));
+    if (item.status === "open" && item.barcode !== state.data.current) {
+      li.append(button(t.select, () => { state.select(item.barcode); render(); }));
+    }
+    return li;
+  }));
+  const box = state.box;
+  $("box-barcode").textContent = box ? box.barcode : "—";
+  $("box-tubes").textContent = box ? box.tubes.join(", ") : "";
+}
+
+function button(label, onClick) {
+  const b = Object.assign(document.createElement("button"), { type: "button", className: "btn", textContent: label });
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+/** One action at a time, in scan order (a wedge scanner can type faster than we save). */
+function run(action) {
+  busy = busy.then(action).catch((error) => say("bad", t.notSaved + (error.message || error)));
+  return busy;
+}
+
+function manualEntry(event) {
+  event.preventDefault();
+  const docType = $("doc-type").value;
+  const name = $("doc-name").value.trim();
+  let number = $("doc-number").value.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+  if (docType === "cn_ric") {
+    const verdict = classify(number, site.pattern);
+    if (verdict.kind !== "id_number" || !verdict.valid) return say("bad", t.badId);
+    number = verdict.text;
+  } else if (!OTHER_DOC.test(number)) {
+    return say("bad", t.badDoc);
+  }
+  const person = { doc_type: docType, doc_number: number, ...(name ? { name } : {}) };
+  const label = `${maskName(name)} ${maskNumber(number)}`.trim();
+  return run(async () => {
+    await addPerson(person, label);
+    $("doc-number").value = "";
+    $("doc-name").value = "";
+  });
+}
+
+async function start() {
+  $("site-name").textContent = site.name || $("site-name").textContent;
+  render();
+  $("scan").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const started = performance.now();
+    const text = event.target.value;
+    event.target.value = "";
+    if (text.trim()) run(() => onScan(text, started));
+  });
+  $("seal").addEventListener("click", () => run(() => state.current && seal(state.current.barcode)));
+  $("undo").addEventListener("click", () => run(undo));
+  $("manual").addEventListener("submit", manualEntry);
+  $("box-start").addEventListener("click", () => setMode(mode === "box" ? "tube" : "box"));
+  $("box-handover").addEventListener("click", () => run(handOver));
+  $("scan").focus();
+  try {
+    outbox = await openOutbox();
+  } catch (error) {
+    outbox = null;
+  }
+  if (!outbox) say("bad", t.noUser);
+  root.dataset.ready = "true";
+}
+
+start();
