@@ -339,8 +339,17 @@ function button(label, onClick) {
 
 /** One action at a time, in scan order (a wedge scanner can type faster than we save). */
 function run(action) {
-  busy = busy.then(action).catch((error) => say("bad", t.notSaved + (error.message || error)));
+  busy = busy.then(action).catch((error) => say("bad", t.notSaved + (error.message || error)))
+    .finally(keepScanFocus);
   return busy;
+}
+
+/** A wedge scanner types wherever the focus is: bring it back to the scan field after a tap. */
+function keepScanFocus() {
+  const active = document.activeElement;
+  if (!$("ask").hidden) return;
+  if (active && active !== document.body && active.matches("input, select, textarea")) return;
+  $("scan").focus();
 }
 
 function manualEntry(event) {
@@ -380,6 +389,10 @@ async function start() {
   $("manual").addEventListener("submit", manualEntry);
   $("box-start").addEventListener("click", () => setMode(mode === "box" ? "tube" : "box"));
   $("box-handover").addEventListener("click", () => run(handOver));
+  // Keys typed while a button has the focus (after a tap) belong to the next scan.
+  document.addEventListener("keydown", (event) => {
+    if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
+  }, true);
   $("scan").focus();
   try {
     outbox = await openOutbox();
