@@ -24,6 +24,15 @@ function beep({ freq, ms }) {
   }
 }
 
+/** Create the audio context before the first scan (creating it costs ~200 ms on a phone). */
+export function warmUp() {
+  try {
+    audio = audio || new AudioContext();
+  } catch {
+    audio = null;
+  }
+}
+
 /** Show `text` in `element` with the colour of `kind` (ok, warn, full, bad), beep and vibrate. */
 export function signal(element, kind, text) {
   element.textContent = text;

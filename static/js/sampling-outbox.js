@@ -34,7 +34,19 @@ export async function openOutbox() {
   } catch {
     return fallback;
   }
+  // status.js (base.html) adopts the logged-in user and says so with "session-ready".
+  if (!document.body.dataset.ready) {
+    await new Promise((ready) => addEventListener("session-ready", ready, { once: true }));
+  }
   const device = await session.current();
   if (!device) return null;
-  return { kind: "outbox", device, add: (type, data) => outbox.add(type, data, device) };
+  return {
+    kind: "outbox",
+    device,
+    async add(type, data) {
+      const record = await outbox.add(type, data, device);
+      dispatchEvent(new Event("outbox-changed")); // the sync loop sends it when it can
+      return record;
+    },
+  };
 }

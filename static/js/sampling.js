@@ -3,7 +3,7 @@
 // the phone's outbox before the screen says "saved"; it works with no network at all.
 import { classify } from "/client/scanner/classify.js";
 import { openOutbox } from "./sampling-outbox.js";
-import { signal } from "./sampling-feedback.js";
+import { signal, warmUp } from "./sampling-feedback.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
 
 const MESSAGES = {
@@ -394,6 +394,7 @@ async function start() {
     if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
   }, true);
   $("scan").focus();
+  warmUp();
   try {
     outbox = await openOutbox();
   } catch (error) {
