@@ -72,10 +72,9 @@ def test_a_phone_racing_for_a_taken_slot_gets_the_next_free_one(phone, point, mo
     assert slots_of(TUBE) == [1, 2, 3, None]
 
 
-@pytest.mark.skipif("postgresql" not in BACKENDS, reason="a real race needs PostgreSQL")
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="set CHECKPOINT_TEST_DATABASE_URL for PostgreSQL")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite serialises writers
 def test_two_phones_really_racing_on_postgresql_never_overfill(app, client, world, device_token, point):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite serialises writers: no race to lose")
     phones = [device_token(world["a"]["clerk"], device_name=f"phone {i}") for i in range(4)]
     sync(client, *phones[0], [tube_open(point, TUBE)])
     results, errors = [], []
