@@ -55,6 +55,10 @@ def test_three_tubes_boxed_and_handed_over_offline_arrive_exactly(page, context,
             "([tube, count]) => document.getElementById('tube-barcode').textContent === tube"
             " && document.getElementById('tube-count').textContent === count", arg=[tube, f"{size}/10"])
         assert page.locator("#slots .slot.filled").count() == size
+        if size == 10:  # full: refused, with its own colour, until sealed
+            wedge(page, valid_id(999))
+            page.wait_for_function("() => document.getElementById('feedback').textContent.includes('已满')")
+            assert "full" in page.locator("#feedback").get_attribute("class")
         page.click("#seal")
         page.wait_for_function("([tube]) => document.querySelector(`#my-tubes [data-tube='${tube}']`)"
                                "?.textContent.includes('已封管')", arg=[tube])
@@ -97,3 +101,56 @@ def test_three_tubes_boxed_and_handed_over_offline_arrive_exactly(page, context,
     assert {(tube, status, box) for tube, status, box, _slot, _hash in rows} == {
         (tube, "handed_over", BOX) for tube in TUBES}
     assert live_server.query("SELECT count(*) FROM flag") == [(0,)]
+
+
+def test_mistakes_are_refused_before_anything_is_written_and_can_be_undone(page, context, live_server):
+    open_point(page, live_server)
+    context.set_offline(True)
+
+    def scan(text, kind, words):
+        before = page.locator("#feedback").text_content()
+        wedge(page, text)
+        page.wait_for_function("([before]) => document.getElementById('feedback').textContent !== before"
+                               " || document.getElementById('ask').hidden === false", arg=[before])
+        shown = (page.locator("#feedback").get_attribute("class"), page.locator("#feedback").inner_text())
+        assert kind in shown[0] and words in shown[1], (text, shown)
+
+    scan(valid_id(1), "bad", "请先扫描试管条码")
+    scan("hello?", "bad", "无法识别")
+    scan("T2022050699", "ok", "已开管")
+    scan("110105194912310021", "bad", "校验失败")
+    scan(valid_id(1), "ok", "第 1/10 位")
+    scan(valid_id(1), "bad", "已在本管中")
+    scan(valid_id(2), "ok", "第 2/10 位")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'")
+
+    # Remove a named person, with a reason.
+    page.locator("#slots .slot.filled button", has_text="移除").first.click()
+    page.fill("#ask-input", "登记错人")
+    page.click("#ask-yes")
+    page.wait_for_function("() => document.getElementById('tube-count').textContent === '0/10'")
+
+    # A person sampled today in another tube on this phone: asked before adding.
+    scan(valid_id(3), "ok", "第 1/10 位")
+    page.click("#seal")
+    page.wait_for_function("() => document.getElementById('feedback').textContent.includes('已封管')")
+    scan("T2022050699", "bad", "已在本机用过")
+    scan("T2022050698", "ok", "已开管")
+    scan(valid_id(3), "warn", "今天已在试管 T2022050699")
+    page.click("#ask-no")
+
+    # Reopen the sealed tube with a reason, and it is the current tube again.
+    page.locator("#my-tubes li[data-tube='T2022050699'] button", has_text="重新开管").click()
+    page.fill("#ask-input", "误封")
+    page.click("#ask-yes")
+    page.wait_for_function("() => document.getElementById('tube-barcode').textContent === 'T2022050699'")
+    assert "采样中" in page.locator("#tube-status").inner_text()
+
+    # A new tube while the current one still has room: asked to seal it first.
+    wedge(page, "T2022050697")
+    page.wait_for_function("() => !document.getElementById('ask').hidden")
+    assert "1/10" in page.locator("#ask-text").inner_text()
+    page.click("#ask-yes")
+    page.wait_for_function("() => document.getElementById('tube-barcode').textContent === 'T2022050697'")
+    assert "已封管" in page.locator("#my-tubes li[data-tube='T2022050699']").inner_text()
