@@ -26,7 +26,8 @@ const MESSAGES = {
     emptyBox: "箱内还没有试管", courier: "请填写转运人姓名", slotsLabel: (n, cap) => `${n}/${cap}`,
     status: { open: "采样中", sealed: "已封管", packed: "已装箱", handed_over: "已交接" },
     undoNothing: "本管没有可撤销的人", sealEmpty: "空管不能封管", remove: "移除", move: "转管",
-    reopen: "重新开管", select: "切换到此管", code: "个人码", sameTube: "不能转入同一支试管",
+    reopen: "重新开管", select: "切换到此管", code: "个人码", sameTube: "请扫描另一支试管",
+    rescan: (b, who) => `已从原管移除 ${who}：请在试管 ${b} 中重新扫描此人`,
   },
   en: {
     saved: (slot, cap) => `Saved: slot ${slot}/${cap}`, opened: (b) => `Tube ${b} opened`,
@@ -49,7 +50,8 @@ const MESSAGES = {
     slotsLabel: (n, cap) => `${n}/${cap}`,
     status: { open: "open", sealed: "sealed", packed: "packed", handed_over: "handed over" },
     undoNothing: "Nobody to undo in this tube", sealEmpty: "An empty tube cannot be sealed", remove: "Remove",
-    move: "Move", reopen: "Reopen", select: "Switch to this tube", code: "Personal code", sameTube: "Pick another tube",
+    move: "Move", reopen: "Reopen", select: "Switch to this tube", code: "Personal code", sameTube: "Scan another tube",
+    rescan: (b, who) => `${who} removed from the old tube: scan them again into tube ${b}`,
   },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
@@ -63,6 +65,8 @@ const state = new SamplingState(site.id);
 let outbox = null;
 let mode = "tube"; // or "box"
 let busy = Promise.resolve();
+// Documents scanned since this page opened, by sample record id (memory only): for "move".
+const recent = new Map();
 
 function loadSite() {
   // The online page carries the site's settings; the offline copy reads what was kept.
@@ -141,6 +145,7 @@ async function addPerson(person, label, started, { force = false } = {}) {
     if (!(await ask(t.today(elsewhere), { yes: t.addAnyway }))) return undefined;
   }
   const record = await write("sample", { tube: tube.barcode, person });
+  recent.set(record.id, person);
   state.addMember(tube.barcode, { record_id: record.id, hash, label });
   render();
   const count = tube.members.length;
@@ -186,17 +191,28 @@ async function remove(barcode, recordId) {
 }
 
 async function move(barcode, recordId) {
-  // The person's document is not kept on the phone (only a hash): they are scanned again
-  // into the target tube, which becomes the current one.
   const member = state.tube(barcode).members.find((m) => m.record_id === recordId);
-  const target = await ask(t.askMove(member.label), { input: t.move, yes: t.move });
-  if (!target) return undefined;
-  const verdict = classify(target, site.pattern);
+  const answer = await ask(t.askMove(member.label), { input: t.move, yes: t.move });
+  if (!answer) return undefined;
+  const verdict = classify(answer, site.pattern);
   if (verdict.kind !== "tube" || verdict.text === barcode) return say("bad", t.sameTube);
+  const target = state.tube(verdict.text);
+  if (target ? target.status !== "open" : state.usedBefore(verdict.text)) return say("bad", t.usedTube(verdict.text));
+  if (target && target.members.length >= target.capacity) return say("full", t.full(target.capacity));
   await write("sample_void", { sample_record_id: recordId, reason: "moved" });
   state.removeMember(barcode, recordId);
-  await scanTube(verdict.text);
-  return say("warn", `${t.moved(verdict.text)} — ${member.label}`);
+  if (!target) {
+    await write("tube_open", { tube: verdict.text, capacity: site.capacity });
+    state.openTube(verdict.text, site.capacity);
+  }
+  state.select(verdict.text);
+  render();
+  // The document is kept in memory for this page's life only; after a reload the person
+  // is scanned again into the target tube.
+  const person = recent.get(recordId);
+  if (!person) return say("warn", t.rescan(verdict.text, member.label));
+  await addPerson(person, member.label);
+  return say("ok", `${t.moved(verdict.text)}: ${member.label}`);
 }
 
 async function reopen(barcode) {

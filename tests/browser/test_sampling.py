@@ -154,3 +154,12 @@ def test_mistakes_are_refused_before_anything_is_written_and_can_be_undone(page,
     page.click("#ask-yes")
     page.wait_for_function("() => document.getElementById('tube-barcode').textContent === 'T2022050697'")
     assert "已封管" in page.locator("#my-tubes li[data-tube='T2022050699']").inner_text()
+
+    # Move a person to another tube: removed here (sample_void "moved"), added there.
+    scan(valid_id(4), "ok", "第 1/10 位")
+    page.locator("#slots .slot.filled button", has_text="转管").click()
+    page.fill("#ask-input", "T2022050696")
+    page.click("#ask-yes")
+    page.wait_for_function("() => document.getElementById('feedback').textContent.includes('已转入 T2022050696')")
+    assert page.locator("#tube-count").inner_text() == "1/10"
+    assert "0/10" in page.locator("#my-tubes li[data-tube='T2022050697']").inner_text()
