@@ -224,11 +224,13 @@ def statuses_of(results):
 
 def test_the_tubes_page_lists_today_with_counts_masked_and_searchable(client, phone, point, world, login):
     phone()([tube_open(point, TUBE), sample(point, TUBE, person(valid_id(1), name="张三明")),
-             tube_open(point, OTHER_TUBE), tube_seal(point, OTHER_TUBE)])
+             tube_open(point, OTHER_TUBE), tube_seal(point, OTHER_TUBE),
+             tube_reopen(point, OTHER_TUBE, reason="误封")])
     login(world["a"]["clerk"])
     page = client.get(f"/sampling/{point}/tubes").get_data(as_text=True)
     assert TUBE in page and OTHER_TUBE in page and "1/10" in page
     assert "张*明" in page and "张三明" not in page and valid_id(1) not in page
+    assert "曾重新开管：误封" in page
     fragment = client.get(f"/sampling/{point}/tubes?q=002", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert OTHER_TUBE in text and TUBE not in text and "<html" not in text

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from scanner.classify import DEFAULT_TUBE_PATTERN
 from ..access import role_required, scoped
 from ..extensions import db
-from ..models import Sample, Site, Tube
+from ..models import Flag, Sample, Site, Tube
 from . import bp
 from .tubes import shanghai_day
 
@@ -48,7 +48,13 @@ def tubes(site_id):
         select(Sample.tube_id, func.count()).where(
             Sample.tube_id.in_([t.id for t in rows]), Sample.voided_at.is_(None))
         .group_by(Sample.tube_id)).all()) if rows else {}
-    context = {"site": site, "tubes": rows, "counts": counts, "q": query}
+    reopened: dict = {}
+    if rows:
+        # Reopened tubes stay marked, with the clerk's reason, for whoever reconciles them.
+        for tube_id, detail in db.session.execute(select(Flag.tube_id, Flag.detail).where(
+                Flag.kind == "tube_reopened", Flag.tube_id.in_([t.id for t in rows]))):
+            reopened.setdefault(tube_id, []).append(detail.get("reason", ""))
+    context = {"site": site, "tubes": rows, "counts": counts, "q": query, "reopened": reopened}
     if is_htmx():
         return render_template("sampling/_tubes.html", **context)
     return render_template("sampling/tubes.html", **context)
