@@ -318,7 +318,9 @@ function render() {
     li.className = member ? "slot filled" : "slot";
     li.dataset.slot = String(i + 1);
     if (member) {
-      li.append(Object.assign(document.createElement("span"), { textContent: member.label }));
+      // Compact in the slot (1101****1234) so the last digits stay visible at 360 px.
+      li.append(Object.assign(document.createElement("span"), {
+        textContent: member.label.replace(/\*{5,}/g, "****"), title: member.label }));
       if (tube.status === "open") {
         li.append(button(t.remove, () => run(() => remove(tube.barcode, member.record_id))),
           button(t.move, () => run(() => move(tube.barcode, member.record_id))));

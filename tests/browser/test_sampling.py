@@ -62,6 +62,9 @@ def test_three_tubes_boxed_and_handed_over_offline_arrive_exactly(page, context,
         page.click("#seal")
         page.wait_for_function("([tube]) => document.querySelector(`#my-tubes [data-tube='${tube}']`)"
                                "?.textContent.includes('已封管')", arg=[tube])
+    # Nothing overflows sideways at 360 px; the big buttons fit gloved thumbs.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert page.locator("#seal").bounding_box()["height"] >= 48
     page.click("#box-start")
     page.focus("#scan")
     wedge(page, BOX)
