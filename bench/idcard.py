@@ -47,7 +47,8 @@ def main(dataset: Path = DATASET, out: Path = RESULTS) -> dict:
     if not manifest.is_file():
         print(f"dataset not found: {dataset}", file=sys.stderr)
         raise SystemExit(2)
-    rows = list(csv.DictReader(manifest.open(encoding="utf-8")))
+    with manifest.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
 
     rss_before = _rss_mb()
     t = time.perf_counter()

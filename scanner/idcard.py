@@ -171,24 +171,21 @@ def _cap(img: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
 
 # --------------------------------------------------------------------------- text parsing
 
-# Resident ID numbers (15-digit, later converted to 18) were first issued in 1984.
-_FIRST_ISSUE_YEAR = 1984
-
-
 def _region_in_use(number: str, birth: datetime.date) -> bool:
     """The region code was a county's code at some time the number could have been assigned.
 
     ``ric.validate`` demands that the county existed in the *birth* year, but the code on a
     card is the county's code when the number was assigned (1984 onwards, or at birth if
     later): a person born in 1953 in today's 金水区 (code 410105 since 1983) holds a valid
-    410105... number, which ``ric.validate`` rejects.
+    410105... number, which ``ric.validate`` rejects. So: accept a county code in use at any
+    time from the birth year to this year (a superset of what ``ric.validate`` accepts).
     """
     from stdnum import numdb
 
     info = {k: v for _, props in numdb.get("cn/loc").info(number[:6]) for k, v in props.items()}
     if "county" not in info or "province" not in info:
         return False
-    first, last = max(birth.year, _FIRST_ISSUE_YEAR), datetime.date.today().year
+    first, last = birth.year, datetime.date.today().year
     for county in info["county"].split(","):
         if not county.startswith("["):
             return True
