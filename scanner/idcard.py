@@ -18,7 +18,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -40,7 +40,9 @@ _SPACES = re.compile(r"[\s\u3000_\-·.,，。]+")
 _CANDIDATE_RUN = re.compile(r"[0-9X]+")
 _NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 _NAME_LABEL = re.compile(r"姓\s*名")
-_NAME = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{0,13}[\u4e00-\u9fff]")
+_NAME = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff·]{0,13}[\u4e00-\u9fff]$")
+_NOT_NAME = re.compile(r"^(性别)?[男女]|民族|出生|住址|公民|身份|号码|[0-9]")
+_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 
 
 class IdCardError(ValueError):
@@ -97,12 +99,15 @@ def get_engine() -> Any:
             params: dict[str, Any] = {k: str(v) for k, v in paths.items()}
             params.update({
                 "Global.log_level": "error",
-                "Global.use_cls": False,
+                # The 0/180 classifier costs ~50 ms a photo and makes upside-down and
+                # sideways cards read (20/20 and 10/10 against 0/20 and 6/10 without it).
+                "Global.use_cls": True,
                 "Global.max_side_len": MAX_SIDE,
             })
             engine = RapidOCR(params=params)
             # Build the ONNX sessions now rather than inside the first request.
             engine._load_det_model()
+            engine._load_cls_model()
             engine._load_rec_model()
             _engine = engine
     return _engine
@@ -224,26 +229,65 @@ def _numbers_in(text: str) -> set[str]:
     return found
 
 
-def _box_geometry(box: Sequence[Sequence[float]]) -> tuple[float, float, float, float]:
-    pts = np.asarray(box, dtype=float)
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
-    return x0, y0, x1, y1
+Line = tuple[str, np.ndarray]  # OCR'd text and its box: 4 (x, y) corners in image pixels
 
 
 def _clean_name(text: str) -> str | None:
-    text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"[\s:：]", "", text)
+    text = re.sub(r"[\s:：]", "", unicodedata.normalize("NFKC", text))
     m = _NAME.search(text)
-    if m is None or len(m.group()) > 15:
-        return None
-    return m.group()
+    return m.group() if m else None
 
 
-def _find_name(lines: list[tuple[str, tuple[float, float, float, float]]]) -> str | None:
+class _CardFrame:
+    """Card coordinates: u along the text lines, v down the card, from ``origin``.
+
+    Anchored on the birth-date line and the number line below it when both were read (which
+    works whatever the photo's rotation), else the image axes (an upright card).
+    """
+
+    def __init__(self, lines: list[Line], number: str) -> None:
+        self.origin = np.zeros(2)
+        self.right, self.down = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+        self.date_box: np.ndarray | None = None
+        self.date_to_number = 0.0
+        number_box = next((b for t, b in lines if number in _numbers_in(t)), None)
+        birth = ric.get_birth_date(number)
+        for text, box in lines:
+            m = _DATE.search(unicodedata.normalize("NFKC", text).replace(" ", ""))
+            if m is None or number_box is None:
+                continue
+            if tuple(int(g) for g in m.groups()) != (birth.year, birth.month, birth.day):
+                continue
+            # Line direction: the long side of the number's box; "down" is across it,
+            # pointing from the date line to the number line.
+            e1, e2 = number_box[1] - number_box[0], number_box[2] - number_box[1]
+            along = e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
+            if np.hypot(*along) < 1:
+                continue
+            along = along / np.hypot(*along)
+            down = np.array([-along[1], along[0]])
+            dist = float((number_box.mean(axis=0) - box.mean(axis=0)) @ down)
+            if abs(dist) < 1:
+                continue
+            if dist < 0:
+                down, dist = -down, -dist
+            self.down = down
+            self.right = np.array([down[1], -down[0]])
+            self.origin = box.mean(axis=0)
+            self.date_box, self.date_to_number = box, dist
+            break
+
+    def bounds(self, box: np.ndarray) -> tuple[float, float, float, float]:
+        """(u0, v0, u1, v1) of a box in card coordinates."""
+        rel = box - self.origin
+        u, v = rel @ self.right, rel @ self.down
+        return float(u.min()), float(v.min()), float(u.max()), float(v.max())
+
+
+def _name_after_label(lines: list[Line], frame: _CardFrame) -> set[str]:
     """Text after the 姓名 label: in the same box, else the nearest box to its right."""
     names = set()
-    for i, (text, (x0, y0, x1, y1)) in enumerate(lines):
+    for i, (text, box) in enumerate(lines):
         m = _NAME_LABEL.search(text)
         if m is None:
             continue
@@ -251,24 +295,52 @@ def _find_name(lines: list[tuple[str, tuple[float, float, float, float]]]) -> st
         if rest:
             names.add(rest)
             continue
-        cy, h = (y0 + y1) / 2, max(y1 - y0, 1.0)
+        u0, v0, u1, v1 = frame.bounds(box)
+        vc, h = (v0 + v1) / 2, max(v1 - v0, 1.0)
         best = None
-        for j, (other, (a0, b0, a1, b1)) in enumerate(lines):
-            if j == i or a0 < x1 - 0.5 * h or abs((b0 + b1) / 2 - cy) > 0.6 * h:
-                continue
-            gap = a0 - x1
-            if gap > 8 * h:
+        for j, (other, other_box) in enumerate(lines):
+            a0, b0, _, b1 = frame.bounds(other_box)
+            gap = a0 - u1
+            if j == i or gap < -0.5 * h or gap > 8 * h or abs((b0 + b1) / 2 - vc) > 0.6 * h:
                 continue
             if best is None or gap < best[0]:
                 best = (gap, other)
-        if best is not None:
-            name = _clean_name(best[1])
-            if name:
-                names.add(name)
+        if best is not None and (name := _clean_name(best[1])):
+            names.add(name)
+    return names
+
+
+def _name_by_layout(lines: list[Line], frame: _CardFrame) -> set[str]:
+    """When the (faint) 姓名 label was not read: the top line of the value column, found
+    from the birth-date line (the name sits two lines above it, left-aligned with it)."""
+    if frame.date_box is None:
+        return set()
+    du0, dv0, _, dv1 = frame.bounds(frame.date_box)
+    h, dist = max(dv1 - dv0, 1.0), frame.date_to_number
+    found = []
+    for text, box in lines:
+        u0, v0, u1, v1 = frame.bounds(box)
+        vc = (v0 + v1) / 2
+        if not (-0.85 * dist <= vc <= -0.25 * dist) or abs(u0 - du0) > 1.5 * h:
+            continue
+        if _NAME_LABEL.search(text) or _NOT_NAME.search(text):
+            continue
+        if name := _clean_name(text):
+            found.append((vc, name))
+    if not found:
+        return set()
+    found.sort()
+    top_v = found[0][0]
+    return {name for vc, name in found if vc - top_v < 0.5 * h}
+
+
+def _find_name(lines: list[Line], number: str) -> str | None:
+    frame = _CardFrame(lines, number)
+    names = _name_after_label(lines, frame) or _name_by_layout(lines, frame)
     return names.pop() if len(names) == 1 else None
 
 
-def _ocr_lines(img: np.ndarray) -> list[tuple[str, tuple[float, float, float, float]]]:
+def _ocr_lines(img: np.ndarray) -> list[Line]:
     engine = get_engine()
     with _ocr_lock:
         out = engine(img)
@@ -276,19 +348,28 @@ def _ocr_lines(img: np.ndarray) -> list[tuple[str, tuple[float, float, float, fl
     boxes = getattr(out, "boxes", None)
     if boxes is None:
         return []
-    return [(t, _box_geometry(b)) for t, b in zip(txts, boxes)]
+    return [(t, np.asarray(b, dtype=float).reshape(-1, 2)) for t, b in zip(txts, boxes)]
 
 
 # --------------------------------------------------------------------------- main entry
 
-def _passes(img: np.ndarray) -> Iterable[np.ndarray]:
-    """Images to try, cheapest first; later ones only run when earlier ones found nothing."""
+def _sharpened(img: np.ndarray) -> np.ndarray:
+    """Second look: small photos upscaled 2x, then an unsharp mask (helps blur and tiny text)."""
+    if max(img.shape[:2]) < 1000:
+        img = cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    blurred = cv2.GaussianBlur(img, (0, 0), 2)
+    return cv2.addWeighted(img, 1.8, blurred, -0.8, 0)
+
+
+def _passes(img: np.ndarray) -> Iterator[np.ndarray]:
+    """Images to try, cheapest first; the second only runs when the first gave no number.
+
+    Measured on the synthetic set degraded further (blur sigma 4, or 1/4 scale): the
+    sharpened second look reads 19-21 of 25 against 11-15 with one look; CLAHE contrast
+    equalisation (tried instead) rescued fewer (13-18) and a third look did not pay.
+    """
     yield img
-    # Contrast-limited equalisation on lightness: helps dim/blurred/low-contrast photos.
-    lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB)
-    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-    lab[:, :, 0] = clahe.apply(lab[:, :, 0])
-    yield cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+    yield _sharpened(img)
 
 
 def read_id_card(data: bytes | np.ndarray) -> IdCardReading | None:
@@ -297,7 +378,7 @@ def read_id_card(data: bytes | np.ndarray) -> IdCardReading | None:
     t0 = time.perf_counter()
     img = _cap(_decode(data))
     numbers: set[str] = set()
-    lines: list[tuple[str, tuple[float, float, float, float]]] = []
+    lines: list[Line] = []
     for candidate in _passes(img):
         lines = _ocr_lines(candidate)
         for text, _ in lines:
@@ -309,7 +390,7 @@ def read_id_card(data: bytes | np.ndarray) -> IdCardReading | None:
     number = numbers.pop()
     return IdCardReading(
         number=number,
-        name=_find_name(lines),
+        name=_find_name(lines, number),
         birth_date=ric.get_birth_date(number).isoformat(),
         sex="M" if int(number[16]) % 2 else "F",
         ms=round((time.perf_counter() - t0) * 1000, 1),
