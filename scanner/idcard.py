@@ -109,8 +109,17 @@ def get_engine() -> Any:
             engine._load_det_model()
             engine._load_cls_model()
             engine._load_rec_model()
+            _warm_up(engine)
             _engine = engine
     return _engine
+
+
+def _warm_up(engine: Any) -> None:
+    """One small OCR run through det, cls and rec: ONNX Runtime's first run is slow (about
+    +0.5-1 s), better paid at load time than by the first photo."""
+    img = np.full((160, 480, 3), 255, np.uint8)
+    cv2.putText(img, "110101199003074514", (10, 90), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2)
+    engine(img)
 
 
 # --------------------------------------------------------------------------- image input
@@ -218,12 +227,19 @@ def _valid(number: str) -> bool:
 
 def _numbers_in(text: str) -> set[str]:
     """Valid ID numbers in one OCR'd text line, after fixing common OCR confusions."""
-    text = unicodedata.normalize("NFKC", text)
-    squeezed = _SPACES.sub("", text).translate(_CONFUSIONS)
+    raw = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    fixed = raw.translate(_CONFUSIONS)  # one character for one: positions still match
     found = set()
-    for run in _CANDIDATE_RUN.findall(squeezed):
-        # Exactly 18 characters: a longer run means OCR added a character, and guessing which
-        # one could offer a wrong number.
+    for m in _CANDIDATE_RUN.finditer(fixed):
+        a, b = m.span()
+        # A letter read next to the number (a label character taken for "l" or "I") is
+        # dropped; a digit that OCR read is never dropped. Anything but 18 characters then
+        # means OCR added or lost one, and guessing which could offer a wrong number.
+        while b - a > 18 and not raw[a].isdigit():
+            a += 1
+        while b - a > 18 and not raw[b - 1].isdigit():
+            b -= 1
+        run = fixed[a:b]
         if len(run) == 18 and _NUMBER.fullmatch(run) and _valid(run):
             found.add(run)
     return found

@@ -100,6 +100,16 @@ def test_png_bytes_via_pillow_and_array_inputs():
     assert read_id_card(bgr).number == row["expected_id"]
 
 
+def test_two_cards_in_one_photo_is_ambiguous():
+    dataset = _dataset_or_skip()
+    import cv2
+
+    a, b = (cv2.imread(str(dataset / f)) for f in ("syn_00.jpg", "syn_02.jpg"))
+    assert a.shape == b.shape
+    assert read_id_card(a) is not None and read_id_card(b) is not None
+    assert read_id_card(np.hstack([a, b])) is None  # two valid numbers: offer neither
+
+
 def test_engine_loaded_once_and_shared_across_threads():
     first = get_engine()
     assert get_engine() is first
@@ -129,7 +139,12 @@ def test_import_does_not_load_engine():
         ("11010119900307451 4", {"110101199003074514"}),  # space inside
         ("IlO1O1199003074514", {"110101199003074514"}),  # I/l→1, O→0
         ("11010519491231002x", {"11010519491231002X"}),  # x→X
-        ("1101011990030745140", set()),  # 19 characters: never guess
+        ("1101011990030745140", set()),  # 19 digits: never guess
+        ("l110101199003074514", {"110101199003074514"}),  # stray letter before: dropped
+        ("110101199003074514I", {"110101199003074514"}),  # stray letter after: dropped
+        ("号码 ０１10101199003074514", set()),  # full-width digits count as digits
+        ("１１０１０１１９９００３０７４５１４", {"110101199003074514"}),  # full-width
+        ("a 110101199003074514 and 11010519491231002X", {"110101199003074514", "11010519491231002X"}),
         ("110101199002304514", set()),  # 30 February
         ("999999199003071234", set()),  # unknown region
         ("410105195307140611", {"410105195307140611"}),  # county code from 1983, born 1953
