@@ -4,9 +4,13 @@ Pure Python: never imports Flask or ``server``. The OCR engine (RapidOCR on ONNX
 with the models bundled in the ``rapidocr`` wheel) is heavy, so it is loaded lazily, once per
 process, by :func:`get_engine`; importing this module does not load it.
 
-Only a number that passes GB 11643 (``stdnum.cn.ric``: check character, real birth date,
-known region code) and whose birth date is not in the future is ever offered. When several
+Only a number that passes GB 11643 is ever offered: MOD 11-2 check character and a real,
+past birth date (``stdnum.cn.ric``), and a region code known to ``stdnum``'s table and in use
+at some time between the birth year and now (see :func:`_region_in_use`). When several
 distinct valid numbers are read from one photo, nothing is offered (ambiguous).
+
+Inputs: encoded image bytes (JPEG, PNG, ...; EXIF orientation applied) or a numpy array in
+OpenCV's BGR / BGRA / gray layout.
 """
 
 from __future__ import annotations
@@ -105,10 +109,10 @@ def get_engine() -> Any:
                 "Global.max_side_len": MAX_SIDE,
             })
             engine = RapidOCR(params=params)
-            # Build the ONNX sessions now rather than inside the first request.
-            engine._load_det_model()
-            engine._load_cls_model()
-            engine._load_rec_model()
+            # Build the ONNX sessions now rather than inside the first request (the warm-up
+            # run would build them too; these private loaders just make it certain).
+            for loader in ("_load_det_model", "_load_cls_model", "_load_rec_model"):
+                getattr(engine, loader, lambda: None)()
             _warm_up(engine)
             _engine = engine
     return _engine
@@ -149,26 +153,36 @@ def _decode(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
     if buf.size == 0:
         raise IdCardError("empty body: not an image")
-    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies the EXIF orientation
-    if img is not None:
-        return img
+    if _looks_like_opencv_image(bytes(buf[:16])):
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # applies the EXIF orientation
+        if img is not None:
+            return img
+    # Other formats, and bytes that are no image at all: Pillow identifies them quietly
+    # (OpenCV logs an error line to stderr for each undecodable buffer).
     return _decode_with_pillow(bytes(data))
 
 
+def _looks_like_opencv_image(head: bytes) -> bool:
+    return (
+        head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM", b"II*\x00", b"MM\x00*"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    )
+
+
 def _decode_with_pillow(data: bytes) -> np.ndarray:
+    """Formats OpenCV cannot read. Pillow's decompression-bomb guard stays on: its error
+    (and its warning, when warnings are errors) becomes IdCardError."""
     import io
-    import warnings
 
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                im = ImageOps.exif_transpose(im).convert("RGB")
-                rgb = np.asarray(im)
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
-        raise IdCardError(f"not a readable image: {e}") from None
+        with Image.open(io.BytesIO(data)) as im:
+            rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise IdCardError(f"image too large: {e}") from None
+    except UnidentifiedImageError:
+        raise IdCardError("not an image: unrecognised or corrupt data") from None
     except (OSError, ValueError, SyntaxError) as e:
         raise IdCardError(f"not a readable image: {e}") from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
