@@ -105,8 +105,7 @@ def test_two_cards_in_one_photo_is_ambiguous():
     import cv2
 
     a, b = (cv2.imread(str(dataset / f)) for f in ("syn_00.jpg", "syn_02.jpg"))
-    assert a.shape == b.shape
-    assert read_id_card(a) is not None and read_id_card(b) is not None
+    assert a.shape == b.shape  # each is read alone in the dataset test
     assert read_id_card(np.hstack([a, b])) is None  # two valid numbers: offer neither
 
 
