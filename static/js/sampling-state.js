@@ -97,8 +97,13 @@ export class SamplingState {
     return barcode && barcode !== except ? barcode : null;
   }
 
+  /** Like the server: the lowest free slot, so a void's slot goes to the next person. */
   addMember(barcode, member) {
-    this.data.tubes[barcode].members.push(member);
+    const tube = this.data.tubes[barcode];
+    const taken = new Set(tube.members.map((m) => m.slot));
+    let slot = 1;
+    while (taken.has(slot)) slot++;
+    tube.members.push({ ...member, slot });
     this.data.people[member.hash] = barcode;
     this.save();
   }

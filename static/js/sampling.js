@@ -130,7 +130,7 @@ async function scanTube(barcode, started) {
   return done("ok", t.opened(barcode), started);
 }
 
-async function addPerson(person, label, started, { force = false } = {}) {
+async function addPerson(person, label, started) {
   const tube = state.current;
   if (!tube || tube.status !== "open") return say("bad", t.noTube);
   if (tube.members.length >= tube.capacity) {
@@ -140,7 +140,7 @@ async function addPerson(person, label, started, { force = false } = {}) {
   const hash = await state.personHash(person);
   if (tube.members.some((m) => m.hash === hash)) return say("bad", t.inTube);
   const elsewhere = state.tubeOf(hash, tube.barcode);
-  if (elsewhere && !force) {
+  if (elsewhere) {
     say("warn", t.today(elsewhere));
     if (!(await ask(t.today(elsewhere), { yes: t.addAnyway }))) return undefined;
   }
@@ -149,8 +149,9 @@ async function addPerson(person, label, started, { force = false } = {}) {
   state.addMember(tube.barcode, { record_id: record.id, hash, label });
   render();
   const count = tube.members.length;
+  const { slot } = tube.members[count - 1];
   if (count >= tube.capacity) $("seal").classList.add("attention");
-  return done(count >= tube.capacity ? "full" : "ok", t.saved(count, tube.capacity), started);
+  return done(count >= tube.capacity ? "full" : "ok", t.saved(slot, tube.capacity), started);
 }
 
 function done(kind, text, started) {
@@ -283,7 +284,8 @@ function ask(text, { input = null, yes }) {
   $("ask-input").placeholder = input || "";
   $("ask-yes").textContent = yes;
   dialog.hidden = false;
-  (input ? $("ask-input") : $("ask-yes")).focus();
+  // Not the "yes" button: a wedge scan's Enter must never answer a question by accident.
+  (input ? $("ask-input") : dialog).focus();
   return new Promise((resolve) => {
     const finish = (value) => {
       dialog.hidden = true;
@@ -312,8 +314,9 @@ function render() {
   const slots = $("slots");
   slots.replaceChildren();
   const capacity = tube ? tube.capacity : site.capacity;
+  const bySlot = new Map((tube ? tube.members : []).map((m) => [m.slot, m]));
   for (let i = 0; i < capacity; i++) {
-    const member = tube && tube.members[i];
+    const member = bySlot.get(i + 1);
     const li = document.createElement("li");
     li.className = member ? "slot filled" : "slot";
     li.dataset.slot = String(i + 1);
