@@ -1,7 +1,7 @@
 """Sampling records (DESIGN §5): tube_open, sample, sample_void, tube_seal, tube_reopen,
 box_pack, box_handover. Business-rule surprises are accepted with a Flag, never refused:
 the phone could not have known (another phone filled or sealed the tube meanwhile)."""
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from offline.protocol import INVALID_FIELD, Record, RecordError
 from ..extensions import db
@@ -72,14 +72,16 @@ def apply_sample(ctx: SyncContext, record: Record) -> list:
     if tube.status in SEALED:
         warnings.append(ctx.flag("tube_already_sealed", record, **where,
                                  detail={"tube": barcode, "status": tube.status}))
-    live = db.session.execute(select(Sample.tube_id, Sample.recorded_at).where(
-        Sample.person_id == person.id, Sample.voided_at.is_(None))).all()
-    if any(tube_id == tube.id for tube_id, _ in live):
+    start, end = shanghai_day(record.recorded_at)
+    # Only this tube and this day matter: a resident sampled daily for months stays one small read.
+    live = db.session.scalars(select(Sample.tube_id).where(
+        Sample.person_id == person.id, Sample.voided_at.is_(None),
+        or_(Sample.tube_id == tube.id, and_(Sample.recorded_at >= start, Sample.recorded_at < end)))).all()
+    if tube.id in live:
         # The unique (tube, person) index allows one live sample: the record stays in the inbox.
         warnings.append(ctx.flag("person_in_tube_twice", record, **where, detail={"tube": barcode}))
         return warnings
-    start, end = shanghai_day(record.recorded_at)
-    if any(start <= at < end for _, at in live):
+    if live:
         warnings.append(ctx.flag("person_sampled_twice_today", record, **where,
                                  detail={"tube": barcode}))
     sample = insert_sample(Sample(
