@@ -181,6 +181,41 @@ def import_roster_command(file, community_code, skip_bad):
                f"{report.updated} updated, {report.skipped} bad rows skipped.")
 
 
+@click.command("import-results")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_code", required=True)
+@with_appcontext
+def import_results_command(file, community_code):
+    """Import lab results (CSV or XLSX); all or nothing; importing twice changes nothing."""
+    from .audit import audit
+    from .labresults import apply_results, parse_results
+    from .tables import TableError
+
+    community = _community(community_code)
+    try:
+        parsed = parse_results(file.read_bytes(), file.name)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    for line, message in parsed.errors[:50]:
+        click.echo(f"line {line}: {message}", err=True)
+    if parsed.errors:
+        raise click.ClickException(f"{len(parsed.errors)} bad rows: nothing imported.")
+    report = apply_results(parsed.rows, community.id)
+    audit("import_results", target=f"community:{community.id}", community_id=community.id,
+          file=file.name, rows=len(parsed.rows), created=report.created, retests=report.retests)
+    db.session.commit()
+    for line, tube, first in parsed.duplicates:
+        click.echo(f"line {line}: duplicate of line {first} (tube {tube}), ignored")
+    for line, tube in report.unknown:
+        click.echo(f"line {line}: unknown tube {tube} (result kept for the supervisor)")
+    for line, tube, old, new in report.conflicts:
+        click.echo(f"line {line}: tube {tube} already has result {old}; {new} not applied")
+    click.echo(f"Imported lab results into {community_code!r}: {report.created} new, "
+               f"{report.unchanged} already imported, {report.linked} linked to tubes, "
+               f"{len(report.unknown)} unknown tubes, {len(parsed.duplicates)} duplicate rows, "
+               f"{len(report.conflicts)} conflicts; {report.retests} people added to the retest list.")
+
+
 @click.command("tls-cert")
 @click.option("--force", is_flag=True, help="Replace an existing certificate.")
 def tls_cert_command(force):
@@ -208,7 +243,8 @@ def serve_info_command(host, port, https):
 
 
 COMMANDS = (init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
-            create_site_command, create_user_command, import_roster_command)
+            create_site_command, create_user_command, import_roster_command,
+            import_results_command)
 
 
 def register_commands(app: Flask) -> None:

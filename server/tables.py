@@ -41,6 +41,21 @@ def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> tuple[lis
     return [f for f in fields if f], rows
 
 
+def read_header(data: bytes, filename: str) -> list[str]:
+    """The first row's headers as text (for a column-mapping step when they are not recognised)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        raw_rows = _xlsx_rows(data)
+    elif suffix in (".csv", ".txt", ""):
+        raw_rows = _csv_rows(data)
+    else:
+        raise TableError(f"Unsupported file type {suffix!r}: use CSV or XLSX.")
+    try:
+        return [_cell_text(h) for h in next(raw_rows)]
+    except StopIteration:
+        raise TableError("The file is empty.") from None
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
