@@ -216,6 +216,28 @@ def import_results_command(file, community_code):
                f"{len(report.conflicts)} conflicts; {report.retests} people added to the retest list.")
 
 
+@click.command("export")
+@click.argument("kind", type=click.Choice(["tubes", "gate", "retests"]))
+@click.option("--community", "community_code", required=True)
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--full", is_flag=True, help="Unmasked names, ID numbers and phones (audited).")
+@with_appcontext
+def export_command(kind, community_code, day, fmt, output, full):
+    """Export tubes with members, gate logs or retest lists of one day (masked unless --full)."""
+    from .exports import export
+
+    community = _community(community_code)
+    if not output.parent.is_dir():
+        raise click.ClickException(f"No folder {output.parent} for the output.")
+    _name, content, rows = export(kind, fmt, community.id, day.date(), full=full)
+    output.write_bytes(content)
+    db.session.commit()
+    click.echo(f"Exported {rows} rows of {kind} for {community_code!r} on {day.date()} to {output}"
+               f" ({'full values' if full else 'masked'}).")
+
+
 @click.command("tls-cert")
 @click.option("--force", is_flag=True, help="Replace an existing certificate.")
 def tls_cert_command(force):
@@ -244,7 +266,7 @@ def serve_info_command(host, port, https):
 
 COMMANDS = (init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
-            import_results_command)
+            import_results_command, export_command)
 
 
 def register_commands(app: Flask) -> None:
