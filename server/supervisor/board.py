@@ -138,7 +138,8 @@ def resolve_item():
 def _answer(error, status=200):
     if is_htmx():
         context = _context(utcnow())
-        return render_template("supervisor/_board.html", error=error, **context), status
+        # htmx swaps only 2xx answers: the error shows inside the refreshed board.
+        return render_template("supervisor/_board.html", error=error, **context)
     if error:
         return render_template("error.html", message=error), status
     return redirect(url_for(".board"))

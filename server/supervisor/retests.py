@@ -74,10 +74,10 @@ def retest_update(retest_id):
         retest.updated_at = utcnow()
         db.session.commit()
     if is_htmx():
-        row = db.session.execute(select(Tube.barcode, LabResult.result)
-                                 .where(Tube.id == retest.tube_id, LabResult.id == retest.lab_result_id)).one()
-        return render_template("supervisor/_retest_row.html", retest=retest, barcode=row[0],
-                               pool=row[1], statuses=STATUSES, results=RESULTS, error=error)
+        barcode = db.session.scalar(select(Tube.barcode).where(Tube.id == retest.tube_id))
+        pool = db.session.scalar(select(LabResult.result).where(LabResult.id == retest.lab_result_id))
+        return render_template("supervisor/_retest_row.html", retest=retest, barcode=barcode,
+                               pool=pool, statuses=STATUSES, results=RESULTS, error=error)
     if error:
         return render_template("error.html", message=error), 400
     return redirect(url_for(".retests"))
