@@ -26,7 +26,7 @@ def make_person(community, *, name=None, doc_number=None, phone="13912345678", *
 
 
 def make_tube(community, site, barcode=None, *, people=0, status="sealed", opened_minutes_ago=60,
-              sealed_minutes_ago=50, capacity=10, box=None, **fields):
+              sealed_minutes_ago=50, capacity=10, box=None, sampled_minutes_ago=55, **fields):
     """A tube holding `people` new people (or a list of Person) in slots 1..n."""
     now = utcnow()
     tube = Tube(community_id=community.id, site_id=site.id, barcode=barcode or f"T{uuid.uuid4().hex[:10]}",
@@ -36,7 +36,7 @@ def make_tube(community, site, barcode=None, *, people=0, status="sealed", opene
     db.session.add(tube)
     members = people if isinstance(people, list) else [make_person(community) for _ in range(people)]
     for slot, person in enumerate(members, start=1):
-        make_sample(tube, person, slot=slot if slot <= capacity else None)
+        make_sample(tube, person, slot=slot if slot <= capacity else None, minutes_ago=sampled_minutes_ago)
     db.session.flush()
     return tube
 

@@ -28,7 +28,7 @@ def people_in_a_tube(world, code="a"):
     people = [make_person(side["community"], doc_number=ID_X, name=FORMULA, phone="13800001234"),
               make_person(side["community"], doc_number=ID_18, name="李四", phone="+8613900001111"),
               make_person(side["community"], doc_number="P1", name="@SUM(A1)", phone="-1")]
-    make_tube(side["community"], side["point"], f"TX{code}", people=people, opened_minutes_ago=1)
+    make_tube(side["community"], side["point"], f"TX{code}", people=people, opened_minutes_ago=0)
     db.session.commit()
 
 

@@ -27,4 +27,4 @@ def labels():
     return {"field_label": label, "result_label": label, "status_label": label}
 
 
-from . import board, devices, exports, results, retests  # noqa: E402,F401
+from . import board, coverage, dashboard, devices, exports, results, retests  # noqa: E402,F401
