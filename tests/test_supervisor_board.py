@@ -68,7 +68,7 @@ def test_every_check_appears_with_its_records_and_is_resolved_through_the_page(
                     "TLATEa", "TGHOSTa", "old-phone-a", "phone-a"):
         assert barcode in page, barcode
     assert "赵*一" in page and "赵六一" not in page  # the person in two tubes, masked
-    assert "temperature_out_of_range" in page and "pending" in page
+    assert "temperature_out_of_range" in page and "待处理: 12" in page
     assert re.search(r'class="board-item upcoming".*?class="countdown"', page, re.S)  # not yet due
     assert re.search(r'TNOBOXa.*?class="late"', page, re.S)  # sealed 90 min ago, box deadline 60
 
@@ -131,3 +131,17 @@ def test_board_shows_nothing_of_another_community_and_refuses_its_items(
 def board_of_b(client, world, login):
     login(world["b"]["supervisor"])
     return board(client)
+
+
+def test_the_same_person_on_two_days_is_not_a_mix_up(world, client, login):
+    a = world["a"]
+    regular = make_person(a["community"], name="周日常")
+    make_tube(a["community"], a["point"], "TDAY1", people=[regular], sampled_minutes_ago=26 * 60,
+              opened_minutes_ago=26 * 60, status="resulted", result="negative")
+    make_tube(a["community"], a["point"], "TDAY2", people=[regular], sampled_minutes_ago=1,
+              opened_minutes_ago=2, status="resulted", result="negative")
+    db.session.commit()
+    login(a["supervisor"])
+    page = board(client)
+    assert 'id="group-person_sampled_twice_today"' not in page
+    assert 'id="group-tube_under_filled"' in page  # 1 of 10: the check does see these tubes

@@ -31,6 +31,13 @@ KIND_LABELS = {
     "clock_skew": _l("Phone clocks wrong"),
     "fever": _l("Fever at a gate"),
 }
+FACT_LABELS = {
+    "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
+    "device": _l("Phone"), "pending": _l("Pending"), "type": _l("Record"), "code": _l("Code"),
+    "field": _l("Field"), "message": _l("Message"), "missing": _l("Missing records"),
+    "max_seq": _l("Highest seq"),
+}
+SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
 
 
@@ -59,14 +66,13 @@ def board_groups(community_id: int, now):
 def _context(now):
     cid = current_user.community_id
     groups = board_groups(cid, now)
-    tube_ids = {f.tube_id for g in groups.values() for f in g["flags"] if f.tube_id} | \
-        {i.tube_id for g in groups.values() for i in g["items"] if i.tube_id}
-    person_ids = {f.person_id for g in groups.values() for f in g["flags"] if f.person_id} | \
-        {i.person_id for g in groups.values() for i in g["items"] if i.person_id}
-    device_ids = {f.device_id for g in groups.values() for f in g["flags"] if f.device_id} | \
-        {i.device_id for g in groups.values() for i in g["items"] if i.device_id}
+    shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
+    tube_ids = {x.tube_id for x in shown}
+    person_ids = {x.person_id for x in shown}
+    device_ids = {x.device_id for x in shown}
     return {
         "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
+        "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
         "tubes": _by_id(Tube, tube_ids, cid), "people": _by_id(Person, person_ids, cid),
         "devices": _by_id(Device, device_ids, cid),
         "sites": dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == cid)).all()),

@@ -6,6 +6,7 @@ which also keeps it off the board afterwards. Deadlines come from app config
 SUPERVISOR_DEADLINES (minutes)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -71,13 +72,15 @@ def _open_tubes(cid, now, lookback):
     return [_tube_item("tube_open_too_long", t, t.opened_at, t.opened_at + deadline) for t in tubes]
 
 
-def _filled_counts():
-    return (select(Sample.tube_id, func.count().label("filled")).where(Sample.voided_at.is_(None))
+def _filled_counts(cid, lookback):
+    """Non-voided samples per tube, for the tubes of the look-back window only."""
+    return (select(Sample.tube_id, func.count().label("filled")).join(Tube, Tube.id == Sample.tube_id)
+            .where(Tube.community_id == cid, Tube.opened_at >= lookback, Sample.voided_at.is_(None))
             .group_by(Sample.tube_id).subquery())
 
 
 def _filling(cid, now, lookback):
-    counts = _filled_counts()
+    counts = _filled_counts(cid, lookback)
     filled = func.coalesce(counts.c.filled, 0)
     rows = db.session.execute(select(Tube, filled).outerjoin(counts, counts.c.tube_id == Tube.id).where(
         Tube.community_id == cid, Tube.opened_at >= lookback,
@@ -91,21 +94,24 @@ def _filling(cid, now, lookback):
 
 
 def _twice(cid, now, lookback):
-    """The same person in two (or more) tubes within the look-back window."""
-    people = (select(Sample.person_id).where(Sample.community_id == cid, Sample.voided_at.is_(None),
-                                             Sample.recorded_at >= lookback)
-              .group_by(Sample.person_id).having(func.count(func.distinct(Sample.tube_id)) > 1))
+    """The same person in two (or more) tubes on the same local day."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    candidates = (select(Sample.person_id).where(Sample.community_id == cid, Sample.voided_at.is_(None),
+                                                 Sample.recorded_at >= lookback)
+                  .group_by(Sample.person_id).having(func.count(func.distinct(Sample.tube_id)) > 1))
     rows = db.session.execute(
         select(Sample.person_id, Tube.barcode, Sample.recorded_at).join(Tube, Tube.id == Sample.tube_id)
-        .where(Sample.person_id.in_(people), Sample.voided_at.is_(None), Sample.recorded_at >= lookback)
+        .where(Sample.person_id.in_(candidates), Sample.voided_at.is_(None), Sample.recorded_at >= lookback)
         .order_by(Sample.person_id, Sample.recorded_at))
-    found: dict[int, list] = {}
+    found: dict[tuple, list] = {}
     for person_id, barcode, at in rows:
-        found.setdefault(person_id, []).append((barcode, at))
-    return [Item("person_sampled_twice_today", f"person:{pid}:" + ",".join(sorted(b for b, _ in tubes)),
+        tubes = found.setdefault((person_id, at.astimezone(zone).date()), [])
+        if barcode not in [b for b, _ in tubes]:
+            tubes.append((barcode, at))
+    return [Item("person_sampled_twice_today", f"person:{pid}:{day}:" + ",".join(sorted(b for b, _ in tubes)),
                  tubes[-1][1], tubes[-1][1], person_id=pid,
                  facts={"tubes": ", ".join(b for b, _ in tubes)})
-            for pid, tubes in found.items()]
+            for (pid, day), tubes in found.items() if len(tubes) > 1]
 
 
 def _reused(cid, now, lookback):
