@@ -145,3 +145,18 @@ def test_the_same_person_on_two_days_is_not_a_mix_up(world, client, login):
     page = board(client)
     assert 'id="group-person_sampled_twice_today"' not in page
     assert 'id="group-tube_under_filled"' in page  # 1 of 10: the check does see these tubes
+
+
+def test_a_fact_flagged_at_sync_shows_once_and_stays_resolved(world, client, login):
+    a = world["a"]
+    tube = make_tube(a["community"], a["point"], "TFULL", people=11, status="handed_over",
+                     result="negative")
+    db.session.add(Flag(community_id=a["community"].id, kind="tube_over_capacity", tube_id=tube.id,
+                        site_id=a["point"].id, detail={"tube": "TFULL", "capacity": 10}))
+    db.session.commit()
+    login(a["supervisor"])
+    group = board(client).split('id="group-tube_over_capacity"')[1].split("</section>")[0]
+    assert group.count('<li class="board-item') == 1 and "/supervisor/board/flags/" in group
+    flag_id = db.session.scalar(select(Flag.id).where(Flag.kind == "tube_over_capacity"))
+    client.post(f"/supervisor/board/flags/{flag_id}/resolve", data={"note": "11th person re-swabbed"})
+    assert 'id="group-tube_over_capacity"' not in board(client)

@@ -1,6 +1,8 @@
 """The reconciliation board: open Flags and live check items, grouped by kind, each with the
 records behind it and a resolve action (with a note, audited). Refreshes itself every 30 s."""
-from flask import abort, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,6 +32,8 @@ KIND_LABELS = {
     "tube_not_opened": _l("Samples into a tube never opened"),
     "clock_skew": _l("Phone clocks wrong"),
     "fever": _l("Fever at a gate"),
+    "watch_list": _l("Watch list at a gate"),
+    "tube_reopened": _l("Tubes reopened"),
 }
 FACT_LABELS = {
     "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
@@ -46,7 +50,7 @@ def board_groups(community_id: int, now):
     flags = db.session.scalars(scoped(Flag, community_id).where(Flag.resolved_at.is_(None))
                                .order_by(Flag.created_at, Flag.id)).all()
     done = handled_refs(community_id, now)
-    flagged = {(f.kind, f.tube_id) for f in flags if f.tube_id} | {(f.kind, f.person_id) for f in flags if f.person_id}
+    flagged = handler_flagged(community_id, now)
     groups: dict[str, dict] = {}
     for flag in flags:
         groups.setdefault(flag.kind, {"flags": [], "items": []})["flags"].append(flag)
@@ -61,6 +65,18 @@ def board_groups(community_id: int, now):
         group["items"].sort(key=lambda i: i.due_at)
         group["overdue"] = len(group["flags"]) + sum(1 for i in group["items"] if i.overdue(now))
     return dict(sorted(groups.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])))
+
+
+def handler_flagged(community_id: int, now) -> set:
+    """(kind, tube id) and (kind, person id) the sync handlers already flagged (open or
+    resolved): the live check must not show the same fact a second time."""
+    since = now - timedelta(hours=current_app.config.get("SUPERVISOR_LOOKBACK_HOURS", 72))
+    rows = db.session.execute(select(Flag.kind, Flag.tube_id, Flag.person_id).where(
+        Flag.community_id == community_id, Flag.kind.in_(HANDLER_KINDS), Flag.created_at >= since))
+    flagged = set()
+    for kind, tube_id, person_id in rows:
+        flagged.add((kind, tube_id) if kind != "person_sampled_twice_today" else (kind, person_id))
+    return flagged
 
 
 def _context(now):
