@@ -1,7 +1,7 @@
 """Exports: text cells for ID numbers, inert formulas, masked by default, audited."""
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -14,7 +14,8 @@ from tests.factories_supervisor import make_person, make_tube
 ID_X = "11010519491231002X"
 ID_18 = "110105194912310021"
 FORMULA = '=HYPERLINK("http://x","y")'
-DAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # exports count local days
+DAY = date(2022, 5, 6)
+AT = datetime(2022, 5, 6, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # exports count local days
 
 
 def sheet_rows(content: bytes):
@@ -28,7 +29,8 @@ def people_in_a_tube(world, code="a"):
     people = [make_person(side["community"], doc_number=ID_X, name=FORMULA, phone="13800001234"),
               make_person(side["community"], doc_number=ID_18, name="李四", phone="+8613900001111"),
               make_person(side["community"], doc_number="P1", name="@SUM(A1)", phone="-1")]
-    make_tube(side["community"], side["point"], f"TX{code}", people=people, opened_minutes_ago=0)
+    tube = make_tube(side["community"], side["point"], f"TX{code}", people=people)
+    tube.opened_at = AT
     db.session.commit()
 
 
@@ -80,7 +82,7 @@ def test_exports_are_masked_by_default_and_csv_is_inert_too(world, client, login
 def test_gate_log_one_row_per_passage_and_retests_export(world, runner, tmp_path):
     a = world["a"]
     person = make_person(a["community"], doc_number=ID_18, name="王五")
-    at = datetime.now(timezone.utc)
+    at = AT
     for n, direction in enumerate(("in", "out")):
         db.session.add(GateEntry(record_id=f"r{n}", community_id=a["community"].id, site_id=a["gate"].id,
                                  person=person, direction=direction, recorded_at=at))
