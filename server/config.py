@@ -30,7 +30,7 @@ DEFAULTS = {
     # get the lab result, phones sync what they hold) and how far back its checks look.
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
     "SUPERVISOR_LOOKBACK_HOURS": 72,
-    "RESULTS_IMPORT_CHUNK": 500,
+    "RESULTS_IMPORT_CHUNK": 1000,
 }
 
 # Environment variables that may override a setting (CHECKPOINT_<NAME>).

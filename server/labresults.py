@@ -120,6 +120,15 @@ def parse_results(data: bytes, filename: str, mapping: dict[str, str] | None = N
     return parsed
 
 
+def rows_to_json(rows: list[ResultRow]) -> list:
+    return [[r.line, r.tube, r.result, r.reported_at.isoformat() if r.reported_at else None] for r in rows]
+
+
+def rows_from_json(data: list) -> list[ResultRow]:
+    return [ResultRow(line, tube, result, datetime.fromisoformat(at) if at else None)
+            for line, tube, result, at in data]
+
+
 def parse_time(text: str) -> datetime | None:
     """A lab's timestamp: ISO or '2022/05/06 10:00'; without a zone it is local (Shanghai) time."""
     text = text.strip()
@@ -177,7 +186,6 @@ def _apply(rows: list[ResultRow], community_id: int, write: bool) -> ImportRepor
                                    tube_id=tube.id if tube else None, result=row.result,
                                    reported_at=row.reported_at)
                 db.session.add(result)
-                db.session.flush()
                 if tube is not None:
                     _record_on_tube(result, tube, report)
             elif tube is not None and row.result in RETEST_RESULTS:
@@ -191,6 +199,7 @@ def _record_on_tube(result: LabResult, tube: Tube, report: ImportReport) -> None
     tube.result = result.result
     tube.status = "resulted"
     if result.result in RETEST_RESULTS:
+        db.session.flush()  # the retests need the result's id
         report.retests += open_retests(result, tube)
 
 

@@ -66,7 +66,12 @@ def test_upload_preview_confirm_in_chunks_then_nothing_changes_twice(world, clie
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import_results"))
     assert event.detail["created"] == 31 and event.detail["retests"] == 10 and event.detail["unknown"] == 1
 
-    again = client.post(f"/supervisor/results/{token_of(upload(client, data))}/import", data={"offset": 0})
+    second = token_of(upload(client, data))
+    unchecked = client.post(f"/supervisor/results/{second}/import", data={"offset": 0})
+    assert unchecked.status_code == 302 and unchecked.headers["Location"].endswith(second)  # preview first
+    preview = client.get(f"/supervisor/results/{second}").get_data(as_text=True)
+    assert "<strong>0</strong> 条新结果" in preview and "<strong>31</strong> 条已导入过" in preview
+    again = client.post(f"/supervisor/results/{second}/import", data={"offset": 0})
     assert again.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(Retest)) == 10
     assert db.session.scalar(select(func.count()).select_from(LabResult)) == 31
@@ -91,6 +96,7 @@ def test_unknown_headers_ask_which_column_is_which(world, client, login):
     mapped = client.post(response.headers["Location"], data={"tube": "0", "result": "2", "reported_at": ""})
     assert mapped.status_code == 302
     token = token_of(mapped)
+    client.get(f"/supervisor/results/{token}")
     client.post(f"/supervisor/results/{token}/import", data={"offset": 0})
     assert db.session.scalar(select(func.count()).select_from(Retest)) == 3
 

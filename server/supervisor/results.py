@@ -9,7 +9,7 @@ from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
 from ..labresults import (FIELDS, REQUIRED, apply_results, mapping_for, missing_fields, parse_results,
-                          preview)
+                          preview, rows_from_json, rows_to_json)
 from ..models import LabResult
 from ..tables import TableError, read_header
 from . import bp, is_htmx, uploads
@@ -84,6 +84,10 @@ def results_preview(token):
         uploads.delete(token)
         return _upload_error(str(error))
     report = preview(parsed.rows, current_user.community_id)
+    if not parsed.errors:
+        uploads.write_rows(token, rows_to_json(parsed.rows))
+        meta["duplicates"] = len(parsed.duplicates)
+        uploads.write_meta(token, meta)
     return render_template("supervisor/results_preview.html", token=token, parsed=parsed,
                            report=report, filename=meta["filename"], sample=parsed.rows[:PREVIEW_ROWS])
 
@@ -104,27 +108,28 @@ def results_import(token):
 
     Each chunk commits on its own; importing is idempotent, so an interrupted import is
     finished by confirming the same file again."""
-    data, meta = uploads.load(token)
-    parsed = parse_results(data, meta["filename"], meta["mapping"])
-    if parsed.errors:
+    _data, meta = uploads.load(token)
+    checked = uploads.read_rows(token)
+    if checked is None:  # not previewed (or had bad rows): the preview checks it first
         return redirect(url_for(".results_preview", token=token))
-    chunk = current_app.config.get("RESULTS_IMPORT_CHUNK", 500) if is_htmx() else len(parsed.rows) or 1
+    rows = rows_from_json(checked)
+    chunk = current_app.config.get("RESULTS_IMPORT_CHUNK", 1000) if is_htmx() else len(rows) or 1
     offset = max(0, request.form.get("offset", 0, type=int))
-    report = apply_results(parsed.rows[offset:offset + chunk], current_user.community_id)
+    report = apply_results(rows[offset:offset + chunk], current_user.community_id)
     totals = _totals(request.form)
     for name in ("created", "unchanged", "linked", "retests"):
         totals[name] += getattr(report, name)
     totals["unknown"] += len(report.unknown)
     totals["conflicts"] += len(report.conflicts)
-    done = offset + chunk >= len(parsed.rows)
+    done = offset + chunk >= len(rows)
     if done:
         audit("import_results", target=f"community:{current_user.community_id}",
-              file=meta["filename"], rows=len(parsed.rows), duplicates=len(parsed.duplicates), **totals)
+              file=meta["filename"], rows=len(rows), duplicates=meta.get("duplicates", 0), **totals)
     db.session.commit()
     if done:
         uploads.delete(token)
-    context = dict(token=token, totals=totals, processed=min(offset + chunk, len(parsed.rows)),
-                   total_rows=len(parsed.rows), done=done, duplicates=len(parsed.duplicates))
+    context = dict(token=token, totals=totals, processed=min(offset + chunk, len(rows)),
+                   total_rows=len(rows), done=done, duplicates=meta.get("duplicates", 0))
     if is_htmx():
         return render_template("supervisor/_results_progress.html", **context)
     return render_template("supervisor/results_done.html", **context)

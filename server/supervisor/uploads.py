@@ -52,9 +52,21 @@ def load(token: str) -> tuple[bytes, dict]:
     return data, meta
 
 
+def write_rows(token: str, rows: list) -> None:
+    """The checked rows, so that each chunk of a long import need not parse the file again."""
+    (_folder() / f"{token}.rows.json").write_text(json.dumps(rows))
+
+
+def read_rows(token: str) -> list | None:
+    try:
+        return json.loads((_folder() / f"{token}.rows.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
 def delete(token: str) -> None:
     if _TOKEN.fullmatch(token or ""):
-        for suffix in (".bin", ".json"):
+        for suffix in (".bin", ".json", ".rows.json"):
             (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
