@@ -216,6 +216,29 @@ def import_results_command(file, community_code):
                f"{len(report.conflicts)} conflicts; {report.retests} people added to the retest list.")
 
 
+@click.command("seed-sampling-day")
+@click.option("--community", "community_code", required=True)
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--tubes", default=100, show_default=True, type=click.IntRange(1, 5000))
+@with_appcontext
+def seed_sampling_day_command(community_code, day, tubes):
+    """Write a day of pooled sampling (sealed, boxed, handed over) straight as rows: for demos."""
+    from .demo_day import generate_sampling_day, tube_barcode
+    from .models import Tube
+
+    community = _community(community_code)
+    if db.session.scalar(select(Tube.id).where(Tube.community_id == community.id,
+                                               Tube.barcode == tube_barcode(day.date(), 1))):
+        raise click.ClickException(f"{day.date()} already has demo tubes in {community_code!r}.")
+    try:
+        made = generate_sampling_day(community, day.date(), tubes=tubes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Wrote {len(made)} tubes ({made[0].barcode} to {made[-1].barcode}) with "
+               f"{sum(len(t.samples) for t in made)} samples in {community_code!r} on {day.date()}.")
+
+
 @click.command("export")
 @click.argument("kind", type=click.Choice(["tubes", "gate", "retests"]))
 @click.option("--community", "community_code", required=True)
@@ -266,7 +289,7 @@ def serve_info_command(host, port, https):
 
 COMMANDS = (init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
-            import_results_command, export_command)
+            import_results_command, export_command, seed_sampling_day_command)
 
 
 def register_commands(app: Flask) -> None:

@@ -108,3 +108,12 @@ def test_results_go_only_to_the_named_community(world, runner, tmp_path):
     assert result.exit_code == 0 and "unknown tube TSAME" in result.output
     assert count(Retest) == 0
     assert db.session.scalar(select(Tube.result).where(Tube.barcode == "TSAME")) is None
+
+
+def test_a_demo_sampling_day_is_seeded_once_from_the_command_line(world, runner):
+    result = runner.invoke(args=["seed-sampling-day", "--community", "a", "--date", "2022-05-07", "--tubes", "12"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 12 tubes (T22050700001 to T22050700012) with 120 samples" in result.output
+    again = runner.invoke(args=["seed-sampling-day", "--community", "a", "--date", "2022-05-07"])
+    assert again.exit_code != 0 and "already has demo tubes" in again.output
+    assert count(Tube) == 12 and count(Sample) == 120
