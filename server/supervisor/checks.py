@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..access import scoped
 from ..extensions import db
 from ..models import Box, Device, Flag, LabResult, Sample, SyncRejection, Tube
 
@@ -68,7 +69,7 @@ def _tube_item(kind, tube, since, due, **facts) -> Item:
 
 def _open_tubes(cid, now, lookback):
     deadline = _minutes("seal")
-    tubes = db.session.scalars(select(Tube).where(Tube.community_id == cid, Tube.status == "open"))
+    tubes = db.session.scalars(scoped(Tube, cid).where(Tube.status == "open"))
     return [_tube_item("tube_open_too_long", t, t.opened_at, t.opened_at + deadline) for t in tubes]
 
 
@@ -126,8 +127,8 @@ def _reused(cid, now, lookback):
 
 def _not_boxed(cid, now, lookback):
     deadline = _minutes("box")
-    tubes = db.session.scalars(select(Tube).where(
-        Tube.community_id == cid, Tube.status == "sealed", Tube.box_id.is_(None),
+    tubes = db.session.scalars(scoped(Tube, cid).where(
+        Tube.status == "sealed", Tube.box_id.is_(None),
         Tube.sealed_at.is_not(None), Tube.opened_at >= lookback))
     return [_tube_item("tube_not_boxed", t, t.sealed_at, t.sealed_at + deadline) for t in tubes]
 
@@ -136,8 +137,8 @@ def _boxes(cid, now, lookback):
     deadline = _minutes("handover")
     counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
         Tube.community_id == cid, Tube.box_id.is_not(None)).group_by(Tube.box_id)).all())
-    boxes = db.session.scalars(select(Box).where(
-        Box.community_id == cid, Box.handed_over_at.is_(None), Box.created_at >= lookback))
+    boxes = db.session.scalars(scoped(Box, cid).where(
+        Box.handed_over_at.is_(None), Box.created_at >= lookback))
     return [Item("box_not_handed_over", f"box:{b.id}", b.created_at, b.created_at + deadline,
                  site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, 0)})
             for b in boxes]
@@ -145,22 +146,22 @@ def _boxes(cid, now, lookback):
 
 def _no_result(cid, now, lookback):
     deadline = _minutes("result")
-    tubes = db.session.scalars(select(Tube).where(
-        Tube.community_id == cid, Tube.result.is_(None), Tube.sealed_at.is_not(None),
+    tubes = db.session.scalars(scoped(Tube, cid).where(
+        Tube.result.is_(None), Tube.sealed_at.is_not(None),
         Tube.status != "open", Tube.opened_at >= lookback))
     return [_tube_item("tube_without_result", t, t.sealed_at, t.sealed_at + deadline) for t in tubes]
 
 
 def _unknown_results(cid, now, lookback):
-    results = db.session.scalars(select(LabResult).where(
-        LabResult.community_id == cid, LabResult.tube_id.is_(None)))
+    results = db.session.scalars(scoped(LabResult, cid).where(
+        LabResult.tube_id.is_(None)))
     return [Item("lab_result_unknown_tube", f"lab_result:{r.id}", r.imported_at, r.imported_at,
                  facts={"tube": r.tube_barcode, "result": r.result}) for r in results]
 
 
 def _rejections(cid, now, lookback):
-    rows = db.session.scalars(select(SyncRejection).where(
-        SyncRejection.community_id == cid, SyncRejection.resolved_at.is_(None)))
+    rows = db.session.scalars(scoped(SyncRejection, cid).where(
+        SyncRejection.resolved_at.is_(None)))
     return [Item("sync_rejection_waiting", f"rejection:{r.id}", r.received_at, r.received_at,
                  device_id=r.device_id, facts={"type": r.type or "", "code": r.code,
                                                "field": r.field or "", "message": r.message})
@@ -169,8 +170,8 @@ def _rejections(cid, now, lookback):
 
 def _devices(cid, now, lookback):
     deadline = _minutes("sync")
-    devices = db.session.scalars(select(Device).where(
-        Device.community_id == cid, Device.revoked_at.is_(None), Device.pending > 0))
+    devices = db.session.scalars(scoped(Device, cid).where(
+        Device.revoked_at.is_(None), Device.pending > 0))
     items = []
     for d in devices:
         since = d.last_sync_at or d.created_at
