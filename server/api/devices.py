@@ -36,6 +36,14 @@ def issue_device(user, name: str) -> tuple[Device, str]:
     return device, token
 
 
+def rekey_device(device: Device) -> str:
+    """A fresh token and expiry for an existing device (same phone, same user)."""
+    token = secrets.token_urlsafe(32)
+    device.token_hash = token_digest(token)
+    device.expires_at = utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"])
+    return token
+
+
 def device_answer(device: Device, token: str) -> dict:
     return {"device_id": device.id, "token": token,
             "expires_at": device.expires_at.isoformat(), "user": device.user.as_api()}
