@@ -2,7 +2,6 @@
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
-from ..api.devices import device_answer, issue_device, rekey_device
 from ..audit import audit
 from ..extensions import db
 from ..models import Device
@@ -13,6 +12,9 @@ from . import bp
 @login_required
 def device_token():
     """Issue (or re-key) this browser's device for the logged-in user; session + CSRF."""
+    # Imported here: api.devices imports auth.pins, so a module-level import would be circular.
+    from ..api.devices import device_answer, issue_device, rekey_device
+
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     previous = body.get("device_id")
