@@ -22,8 +22,15 @@ let failures = 0;
 let batchSize = MAX_BATCH;
 let timer = null;
 
+// Other tabs and the service worker change the same outbox: tell every context.
+const channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("checkpoint-sync") : null;
+if (channel) {
+  channel.onmessage = ({ data }) => events.dispatchEvent(new CustomEvent(data.type, { detail: data.detail }));
+}
+
 function emit(type, detail = {}) {
   events.dispatchEvent(new CustomEvent(type, { detail }));
+  channel?.postMessage({ type, detail });
 }
 
 class Unreachable extends Error {}
