@@ -3,7 +3,7 @@ import time
 
 from tests.records import valid_id
 
-from .conftest import MOBILE
+from .conftest import MOBILE, login
 from .gate_helpers import (capture_many, open_gate, pass_resident, pending, sync_now, wait_drained,
                            wait_ready)
 
@@ -159,3 +159,25 @@ def test_drain_of_a_thousand_queued_records(page, context, live_server, capsys):
     with capsys.disabled():
         print(f"\n[drain] 1000 records drained in {elapsed:.2f} s on loopback")
     assert rows(live_server) == (1000, 1000)
+
+
+def test_logout_warns_and_the_next_volunteer_does_not_lose_queued_records(page, context, live_server):
+    open_gate(page, live_server, "volunteer")
+    context.route("**/api/v1/sync", lambda route: route.abort())  # the server cannot be reached
+    pass_resident(page, 3)
+    messages = []
+
+    def answer(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    page.click("#logout-form button")
+    page.wait_for_url("**/login")
+    assert "1 条记录未上传" in messages[0]
+    context.unroute("**/api/v1/sync")
+    login(page, live_server, "supervisor")  # shift handover on the same phone
+    wait_drained(page)
+    captured_by = live_server.query(
+        "SELECT u.username FROM gate_entry g JOIN user u ON u.id = g.user_id")
+    assert [r[0] for r in captured_by] == ["volunteer"]
