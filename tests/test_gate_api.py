@@ -87,3 +87,17 @@ def test_gate_page_is_for_gates_of_the_users_community(client, world, login):
     assert client.get(f"/gate/{world['a']['gate'].id}").status_code == 200
     assert client.get(f"/gate/{world['b']['gate'].id}").status_code == 404
     assert client.get(f"/gate/{world['a']['point'].id}").status_code == 404
+
+
+def test_roster_index_gives_building_and_masked_name_by_keyed_hash(client, world, device_token,
+                                                                    make_person):
+    make_person(world["a"]["community"], doc_number=FREE, name="张三明", building="3", unit="2",
+                room="401")
+    headers, _device = device_token(world["a"]["volunteer"])
+    answer = client.get("/api/v1/roster-index", headers=headers)
+    body, text = answer.get_json(), answer.get_data(as_text=True)
+    assert FREE not in text and "张三明" not in text
+    assert body["entries"] == {watch_hash(body["key"], FREE): {"compound": None, "address": "3-2-401",
+                                                              "name": "张*明"}}
+    watch_key = client.get("/api/v1/watchlist", headers=headers).get_json()["key"]
+    assert body["key"] != watch_key  # one key per purpose: the lists cannot be joined by hash

@@ -63,8 +63,8 @@ export async function counts() {
   return { pending: waiting, attention: rejected + conflict, total: waiting + rejected + conflict };
 }
 
-export async function countForDevice(deviceId) {
-  return (await store.outboxAll()).filter((e) => e.device_id === deviceId).length;
+export async function countForUser(userId) {
+  return (await store.outboxAll()).filter((e) => e.user_id === userId).length;
 }
 
 /** Apply one batch's results: accepted/duplicate leave, rejected/conflict stay with the message. */

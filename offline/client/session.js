@@ -46,25 +46,34 @@ export async function release() {
 /** Refresh sites and the watch list while online (both hold no plaintext personal data). */
 export async function refreshConfig(device) {
   const headers = { Authorization: `Bearer ${device.token}` };
-  const [sites, watch] = await Promise.all([
-    fetch("/api/v1/sites", { headers, credentials: "omit" }),
-    fetch("/api/v1/watchlist", { headers, credentials: "omit" }),
-  ]);
-  if (sites.ok) await store.setConfig(`sites:${device.user_id}`, await sites.json());
-  if (watch.ok) await store.setConfig(`watchlist:${device.user_id}`, await watch.json());
+  const names = { sites: "/api/v1/sites", watchlist: "/api/v1/watchlist", roster: "/api/v1/roster-index" };
+  await Promise.all(Object.entries(names).map(async ([name, url]) => {
+    const response = await fetch(url, { headers, credentials: "omit" });
+    if (response.ok) await store.setConfig(`${name}:${device.user_id}`, await response.json());
+  }));
 }
 
 export async function sitesOf(userId) {
   return store.getConfig(`sites:${userId}`);
 }
 
+async function keyedHash(keyHex, docType, normalisedNumber) {
+  const keyBytes = new Uint8Array(keyHex.match(/../g).map((h) => parseInt(h, 16)));
+  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${docType}:${normalisedNumber}`));
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Is this document on the watch list? HMAC-SHA256 with the community's watch-list key. */
 export async function onWatchList(userId, docType, normalisedNumber) {
   const list = await store.getConfig(`watchlist:${userId}`);
   if (!list || !list.hashes?.length) return false;
-  const keyBytes = new Uint8Array(list.key.match(/../g).map((h) => parseInt(h, 16)));
-  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${docType}:${normalisedNumber}`));
-  const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return list.hashes.includes(hex);
+  return list.hashes.includes(await keyedHash(list.key, docType, normalisedNumber));
+}
+
+/** The resident with this document ({compound, address, name masked}), or null. */
+export async function resident(userId, docType, normalisedNumber) {
+  const index = await store.getConfig(`roster:${userId}`);
+  if (!index?.entries) return null;
+  return index.entries[await keyedHash(index.key, docType, normalisedNumber)] || null;
 }

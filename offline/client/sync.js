@@ -67,18 +67,19 @@ async function drain() {
   return { sent, failed };
 }
 
-/** The oldest pending entries of one user whose token is usable, at most batchSize. */
+/** The oldest pending entries of one user whose token is usable, at most batchSize. Entries go
+ *  with their own user's token (its device may be newer than the one that numbered them). */
 async function nextBatch() {
   const devices = new Map((await store.allDevices())
-    .filter((d) => d.token && !d.needs_login).map((d) => [d.device_id, d]));
-  const entries = (await outbox.pending()).filter((e) => devices.has(e.device_id));
+    .filter((d) => d.token && !d.needs_login).map((d) => [d.user_id, d]));
+  const entries = (await outbox.pending()).filter((e) => devices.has(e.user_id));
   if (!entries.length) return null;
-  const device = devices.get(entries[0].device_id);
-  return { device, entries: entries.filter((e) => e.device_id === device.device_id).slice(0, batchSize) };
+  const device = devices.get(entries[0].user_id);
+  return { device, entries: entries.filter((e) => e.user_id === device.user_id).slice(0, batchSize) };
 }
 
 async function send(device, entries) {
-  const pendingAfter = (await outbox.countForDevice(device.device_id)) - entries.length;
+  const pendingAfter = (await outbox.countForUser(device.user_id)) - entries.length;
   const body = JSON.stringify({ device_id: device.device_id, app_version: APP_VERSION,
     pending: Math.max(0, pendingAfter), records: entries.map(outbox.wire) });
   let response;
@@ -105,6 +106,7 @@ async function send(device, entries) {
       await outbox.settle(entries, [{ id: entries[0].id, status: "rejected",
         error: { code: "too_large", message: "Record too large", field: null } }]);
     }
+    // Kept for the life of this page: the server's limit does not change between batches.
     batchSize = Math.max(1, Math.floor(entries.length / 2));
     return 0;
   }
@@ -116,7 +118,6 @@ async function send(device, entries) {
     throw new Unreachable("unreadable answer");
   }
   const { removed } = await outbox.settle(entries, answer.results || []);
-  batchSize = Math.min(MAX_BATCH, batchSize * 2);
   await store.setMeta("last_sync", new Date().toISOString());
   emit("status");
   return removed;
@@ -142,7 +143,7 @@ async function forgetIdleTokens() {
   const current = await store.getMeta("current_user");
   const entries = await store.outboxAll();
   for (const device of await store.allDevices()) {
-    if (device.user_id !== current && !entries.some((e) => e.device_id === device.device_id)) {
+    if (device.user_id !== current && !entries.some((e) => e.user_id === device.user_id)) {
       await store.deleteDevice(device.user_id);
     }
   }

@@ -13,7 +13,7 @@ const MESSAGES = {
     needTemp: "请输入体温", needWho: "请先扫码、输入证件号或选择“未识别”",
     fever: (t, th) => `发热警报：${t} °C（≥ ${th} °C）。请复测；如仍发热请劝返并上报。`,
     remeasure: "复测：请再次测量体温后保存", watch: "居家隔离人员！请勿放行外出，立即上报。",
-    idOk: (m) => `身份证 ${m}`, doc: (m) => `证件 ${m}`, visitor: "未识别人员（访客）",
+    notResident: "非本社区登记居民", idOk: (m) => `身份证 ${m}`, doc: (m) => `证件 ${m}`, visitor: "未识别人员（访客）",
     noUser: "本机未登录：请联网登录后再使用。", noSite: "未找到该卡口：请联网打开一次。",
   },
   en: {
@@ -23,7 +23,7 @@ const MESSAGES = {
     needTemp: "Enter the temperature", needWho: "Scan, type a document number or choose “Not identified”",
     fever: (t, th) => `FEVER: ${t} °C (≥ ${th} °C). Measure again; if still feverish, turn back and report.`,
     remeasure: "Re-measure: take the temperature again and save", watch: "HOME QUARANTINE! Do not let out; report now.",
-    idOk: (m) => `ID ${m}`, doc: (m) => `Document ${m}`, visitor: "Not identified (visitor)",
+    notResident: "not in the roster", idOk: (m) => `ID ${m}`, doc: (m) => `Document ${m}`, visitor: "Not identified (visitor)",
     noUser: "Nobody is logged in on this phone: log in online first.", noSite: "Unknown gate: open it once online.",
   },
 };
@@ -67,8 +67,13 @@ async function identify(raw) {
     number = raw.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
     if (!OTHER_DOC.test(number)) { fail(t.badDoc); return; }
   }
-  setPerson({ doc_type: docType, doc_number: number }, docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number)));
-  const watched = await session.onWatchList(state.me.user_id, docType, number);
+  const label = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
+  setPerson({ doc_type: docType, doc_number: number }, label);
+  const [watched, known] = await Promise.all([session.onWatchList(state.me.user_id, docType, number),
+    session.resident(state.me.user_id, docType, number)]);
+  $("person").textContent = known ? `${label} · ${[known.compound, known.address, known.name].filter(Boolean).join(" ")}`
+    : `${label} · ${t.notResident}`;
+  $("person").classList.toggle("known", !!known);
   $("watch-alert").textContent = watched ? t.watch : "";
   $("watch-alert").hidden = !watched;
   if (watched) alertFeedback();
