@@ -101,3 +101,21 @@ def test_roster_index_gives_building_and_masked_name_by_keyed_hash(client, world
                                                               "name": "张*明"}}
     watch_key = client.get("/api/v1/watchlist", headers=headers).get_json()["key"]
     assert body["key"] != watch_key  # one key per purpose: the lists cannot be joined by hash
+
+
+def test_service_worker_version_follows_the_precached_files(client, monkeypatch, tmp_path):
+    from server.pages import offline
+
+    extra = tmp_path / "extra.js"
+    extra.write_text("// one")
+    files = offline.precache_files
+    monkeypatch.setattr(offline, "precache_files", lambda: files() + [("/static/extra.js", extra)])
+
+    def version():
+        text = client.get("/sw.js").get_data(as_text=True)
+        return text.split('"version": "')[1].split('"')[0]
+
+    first = version()
+    assert version() == first
+    extra.write_text("// two, a new release")
+    assert version() != first

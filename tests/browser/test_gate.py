@@ -41,6 +41,8 @@ def wait_saved(page, before):
 def test_twenty_passages_offline_arrive_with_the_fever_flagged(page, context, live_server, capsys):
     residents = roster(live_server, quarantined=False, limit=17)
     site = open_gate(page, live_server)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert page.locator(".key[data-k='5']").bounding_box()["height"] >= 48
     context.set_offline(True)
     for i, number in enumerate(residents):  # 17 residents, wedge-scanned
         scan(page, number)
