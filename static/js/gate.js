@@ -3,7 +3,7 @@
 import { classify } from "/client/scanner/classify.js";
 import * as outbox from "/client/offline/outbox.js";
 import * as session from "/client/offline/session.js";
-import { historySince } from "/client/offline/db.js";
+import { historySince, pruneHistory } from "/client/offline/db.js";
 
 const MESSAGES = {
   zh: {
@@ -34,6 +34,7 @@ const PLATE = new RegExp("^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂�
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const TEMP_MIN = 34.0;
 const TEMP_MAX = 43.0;
+const HISTORY_DAYS = 2; // the shift view needs hours, not weeks
 const $ = (id) => document.getElementById(id);
 const siteId = Number(location.pathname.split("/").pop());
 
@@ -264,6 +265,7 @@ async function main() {
   $("site-name").textContent = site.name;
   state.threshold = Number(config.community?.fever_threshold_c) || 37.3;
   bind();
+  await pruneHistory(Date.now() - HISTORY_DAYS * 86400 * 1000);
   await renderShift();
   document.getElementById("gate").dataset.ready = "1";
   $("scan").focus();
