@@ -119,3 +119,14 @@ def test_service_worker_version_follows_the_precached_files(client, monkeypatch,
     assert version() == first
     extra.write_text("// two, a new release")
     assert version() != first
+
+
+def test_device_token_uses_the_id_the_phone_proposed_so_a_lost_answer_orphans_nothing(
+        client, world, login):
+    login(world["a"]["volunteer"])
+    proposed = "0b8f2c1e-6a51-4c4e-9d1e-3f0a7c2b9e10"
+    first = client.post("/auth/device-token", json={"device_id": proposed}).get_json()
+    again = client.post("/auth/device-token", json={"device_id": proposed}).get_json()  # answer lost
+    assert first["device_id"] == again["device_id"] == proposed
+    junk = client.post("/auth/device-token", json={"device_id": "not-a-uuid"}).get_json()
+    assert junk["device_id"] != "not-a-uuid"

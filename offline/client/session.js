@@ -12,16 +12,25 @@ export async function adopt(userId, csrfToken) {
   }
   let device = await store.getDevice(userId);
   if (!device || device.needs_login) {
+    // Name the device before asking, so that an answer lost to a quick navigation is not an
+    // orphan: the next page asks again with the same id and the server re-keys it.
+    const proposalKey = `device_proposal:${userId}`;
+    let deviceId = device?.device_id || (await store.getMeta(proposalKey));
+    if (!deviceId) {
+      deviceId = crypto.randomUUID();
+      await store.setMeta(proposalKey, deviceId);
+    }
     const response = await fetch("/auth/device-token", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-      body: JSON.stringify({ device_id: device?.device_id, device_name: deviceName() }),
+      body: JSON.stringify({ device_id: deviceId, device_name: deviceName() }),
     });
     if (!response.ok) throw new Error(`device token: HTTP ${response.status}`);
     const answer = await response.json();
     device = { user_id: userId, device_id: answer.device_id, token: answer.token,
       user: answer.user, needs_login: false };
     await store.putDevice(device);
+    await store.deleteMeta(proposalKey);
   }
   return device;
 }
