@@ -15,18 +15,19 @@ OpenCV's BGR / BGRA / gray layout.
 
 from __future__ import annotations
 
-import datetime
 import re
 import threading
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import cv2
 import numpy as np
 from stdnum.cn import ric
+
+from .idnumber import check_id_number
 
 __all__ = ["IdCardError", "IdCardReading", "read_id_card", "get_engine", "MAX_SIDE"]
 
@@ -199,44 +200,8 @@ def _cap(img: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
 
 # --------------------------------------------------------------------------- text parsing
 
-def _region_in_use(number: str, birth: datetime.date) -> bool:
-    """The region code was a county's code at some time the number could have been assigned.
-
-    ``ric.validate`` demands that the county existed in the *birth* year, but the code on a
-    card is the county's code when the number was assigned (1984 onwards, or at birth if
-    later): a person born in 1953 in today's 金水区 (code 410105 since 1983) holds a valid
-    410105... number, which ``ric.validate`` rejects. So: accept a county code in use at any
-    time from the birth year to this year (a superset of what ``ric.validate`` accepts).
-    """
-    from stdnum import numdb
-
-    info = {k: v for _, props in numdb.get("cn/loc").info(number[:6]) for k, v in props.items()}
-    if "county" not in info or "province" not in info:
-        return False
-    first, last = birth.year, datetime.date.today().year
-    for county in info["county"].split(","):
-        if not county.startswith("["):
-            return True
-        start, end = county[1:].split("]")[0].split("-")
-        if (not start or int(start) <= last) and (not end or int(end) >= first):
-            return True
-    return False
-
-
 def _valid(number: str) -> bool:
-    """GB 11643: 17 digits + check character (MOD 11-2), a real birth date not in the
-    future, a known region code in use when the number could have been assigned."""
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    if ric.calc_check_digit(number) != number[17]:
-        return False
-    try:
-        birth = ric.get_birth_date(number)
-    except Exception:  # stdnum raises InvalidComponent for impossible dates
-        return False
-    if not (datetime.date(1880, 1, 1) <= birth <= datetime.date.today()):
-        return False
-    return _region_in_use(number, birth)
+    return check_id_number(number).valid
 
 
 def _numbers_in(text: str) -> set[str]:
@@ -418,10 +383,11 @@ def read_id_card(data: bytes | np.ndarray) -> IdCardReading | None:
     if len(numbers) != 1:
         return None
     number = numbers.pop()
+    info = check_id_number(number).info
     return IdCardReading(
         number=number,
         name=_find_name(lines, number),
-        birth_date=ric.get_birth_date(number).isoformat(),
-        sex="M" if int(number[16]) % 2 else "F",
+        birth_date=info["birth_date"],
+        sex=info["sex"],
         ms=round((time.perf_counter() - t0) * 1000, 1),
     )
