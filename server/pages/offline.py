@@ -11,12 +11,13 @@ from .client import CLIENT_DIRS, ROOT
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
-SHELL_PAGES = ("/shell/gate", "/offline/attention")
-STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "icons/icon.svg",
+SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention")
+STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
+                "js/sampling-outbox.js", "js/sampling-feedback.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
 # Files whose content changes what the shell pages look like (their hash is the version).
-SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html",
+SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html", "templates/sampling/capture.html",
                  "templates/offline/attention.html", "templates/partials/_status.html",
                  "translations/zh/LC_MESSAGES/messages.mo")
 
@@ -64,6 +65,12 @@ def service_worker():
 def gate_shell():
     """The gate capture screen without any user or session data: the offline copy."""
     return render_template("gate/capture.html", shell=True)
+
+
+@bp.get("/shell/sampling")
+def sampling_shell():
+    """The sampling capture screen without any user or session data: the offline copy."""
+    return render_template("sampling/capture.html", shell=True, site=None)
 
 
 @bp.get("/offline/attention")
