@@ -3,6 +3,15 @@
 import * as outbox from "/client/offline/outbox.js";
 import * as session from "/client/offline/session.js";
 
+let pause = null;
+
+/** Tell the status bar and the sync loop, once the scanning pauses: during a burst of scans
+ *  their IndexedDB reads would compete with the next save (the record is already stored). */
+function announce() {
+  clearTimeout(pause);
+  pause = setTimeout(() => dispatchEvent(new Event("outbox-changed")), 300);
+}
+
 /** The outbox of the user logged in on this phone; null when nobody is. */
 export async function openOutbox() {
   // status.js (base.html) adopts the logged-in user and says so with "session-ready".
@@ -15,7 +24,7 @@ export async function openOutbox() {
     device,
     async add(type, data) {
       const record = await outbox.add(type, data, device);
-      dispatchEvent(new Event("outbox-changed")); // the sync loop sends it when it can
+      announce();
       return record;
     },
   };
