@@ -4,57 +4,9 @@
 import { classify } from "/client/scanner/classify.js";
 import { openOutbox } from "./sampling-outbox.js";
 import { signal, warmUp } from "./sampling-feedback.js";
+import { t } from "./sampling-messages.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
 
-const MESSAGES = {
-  zh: {
-    saved: (slot, cap) => `已保存：第 ${slot}/${cap} 位`, opened: (b) => `已开管 ${b}`,
-    sealed: (b) => `已封管 ${b}`, undone: "已撤销上一人", removed: "已移除", moved: (b) => `已转入 ${b}`,
-    reopened: (b) => `已重新开管 ${b}`, badId: "身份证号校验失败，请重新扫描或手工录入",
-    badDoc: "证件号格式错误（5–30 位字母或数字）", badCode: "个人码无法识别，请扫身份证或手工录入",
-    unknown: "无法识别：既不是试管条码，也不是身份证号或个人码", noTube: "请先扫描试管条码",
-    inTube: "此人已在本管中，请勿重复录入", today: (b) => `此人今天已在试管 ${b} 中采过样`,
-    addAnyway: "仍然加入", cancel: "取消", full: (cap) => `本管已满（${cap} 人），请封管并扫描新试管`,
-    usedTube: (b) => `试管 ${b} 已在本机用过（已封管），请换一支新管；如误封请在下方“重新开管”`,
-    askSeal: (n, cap) => `当前试管只有 ${n}/${cap} 人，确定封管并开新管吗？`, sealAndOpen: "封管并开新管",
-    notSaved: "未保存！", noUser: "本机未登录：请联网登录后再使用。", reason: "原因",
-    askRemove: (who) => `从本管移除 ${who}？请填写原因`, askMove: (who) => `把 ${who} 转到哪支试管？请扫描或输入条码`,
-    askReopen: (b) => `重新打开已封的试管 ${b}？请填写原因`, needReason: "请填写原因",
-    boxFirst: "请先扫描转运箱条码", badBox: "转运箱条码格式错误", boxStarted: (b) => `转运箱 ${b}：请扫描已封的试管`,
-    packed: (b, n) => `已装箱 ${b}（共 ${n} 管）`, notSealed: "该试管还未封管，请先封管",
-    notMine: "该试管不是本机在本采样点开的", inBox: "该试管已装箱", handedOver: (b) => `转运箱 ${b} 已交接`,
-    emptyBox: "箱内还没有试管", courier: "请填写转运人姓名", slotsLabel: (n, cap) => `${n}/${cap}`,
-    status: { open: "采样中", sealed: "已封管", packed: "已装箱", handed_over: "已交接" },
-    undoNothing: "本管没有可撤销的人", sealEmpty: "空管不能封管", remove: "移除", move: "转管",
-    reopen: "重新开管", select: "切换到此管", code: "个人码", sameTube: "请扫描另一支试管",
-    rescan: (b, who) => `已从原管移除 ${who}：请在试管 ${b} 中重新扫描此人`,
-  },
-  en: {
-    saved: (slot, cap) => `Saved: slot ${slot}/${cap}`, opened: (b) => `Tube ${b} opened`,
-    sealed: (b) => `Tube ${b} sealed`, undone: "Last person undone", removed: "Removed", moved: (b) => `Moved to ${b}`,
-    reopened: (b) => `Tube ${b} reopened`, badId: "ID number fails its checksum: scan again or type it",
-    badDoc: "Document number: 5–30 letters or digits", badCode: "Unreadable personal code: scan the ID card or type it",
-    unknown: "Not a tube barcode, an ID number or a personal code", noTube: "Scan a tube barcode first",
-    inTube: "This person is already in this tube", today: (b) => `This person was sampled today in tube ${b}`,
-    addAnyway: "Add anyway", cancel: "Cancel", full: (cap) => `Tube full (${cap}): seal it and scan a new tube`,
-    usedTube: (b) => `Tube ${b} was already used on this phone (sealed): take a new one, or reopen it below`,
-    askSeal: (n, cap) => `The current tube holds only ${n}/${cap}. Seal it and open the new one?`,
-    sealAndOpen: "Seal and open new", notSaved: "NOT saved! ", noUser: "Nobody is logged in on this phone: log in online first.",
-    reason: "Reason", askRemove: (who) => `Remove ${who} from this tube? Give a reason`,
-    askMove: (who) => `Move ${who} to which tube? Scan or type its barcode`,
-    askReopen: (b) => `Reopen sealed tube ${b}? Give a reason`, needReason: "A reason is required",
-    boxFirst: "Scan the box barcode first", badBox: "Not a box barcode", boxStarted: (b) => `Box ${b}: scan sealed tubes`,
-    packed: (b, n) => `Packed ${b} (${n} tubes)`, notSealed: "Seal this tube first",
-    notMine: "This tube was not opened on this phone at this point", inBox: "This tube is already packed",
-    handedOver: (b) => `Box ${b} handed over`, emptyBox: "The box holds no tube yet", courier: "Enter the courier's name",
-    slotsLabel: (n, cap) => `${n}/${cap}`,
-    status: { open: "open", sealed: "sealed", packed: "packed", handed_over: "handed over" },
-    undoNothing: "Nobody to undo in this tube", sealEmpty: "An empty tube cannot be sealed", remove: "Remove",
-    move: "Move", reopen: "Reopen", select: "Switch to this tube", code: "Personal code", sameTube: "Scan another tube",
-    rescan: (b, who) => `${who} removed from the old tube: scan them again into tube ${b}`,
-  },
-};
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const BOX = /^[A-Za-z0-9_-]{4,64}$/;
 const $ = (id) => document.getElementById(id);
