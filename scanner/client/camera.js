@@ -237,6 +237,7 @@ export function attachScanner(container, options = {}) {
   let track = null;
   let detector = null;
   let running = false;
+  let starting = false;
   let loopTimer = null;
   let resumeWhenVisible = false;
   let torchOn = false;
@@ -263,7 +264,16 @@ export function attachScanner(container, options = {}) {
   }
 
   async function start() {
-    if (running) return;
+    if (running || starting) return; // a double tap must not open two streams
+    starting = true;
+    try {
+      await open();
+    } finally {
+      starting = false;
+    }
+  }
+
+  async function open() {
     say("starting");
     root.dataset.state = "starting";
     try {
