@@ -3,13 +3,12 @@
 scanner/client/classify.js is the browser twin of this module; scanner/cases.json
 holds the cases both must answer alike. Change the three together.
 
-Known difference, on purpose: for the region of an ID number this module asks
-python-stdnum, which knows the full county table (and the years each county code
-was in use), on top of the province list both sides share. The browser
-checks the province only, so a few numbers with a real province but a made-up
-county pass on the phone and are rejected by the server as invalid_id_number.
-Numbers of provinces stdnum does not list (83 Taiwan residence permits, 91) are
-therefore rejected here too. The shared cases avoid those numbers.
+Known difference, on purpose: ID numbers are checked by scanner/idnumber.py, which
+knows stdnum's full county table; the browser checks the province only, so a few
+numbers with a real province but a made-up county pass on the phone and are
+rejected by the server as invalid_id_number. Numbers of provinces stdnum does not
+list (83 Taiwan residence permits, 91) are therefore rejected here too. The shared
+cases avoid those numbers.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
+from .idnumber import PROVINCES, check_id_number
 
 __all__ = [
     "Classified",
@@ -29,19 +27,11 @@ __all__ = [
     "PERSONAL_CODE_PREFIX",
     "MAX_TEXT_LENGTH",
     "PROVINCES",
-    "id18_birth_date",
 ]
 
 DEFAULT_TUBE_PATTERN = r"^[A-Z0-9]{8,20}$"
 PERSONAL_CODE_PREFIX = "CP1:"
 MAX_TEXT_LENGTH = 256
-# First two digits of a GB 11643 number (GB/T 2260 provinces, plus 71 Taiwan,
-# 81 Hong Kong, 82 Macao, 83 Taiwan residence permits, 91 foreigners).
-PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46"
-    " 50 51 52 53 54 61 62 63 64 65 71 81 82 83 91".split()
-)
-EARLIEST_BIRTH_YEAR = 1900
 
 # Explicit ASCII classes everywhere: Python's \d would also match Arabic-Indic
 # and other Unicode digits, JavaScript's would not.
@@ -114,52 +104,7 @@ def classify(text: str, tube_pattern: str | None = None, *, today: datetime.date
 
 
 def _classify_id18(number: str, today: datetime.date) -> Classified:
-    birth = id18_birth_date(number, today)
-    if birth is None:
+    checked = check_id_number(number, today)
+    if not checked.valid:
         return Classified("id_number", number, False, "invalid_id_number")
-    info = {
-        "birth_date": birth.isoformat(),
-        # The 17th digit is the sequence number: odd for men, even for women.
-        "sex": "M" if int(number[16]) % 2 else "F",
-        "region": number[:6],
-    }
-    return Classified("id_number", number, True, None, info)
-
-
-def id18_birth_date(number: str, today: datetime.date | None = None) -> datetime.date | None:
-    """The birth date of an upper-case 18-character number passing GB 11643, else None.
-
-    Check character (MOD 11-2), a real birth date from 1900 to today, and a region code
-    that was a county's code at some time from the birth year to today. Not stdnum's
-    ``ric.validate``: it demands that the county existed in the *birth* year, but the code
-    is the county's code when the number was assigned (1984 onwards, or at birth): someone
-    born in 1953 in today's 金水区 (410105, created 1983) holds a valid 410105... number.
-    """
-    today = today or datetime.date.today()
-    if not _ID18.fullmatch(number) or number[:2] not in PROVINCES:
-        return None
-    if ric.calc_check_digit(number) != number[-1]:
-        return None
-    try:
-        birth = ric.get_birth_date(number)
-    except ValidationError:
-        return None
-    if not (EARLIEST_BIRTH_YEAR <= birth.year and birth <= today):
-        return None
-    return birth if _region_in_use(number[:6], birth.year, today.year) else None
-
-
-def _region_in_use(region: str, first_year: int, last_year: int) -> bool:
-    from stdnum import numdb
-
-    info = {k: v for _part, props in numdb.get("cn/loc").info(region) for k, v in props.items()}
-    if "county" not in info or "province" not in info:
-        return False
-    # stdnum lists a county as "[start-end]name" when it existed only for some years.
-    for county in info["county"].split(","):
-        if not county.startswith("["):
-            return True
-        start, end = county[1:].split("]")[0].split("-")
-        if (not start or int(start) <= last_year) and (not end or int(end) >= first_year):
-            return True
-    return False
+    return Classified("id_number", number, True, None, checked.info)

@@ -6,7 +6,8 @@ import re
 from sqlalchemy import select
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError
-from scanner.classify import id18_birth_date
+from scanner.idnumber import check_id_number
+
 from .extensions import db
 from .models import Person
 from .models.people import DOC_TYPES
@@ -25,8 +26,7 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
-        # The one GB 11643 rule of the project, shared with what the phone's scan shows.
-        if id18_birth_date(number) is None:
+        if not check_id_number(number).valid:
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")
