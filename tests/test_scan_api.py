@@ -123,7 +123,7 @@ def test_the_rate_limit_is_per_device(app, client, world, device_token):
     assert post(client, second, TUBE_PNG).status_code == 200
 
 
-# --- ID cards (the reader is replaced: its own tests measure the OCR) -------------------
+# --- ID cards (mostly with the reader replaced: tests/test_idcard.py measures the OCR) -------------------
 
 class FakeReading:
     def __init__(self, number, name=None):
@@ -131,25 +131,18 @@ class FakeReading:
         self.birth_date, self.sex, self.ms = "1949-12-31", "F", 12.0
 
 
-def fake_reader(result):
-    def read_id_card(data):
-        assert isinstance(data, bytes)
-        if isinstance(result, Exception):
-            raise result
-        return result
-    return read_id_card
-
-
 @pytest.fixture
 def id_reader(monkeypatch):
+    """Replace the OCR by a reader that returns (or raises) what the test says."""
     import server.api.scan as scan_api
 
-    class IdCardError(ValueError):
-        pass
-
     def install(result):
-        monkeypatch.setattr(scan_api, "_id_card_reader", lambda: (fake_reader(result), IdCardError))
-    install.error = IdCardError
+        def read_id_card(data):
+            assert isinstance(data, bytes)
+            if isinstance(result, Exception):
+                raise result
+            return result
+        monkeypatch.setattr(scan_api, "read_id_card", read_id_card)
     return install
 
 
@@ -171,16 +164,10 @@ def test_an_unread_or_invalid_id_card_offers_nothing(client, clerk_headers, id_r
 
 
 def test_the_id_reader_refusing_the_image_is_a_400(client, clerk_headers, id_reader):
-    id_reader(id_reader.error("not a readable image"))
+    from scanner.idcard import IdCardError
+
+    id_reader(IdCardError("not a readable image"))
     assert post(client, clerk_headers, TUBE_PNG, query="?mode=idcard").status_code == 400
-
-
-def test_without_the_ocr_installed_idcard_mode_says_so(client, clerk_headers, monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "scanner.idcard", None)  # import fails as if absent
-    response = post(client, clerk_headers, TUBE_PNG, query="?mode=idcard")
-    assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "idcard_unavailable"
 
 
 # --- hostile bytes never make a 500 ---------------------------------------------------
@@ -206,3 +193,16 @@ def test_fuzzed_images_never_cause_a_server_error(client, clerk_headers, app, da
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:200]
     assert response.is_json
 
+
+
+def test_a_real_card_photo_through_the_endpoint(client, clerk_headers):
+    # One synthetic card through the real reader (tests/test_idcard.py measures all 50).
+    from tests.test_idcard import _dataset_or_skip, _manifest
+
+    dataset = _dataset_or_skip()
+    card = next(row for row in _manifest(dataset) if row["file"] == "syn_04.jpg")
+    photo = (dataset / card["file"]).read_bytes()
+    body = post(client, clerk_headers, photo, "image/jpeg", "?mode=idcard").get_json()
+    assert body["codes"] == [{"format": "ocr", "text": card["expected_id"], "kind": "id_number", "valid": True}]
+    assert body["name"] == card["expected_name"]
+    assert body["birth_date"] == f"{card['expected_id'][6:10]}-{card['expected_id'][10:12]}-{card['expected_id'][12:14]}"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from scanner import ScanError, classify, decode_image
 from scanner.errors import ImageTooLarge
+from scanner.idcard import IdCardError, read_id_card  # the OCR engine loads on first use
 from scanner.imageio import MAX_BYTES, check_image
 from ..extensions import db, limiter
 from ..models import Site
@@ -116,10 +117,9 @@ def _image_bytes():
 def _read_id_card(data: bytes) -> dict:
     """The ID number (and name) on a card's front, only when it passes GB 11643."""
     check_image(data)  # byte and pixel limits before the OCR's own decoder sees the bytes
-    read_id_card, id_card_error = _id_card_reader()
     try:
         reading = read_id_card(data)
-    except id_card_error as error:
+    except IdCardError as error:
         raise ScanError("The file is not a readable image.") from error
     if reading is None:
         return {"codes": []}
@@ -131,22 +131,3 @@ def _read_id_card(data: bytes) -> dict:
     if reading.name:
         body["name"] = reading.name
     return body
-
-
-def _id_card_reader():
-    # Imported on first use: the OCR engine is heavy and optional for barcode scans.
-    try:
-        from scanner.idcard import IdCardError, read_id_card
-    except ImportError as error:
-        raise IdCardUnavailable() from error
-    return read_id_card, IdCardError
-
-
-class IdCardUnavailable(Exception):
-    """The ID-card reader (scanner.idcard, RapidOCR) is not installed on this server."""
-
-
-@bp.errorhandler(IdCardUnavailable)
-def _id_card_unavailable(_exc):
-    return _error(503, "idcard_unavailable",
-                  "ID-card reading is not available on this server; enter the number by hand.")
