@@ -3,16 +3,19 @@
 // attachWedge(target, options) listens on the whole document, so a scan works on any
 // capture screen without tapping a field first. Every printable key is held back in a
 // buffer (so a scan never lands in whatever input has the focus); the timing decides:
-//   - keys arriving less than `maxGap` ms apart and ending in Enter, at least
-//     `minLength` of them: a scan -> a `scan` CustomEvent {text, format, source: "wedge"}
-//     on `target`, and nothing reaches the focused input;
-//   - any slower key (a human typing): the held keys are released into the focused
-//     input, in order, as if typed, and the Enter (if any) does what it normally does.
-// A human's key therefore shows up `maxGap` ms late, which nobody notices.
-// IME composition (Chinese input) is never touched.
+//   - at least `minLength` keys ending in Enter, `maxGap` ms apart or less on average:
+//     a scan -> a `scan` CustomEvent {text, format, source: "wedge"} on `target`, and
+//     nothing reaches the focused input;
+//   - otherwise (a human typing): the held keys are released into the focused input, in
+//     order, as if typed, and the Enter (if any) does what it normally does.
+// The average, not every gap: Bluetooth scanners deliver keys in bursts, and a busy
+// phone delays one key now and then. A pause over `maxPause` ends a burst: the keys
+// held so far were typed by a person and are released at once, so a person's key shows
+// up at most `maxPause` ms late. IME composition (Chinese input) is never touched.
 
 const DEFAULTS = {
-  maxGap: 35, // ms between keys of one scan; people type 80-250 ms apart
+  maxGap: 35, // mean ms between keys of one scan (scanners: 1-15; people: 80-250)
+  maxPause: 80, // a longer silence ends a burst: what was held was typed by hand
   minLength: 4, // shorter bursts are treated as typing (a double key press)
   terminators: ["Enter"],
 };
@@ -43,10 +46,12 @@ export function attachWedge(target, options = {}) {
     }
     const now = event.timeStamp || performance.now();
     const last = held.length ? held[held.length - 1].time : null;
-    const fast = last !== null && now - last < opts.maxGap;
+    const inBurst = last !== null && now - last <= opts.maxPause;
 
     if (opts.terminators.includes(event.key)) {
-      if (held.length >= opts.minLength && fast && allFast(held, opts.maxGap)) {
+      // Mean gap over the keys and the Enter: (now - first key) / number of gaps.
+      const fast = inBurst && (now - held[0].time) / held.length < opts.maxGap;
+      if (held.length >= opts.minLength && fast) {
         event.preventDefault();
         event.stopImmediatePropagation();
         const text = held.map((k) => k.key).join("");
@@ -67,12 +72,12 @@ export function attachWedge(target, options = {}) {
       return;
     }
     if (!held.length && event.key === " ") return; // a space may press a focused button
-    if (held.length && !fast) release();
+    if (held.length && !inBurst) release();
     event.preventDefault();
     held.push({ key: event.key, time: now });
     clearTimeout(timer);
-    // No next key within the gap: a person typed it; let it land now.
-    timer = setTimeout(release, opts.maxGap + 5);
+    // No next key within the pause: a person typed it; let it land now.
+    timer = setTimeout(release, opts.maxPause);
   }
 
   // Capture phase: we see the key before any page handler or the input itself.
@@ -81,13 +86,6 @@ export function attachWedge(target, options = {}) {
     release();
     document.removeEventListener("keydown", onKeyDown, true);
   };
-}
-
-function allFast(keys, maxGap) {
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i].time - keys[i - 1].time >= maxGap) return false;
-  }
-  return true;
 }
 
 /** Put text into an editable element at its caret, firing `input` as typing would. */
