@@ -206,3 +206,12 @@ def test_a_real_card_photo_through_the_endpoint(client, clerk_headers):
     assert body["codes"] == [{"format": "ocr", "text": card["expected_id"], "kind": "id_number", "valid": True}]
     assert body["name"] == card["expected_name"]
     assert body["birth_date"] == f"{card['expected_id'][6:10]}-{card['expected_id'][10:12]}-{card['expected_id'][12:14]}"
+
+
+def test_the_service_worker_precaches_camera_wedge_and_the_decoder(client):
+    # Offline scanning needs these from the phone's cache, never from a CDN.
+    text = client.get("/sw.js").get_data(as_text=True)
+    for url in ("/client/scanner/camera.js", "/client/scanner/wedge.js",
+                "/static/vendor/barcode-detector/ponyfill.js",
+                "/static/vendor/barcode-detector/zxing-exported.js", "/static/vendor/zxing_reader.wasm"):
+        assert f'"{url}"' in text
