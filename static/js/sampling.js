@@ -2,6 +2,7 @@
 // slots, seal, pack tubes into a box, hand the box over. Every step is a record written to
 // the phone's outbox before the screen says "saved"; it works with no network at all.
 import { classify } from "/client/scanner/classify.js";
+import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import { openOutbox } from "./sampling-outbox.js";
 import { signal, warmUp } from "./sampling-feedback.js";
 import { t } from "./sampling-messages.js";
@@ -366,8 +367,15 @@ async function start() {
   document.addEventListener("keydown", (event) => {
     if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
   }, true);
+  // The camera reads tube labels (1D) and personal codes (QR); a read takes the wedge's path.
+  attachScanner($("camera"), { formats: [...FIELD_FORMATS.tube, ...FIELD_FORMATS.person], autoStart: false });
+  $("camera").addEventListener("scan", (event) => {
+    const started = performance.now();
+    run(() => onScan(event.detail.text, started));
+  });
   $("scan").focus();
   warmUp();
+  warmUpDecoder().catch(() => {}); // fetch the decoder while online, so the camera works offline
   try {
     outbox = await openOutbox();
   } catch (error) {
