@@ -99,3 +99,10 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with _engine().connect() as conn:
             conn.execute(text('DELETE FROM rate_limit_bucket WHERE "key" = :key'), {"key": key})
+
+
+def dispose_engines() -> None:
+    """Close the limiter's connections (tests, and before forking workers)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from tests.conftest import PIN, base_config
+from tests.conftest import PIN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,9 +40,8 @@ def test_memory_storage_would_count_per_process(database_url, world):
     assert attempts_in_other_process(database_url, username, 4, storage="memory://") == [401] * 4
 
 
-def test_forged_forwarded_for_does_not_dodge_the_per_address_limit(database_url, world):
-    app = create_app({**base_config(database_url), "RATELIMIT_STORAGE_URI": "checkpointdb://",
-                      "LOGIN_RATE_LIMIT": "3 per 5 minutes"})
+def test_forged_forwarded_for_does_not_dodge_the_per_address_limit(make_app, world):
+    app = make_app(RATELIMIT_STORAGE_URI="checkpointdb://", LOGIN_RATE_LIMIT="3 per 5 minutes")
     client = app.test_client()
     statuses = [client.post("/login", headers={"X-Forwarded-For": f"198.51.100.{i}"},
                             data={"username": f"nobody{i}", "pin": "000000"}).status_code
@@ -52,10 +50,10 @@ def test_forged_forwarded_for_does_not_dodge_the_per_address_limit(database_url,
     assert statuses == [200, 200, 200, 429, 429]
 
 
-def test_trusted_proxy_count_makes_the_forwarded_address_count(database_url, world):
+def test_trusted_proxy_count_makes_the_forwarded_address_count(make_app, world):
     """Behind one declared proxy the client address is the proxy's X-Forwarded-For entry."""
-    app = create_app({**base_config(database_url), "RATELIMIT_STORAGE_URI": "checkpointdb://",
-                      "LOGIN_RATE_LIMIT": "2 per 5 minutes", "TRUSTED_PROXIES": 1})
+    app = make_app(RATELIMIT_STORAGE_URI="checkpointdb://", LOGIN_RATE_LIMIT="2 per 5 minutes",
+                   TRUSTED_PROXIES=1)
     client = app.test_client()
 
     def attempt(address, i):
@@ -66,8 +64,8 @@ def test_trusted_proxy_count_makes_the_forwarded_address_count(database_url, wor
     assert attempt("198.51.100.8", 9) == 200  # another phone behind the same proxy
 
 
-def test_a_good_pin_still_works_under_the_limit(database_url, world):
-    app = create_app({**base_config(database_url), "RATELIMIT_STORAGE_URI": "checkpointdb://"})
+def test_a_good_pin_still_works_under_the_limit(make_app, world):
+    app = make_app(RATELIMIT_STORAGE_URI="checkpointdb://")
     client = app.test_client()
     response = client.post("/api/v1/devices", json={
         "username": world["a"]["clerk"].username, "pin": PIN, "device_name": "phone"})

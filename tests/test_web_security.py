@@ -5,7 +5,7 @@ import pytest
 from server import create_app
 from server import sessions as sessions_module
 from tests import conftest
-from tests.conftest import PIN, base_config
+from tests.conftest import PIN
 
 FORBIDDEN_CSP = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}
 
@@ -52,8 +52,8 @@ def test_hsts_only_over_https(client):
 
 
 @pytest.fixture
-def csrf_client(database_url, world):
-    app = create_app({**base_config(database_url), "WTF_CSRF_ENABLED": True})
+def csrf_client(make_app, world):
+    app = make_app(WTF_CSRF_ENABLED=True)
     return app.test_client()
 
 
@@ -91,8 +91,8 @@ def test_logout_without_csrf_token_is_refused(csrf_client):
     assert csrf_client.post("/logout").status_code == 400
 
 
-def test_session_cookie_is_httponly_lax_and_secure_when_configured(database_url, world):
-    app = create_app({**base_config(database_url), "SESSION_COOKIE_SECURE": True})
+def test_session_cookie_is_httponly_lax_and_secure_when_configured(make_app, world):
+    app = make_app(SESSION_COOKIE_SECURE=True)
     response = app.test_client().post("/login", data={"username": "clerk-a", "pin": PIN},
                                       base_url="https://checkpoint.example")
     cookie = response.headers["Set-Cookie"]
