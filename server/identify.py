@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError
+from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
 from .extensions import db
 from .models import Person
 from .models.people import DOC_TYPES
@@ -61,7 +61,7 @@ def resolve_person(community_id: int, value, field: str = "person") -> Person:
 
 
 def _by_personal_code(community_id, code, field) -> Person:
-    if not isinstance(code, str) or not 4 <= len(code) <= 256:
+    if not isinstance(code, str) or not 4 <= len(code) <= 256 or not is_clean_text(code):
         raise RecordError(INVALID_FIELD, "The personal code is malformed.", f"{field}.code")
     person = db.session.scalar(select(Person).where(
         Person.community_id == community_id, Person.personal_code == code))
@@ -75,7 +75,7 @@ def _optional_text(value: dict, name: str, field: str, max_length: int) -> str |
     text = value.get(name)
     if text is None or text == "":
         return None
-    if not isinstance(text, str) or len(text) > max_length or any(ord(c) < 32 for c in text):
+    if not isinstance(text, str) or len(text) > max_length or not is_clean_text(text):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.",
                           f"{field}.{name}")
     return text.strip()

@@ -31,6 +31,8 @@ def sync():
         return _error(413, "too_large", f"Send at most {limit} bytes per request.")
     try:
         envelope = parse_envelope(json.loads(raw))
+    except RecursionError:
+        return _error(400, "invalid_request", "The body is nested too deeply.")
     except (ValueError, EnvelopeError) as error:
         message = str(error) if isinstance(error, EnvelopeError) else "The body is not JSON."
         return _error(400, "invalid_request", message)
