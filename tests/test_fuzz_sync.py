@@ -54,7 +54,20 @@ def records(site_id):
                                                                      junk),
         "type": st.one_of(st.sampled_from(RECORD_TYPES), text), "recorded_at": when,
         "data": st.one_of(gate, junk)})
-    return st.one_of(record, junk)
+    # Nearly valid records, so that the accepting path (and its database writes) is fuzzed too.
+    plausible = st.fixed_dictionaries({
+        "id": st.uuids().map(str), "seq": st.integers(1, 10**6), "type": st.just("gate_entry"),
+        "recorded_at": st.just(datetime.now(SHANGHAI).isoformat()),
+        "data": st.fixed_dictionaries(
+            {"site_id": st.just(site_id), "direction": st.sampled_from(["in", "out"])},
+            optional={"temperature_c": st.floats(34, 43), "note": st.text(max_size=60),
+                      "vehicle_plate": st.sampled_from(["京A12345", "京AD12345", "沪b 1234"]),
+                      "person": st.fixed_dictionaries(
+                          {"doc_type": st.just("cn_ric"), "doc_number": st.one_of(
+                              st.sampled_from(VALID_IDS), st.sampled_from(NASTY[9:13]))},
+                          optional={"name": st.text(max_size=12),
+                                    "phone": st.from_regex(r"\A1[3-9][0-9]{9}\Z")})})})
+    return st.one_of(record, plausible, plausible, junk)
 
 
 def envelopes(site_id, device_id):
