@@ -3,13 +3,12 @@
 scanner/client/classify.js is the browser twin of this module; scanner/cases.json
 holds the cases both must answer alike. Change the three together.
 
-Known difference, on purpose: for the region of an ID number this module asks
-python-stdnum, which knows the full county table (and which counties existed in
-the birth year), on top of the province list both sides share. The browser
-checks the province only, so a few numbers with a real province but a made-up
-county pass on the phone and are rejected by the server as invalid_id_number.
-Numbers of provinces stdnum does not list (83 Taiwan residence permits, 91) are
-therefore rejected here too. The shared cases avoid those numbers.
+Known difference, on purpose: ID numbers are checked by scanner/idnumber.py, which
+knows stdnum's full county table; the browser checks the province only, so a few
+numbers with a real province but a made-up county pass on the phone and are
+rejected by the server as invalid_id_number. Numbers of provinces stdnum does not
+list (83 Taiwan residence permits, 91) are therefore rejected here too. The shared
+cases avoid those numbers.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
+from .idnumber import PROVINCES, check_id_number
 
 __all__ = [
     "Classified",
@@ -34,13 +32,6 @@ __all__ = [
 DEFAULT_TUBE_PATTERN = r"^[A-Z0-9]{8,20}$"
 PERSONAL_CODE_PREFIX = "CP1:"
 MAX_TEXT_LENGTH = 256
-# First two digits of a GB 11643 number (GB/T 2260 provinces, plus 71 Taiwan,
-# 81 Hong Kong, 82 Macao, 83 Taiwan residence permits, 91 foreigners).
-PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46"
-    " 50 51 52 53 54 61 62 63 64 65 71 81 82 83 91".split()
-)
-EARLIEST_BIRTH_YEAR = 1900
 
 # Explicit ASCII classes everywhere: Python's \d would also match Arabic-Indic
 # and other Unicode digits, JavaScript's would not.
@@ -113,22 +104,7 @@ def classify(text: str, tube_pattern: str | None = None, *, today: datetime.date
 
 
 def _classify_id18(number: str, today: datetime.date) -> Classified:
-    invalid = Classified("id_number", number, False, "invalid_id_number")
-    if number[:2] not in PROVINCES:
-        return invalid
-    try:
-        ric.validate(number)  # checksum, real calendar date, county table
-        birth = ric.get_birth_date(number)
-    except (ValidationError, KeyError):
-        # stdnum 2.2 raises KeyError('county') for an unknown county of a known
-        # province (e.g. 110199) instead of InvalidComponent.
-        return invalid
-    if not (EARLIEST_BIRTH_YEAR <= birth.year and birth <= today):
-        return invalid
-    info = {
-        "birth_date": birth.isoformat(),
-        # The 17th digit is the sequence number: odd for men, even for women.
-        "sex": "M" if int(number[16]) % 2 else "F",
-        "region": number[:6],
-    }
-    return Classified("id_number", number, True, None, info)
+    checked = check_id_number(number, today)
+    if not checked.valid:
+        return Classified("id_number", number, False, "invalid_id_number")
+    return Classified("id_number", number, True, None, checked.info)

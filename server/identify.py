@@ -4,9 +4,10 @@ The same rules serve the sync API and the pages, so the phone and the server agr
 import re
 
 from sqlalchemy import select
-from stdnum.cn import ric
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
+from scanner.idnumber import check_id_number
+
 from .extensions import db
 from .models import Person
 from .models.people import DOC_TYPES
@@ -24,7 +25,7 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
-        if not ric.is_valid(number) or len(number) != 18:
+        if not check_id_number(number).valid:
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")

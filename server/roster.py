@@ -2,7 +2,8 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from stdnum.cn import ric
+
+from scanner.idnumber import check_id_number
 
 from .extensions import db
 from .models import Person
@@ -58,7 +59,7 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
     if doc_type is None:
         return None, f"unknown document type {row['doc_type']!r}"
     number = normalise_doc_number(row["doc_number"])
-    if doc_type == "cn_ric" and not ric.is_valid(number):
+    if doc_type == "cn_ric" and not check_id_number(number).valid:
         return None, "invalid ID number (GB 11643 checksum, birth date or region)"
     phone = "".join(ch for ch in row.get("phone", "") if ch.isdigit() or ch == "+")
     tags = [TAG_ALIASES.get(t.strip(), t.strip()) for t in row.get("tags", "").replace("；", ";").split(";")]

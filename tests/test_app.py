@@ -40,9 +40,8 @@ def test_pages_need_login(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_connections_use_wal_full_sync_foreign_keys_and_busy_timeout(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

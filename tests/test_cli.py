@@ -128,3 +128,21 @@ def test_import_roster_refuses_a_file_that_is_not_a_table(runner, tmp_path):
     result = runner.invoke(args=["import-roster", str(path), "--community", "xh"])
     assert result.exit_code != 0 and "XLSX" in result.output
     assert people_count() == 0
+
+
+def test_tls_cert_is_made_once_for_localhost_and_the_lan(tmp_path):
+    from cryptography import x509
+
+    env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": str(tmp_path / "inst")}
+    made = subprocess.run([CHECKPOINT, "tls-cert"], env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    pem = (tmp_path / "inst" / "tls-cert.pem").read_bytes()
+    cert = x509.load_pem_x509_certificate(pem)
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert oct((tmp_path / "inst" / "tls-key.pem").stat().st_mode)[-3:] == "600"
+    again = subprocess.run([CHECKPOINT, "tls-cert"], env=env, capture_output=True, text=True)
+    assert "Kept existing" in again.stdout and (tmp_path / "inst" / "tls-cert.pem").read_bytes() == pem
+    info = subprocess.run([CHECKPOINT, "serve-info", "--host", "0.0.0.0", "--port", "5443", "--https"],
+                          env=env, capture_output=True, text=True)
+    assert info.returncode == 0 and "https://127.0.0.1:5443/" in info.stdout
