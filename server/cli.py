@@ -213,7 +213,7 @@ def serve_info_command(host, port, https):
 @with_appcontext
 def purge_command(before):
     """Delete personal data recorded before a date, keeping anonymous daily counts."""
-    from .purge import purge
+    from .purge import compact_sqlite, purge
 
     day = before.date()
     done = purge(day)
@@ -221,6 +221,8 @@ def purge_command(before):
     click.echo(f"Purged personal data recorded before {day}:")
     for kind, count in done.items():
         click.echo(f"  {kind:<15} {count}")
+    if compact_sqlite():
+        click.echo("Compacted the SQLite file: deleted rows do not linger in free pages.")
     click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
 
 

@@ -88,6 +88,18 @@ def purge(before: date) -> dict[str, int]:
     return done
 
 
+def compact_sqlite() -> bool:
+    """Rewrite an SQLite file so that deleted rows do not linger in its free pages or its WAL.
+    Run after the purge's commit (VACUUM cannot run inside a transaction)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection  # no SQLAlchemy transaction around VACUUM
+        raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return True
+
+
 def _delete(model, *where) -> int:
     return db.session.execute(delete(model).where(*where),
                               execution_options={"synchronize_session": False}).rowcount

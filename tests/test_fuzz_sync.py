@@ -150,3 +150,22 @@ def test_nan_and_huge_numbers_are_rejected_per_record(client, world, device_toke
     errors = [r["error"]["code"] for r in response.get_json()["results"]]
     assert errors == ["invalid_field", "invalid_field", "invalid_field", "invalid_field",
                       "unknown_site"]
+
+
+def test_text_no_database_can_store_is_rejected_per_record(client, world, device_token):
+    """Lone surrogates (not UTF-8) and NUL (refused by PostgreSQL) found by the fuzzer."""
+    headers, device_id = device_token(world["a"]["volunteer"])
+    site = world["a"]["gate"].id
+    now = datetime.now(SHANGHAI).isoformat()
+    raw = [{"id": str(uuid.uuid4()), "type": "gate_entry", "recorded_at": now,
+            "data": {"site_id": site, "direction": "in", "note": "\ud800"}},
+           {"id": str(uuid.uuid4()), "type": "gate_\x00entry", "recorded_at": now, "data": {}},
+           {"id": str(uuid.uuid4()), "type": "gate_entry", "recorded_at": now,
+            "data": {"site_id": site, "direction": "in", "person": {"code": "CP1:\x00abc"}}},
+           "\udfff"]
+    body = json.dumps({"device_id": device_id, "app_version": "1.0\x00", "records": raw})
+    response = client.post("/api/v1/sync", data=body, headers=headers,
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert [r["error"]["code"] for r in response.get_json()["results"]] == [
+        "invalid_field", "unknown_type", "invalid_field", "invalid_field"]

@@ -123,3 +123,4 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(app, world):
         db.session.commit()
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent.target)).all() == ["person:1"]
+

@@ -140,3 +140,12 @@ def test_production_config_runs_without_debug(monkeypatch, tmp_path):
     assert app.debug is False and app.testing is False
     assert app.config["RATELIMIT_STORAGE_URI"] == "checkpointdb://"
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_login_starts_a_fresh_session(client, world):
+    """Nothing planted in a session before login (session fixation) survives it."""
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    assert client.post("/login", data={"username": "clerk-a", "pin": PIN}).status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session and session.get("_user_id")
