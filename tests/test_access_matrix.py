@@ -1,0 +1,95 @@
+"""Access matrix generated from the app's URL map: every route × every role (and anonymous)
+× own and other community → the expected status. A route missing from EXPECTED fails the
+test: whoever adds a route decides here who may reach it."""
+import pytest
+
+from tests.conftest import PIN
+from tests.records import batch, gate_entry
+
+ROLES = ("volunteer", "clerk", "supervisor", "admin")
+ANON = "anonymous"
+LOGIN = 302  # a page answering "log in first"
+
+# Arguments for routes that take some (a file every deployment serves).
+SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
+               "pages.client_module": {"area": "scanner", "filename": "classify.js"}}
+
+# endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
+# the device login (the phone's login), the OpenAPI description and static files answer
+# anonymously; none of them holds personal data.
+EXPECTED = {
+    "static": {"GET": {ANON: 200, "user": 200}},
+    "pages.client_module": {"GET": {ANON: 200, "user": 200}},
+    "pages.manifest": {"GET": {ANON: 200, "user": 200}},
+    "pages.home": {"GET": {ANON: LOGIN, "user": 200}},
+    "auth.login": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 200, "user": 200}},
+    "auth.logout": {"POST": {ANON: LOGIN, "user": 302}},
+    "api.health": {"GET": {ANON: 200, "user": 200}},
+    "api.openapi": {"GET": {ANON: 200, "user": 200}},
+    "api.register_device": {"POST": {ANON: 400, "user": 400}},  # empty body: the login form
+    "api.sites": {"GET": {ANON: 401, "user": 200}},
+    "api.sync": {"POST": {ANON: 401, "user": 200}},
+}
+PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
+          "api.openapi", "api.register_device"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def call(app, client, rule, method, headers):
+    from flask import url_for
+
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **SAMPLE_ARGS.get(rule.endpoint, {}))
+    body = {"records": []} if rule.endpoint == "api.sync" else None
+    with client.open(url, method=method, headers=headers, json=body) as response:
+        return response.status_code
+
+
+def test_every_route_answers_each_role_as_expected(make_app, world):
+    app = make_app(LOGIN_RATE_LIMIT="1000 per minute")  # eight users log in once per route
+    unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
+    assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
+    checked, mismatches = 0, []
+    anonymous = app.test_client()
+    for rule, method in routes(app):
+        expected = EXPECTED[rule.endpoint][method]
+        got = call(app, anonymous, rule, method, {})
+        checked += 1
+        if got != expected[ANON]:
+            mismatches.append((rule.rule, method, ANON, got, expected[ANON]))
+        if rule.endpoint not in PUBLIC:
+            assert expected[ANON] in (LOGIN, 401), f"{rule.rule} answers anonymously"
+    for code in ("a", "b"):
+        for role in ROLES:
+            user = world[code][role]
+            token = app.test_client().post("/api/v1/devices", json={
+                "username": user.username, "pin": PIN, "device_name": "matrix"}).get_json()
+            headers = {"Authorization": f"Bearer {token['token']}"}
+            client = app.test_client()
+            client.post("/login", data={"username": user.username, "pin": PIN})
+            # Logout last: it ends the session the other routes are called with.
+            for rule, method in sorted(routes(app), key=lambda r: r[0].endpoint == "auth.logout"):
+                got = call(app, client, rule, method, headers)
+                checked += 1
+                if got != EXPECTED[rule.endpoint][method]["user"]:
+                    mismatches.append((rule.rule, method, f"{role}-{code}", got,
+                                       EXPECTED[rule.endpoint][method]["user"]))
+    print(f"\naccess matrix: {checked} route × role checks")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_of_community_b_is_reachable_from_a(client, world, device_token, role):
+    """IDOR: A's users neither see B's sites nor record at them."""
+    headers, device_id = device_token(world["a"][role])
+    sites = client.get("/api/v1/sites", headers=headers).get_json()["sites"]
+    assert {s["community"] for s in sites} == {"a"}
+    assert world["b"]["gate"].id not in {s["id"] for s in sites}
+    answer = client.post("/api/v1/sync", headers=headers, json=batch(
+        device_id, [gate_entry(world["b"]["gate"].id, seq=1)])).get_json()
+    assert answer["results"][0]["error"]["code"] == "forbidden_site"
