@@ -27,6 +27,19 @@ def init_app(app: Flask) -> None:
             return jsonify(error={"code": code, "message": error.description}), error.code
         return render_template("error.html", error=error), error.code
 
+    @app.errorhandler(429)
+    def too_many_attempts(error):
+        # Flask-Limiter's own description ("10 per 5 minute") means nothing to a volunteer.
+        db.session.rollback()
+        message = _("Too many attempts: wait a few minutes, then try again.")
+        if wants_json():
+            response = jsonify(error={"code": "too_many_requests", "message": message})
+        else:
+            response = app.response_class(render_template("error.html", error=error,
+                                                          message=message))
+        response.status_code = 429
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         # Usually a form opened before a logout, an idle timeout or a server restart.

@@ -48,6 +48,14 @@ def test_forged_forwarded_for_does_not_dodge_the_per_address_limit(make_app, wor
                 for i in range(5)]
     # Different usernames each time: only the per-address limit can stop this.
     assert statuses == [200, 200, 200, 429, 429]
+    refused = client.post("/login", data={"username": "x", "pin": "000000"})
+    assert "尝试次数过多" in refused.get_data(as_text=True)
+    for i in range(4):  # the device login has its own per-address count
+        api = client.post("/api/v1/devices", json={"username": f"y{i}", "pin": "000000"},
+                          headers={"Accept-Language": "en"})
+    assert api.status_code == 429
+    assert api.get_json()["error"] == {"code": "too_many_requests", "message":
+                                       "Too many attempts: wait a few minutes, then try again."}
 
 
 def test_trusted_proxy_count_makes_the_forwarded_address_count(make_app, world):
