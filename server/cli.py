@@ -181,6 +181,86 @@ def import_roster_command(file, community_code, skip_bad):
                f"{report.updated} updated, {report.skipped} bad rows skipped.")
 
 
+@click.command("import-results")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_code", required=True)
+@with_appcontext
+def import_results_command(file, community_code):
+    """Import lab results (CSV or XLSX); all or nothing; importing twice changes nothing."""
+    from .audit import audit
+    from .labresults import apply_results, parse_results
+    from .tables import TableError
+
+    community = _community(community_code)
+    try:
+        parsed = parse_results(file.read_bytes(), file.name)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    for line, message in parsed.errors[:50]:
+        click.echo(f"line {line}: {message}", err=True)
+    if parsed.errors:
+        raise click.ClickException(f"{len(parsed.errors)} bad rows: nothing imported.")
+    report = apply_results(parsed.rows, community.id)
+    audit("import_results", target=f"community:{community.id}", community_id=community.id,
+          file=file.name, rows=len(parsed.rows), created=report.created, retests=report.retests)
+    db.session.commit()
+    for line, tube, first in parsed.duplicates:
+        click.echo(f"line {line}: duplicate of line {first} (tube {tube}), ignored")
+    for line, tube in report.unknown:
+        click.echo(f"line {line}: unknown tube {tube} (result kept for the supervisor)")
+    for line, tube, old, new in report.conflicts:
+        click.echo(f"line {line}: tube {tube} already has result {old}; {new} not applied")
+    click.echo(f"Imported lab results into {community_code!r}: {report.created} new, "
+               f"{report.unchanged} already imported, {report.linked} linked to tubes, "
+               f"{len(report.unknown)} unknown tubes, {len(parsed.duplicates)} duplicate rows, "
+               f"{len(report.conflicts)} conflicts; {report.retests} people added to the retest list.")
+
+
+@click.command("seed-sampling-day")
+@click.option("--community", "community_code", required=True)
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--tubes", default=100, show_default=True, type=click.IntRange(1, 5000))
+@with_appcontext
+def seed_sampling_day_command(community_code, day, tubes):
+    """Write a day of pooled sampling (sealed, boxed, handed over) straight as rows: for demos."""
+    from .demo_day import generate_sampling_day, tube_barcode
+    from .models import Tube
+
+    community = _community(community_code)
+    if db.session.scalar(select(Tube.id).where(Tube.community_id == community.id,
+                                               Tube.barcode == tube_barcode(day.date(), 1))):
+        raise click.ClickException(f"{day.date()} already has demo tubes in {community_code!r}.")
+    try:
+        made = generate_sampling_day(community, day.date(), tubes=tubes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Wrote {len(made)} tubes ({made[0].barcode} to {made[-1].barcode}) with "
+               f"{sum(len(t.samples) for t in made)} samples in {community_code!r} on {day.date()}.")
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(["tubes", "gate", "retests"]))
+@click.option("--community", "community_code", required=True)
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--full", is_flag=True, help="Unmasked names, ID numbers and phones (audited).")
+@with_appcontext
+def export_command(kind, community_code, day, fmt, output, full):
+    """Export tubes with members, gate logs or retest lists of one day (masked unless --full)."""
+    from .exports import export
+
+    community = _community(community_code)
+    if not output.parent.is_dir():
+        raise click.ClickException(f"No folder {output.parent} for the output.")
+    _name, content, rows = export(kind, fmt, community.id, day.date(), full=full)
+    output.write_bytes(content)
+    db.session.commit()
+    click.echo(f"Exported {rows} rows of {kind} for {community_code!r} on {day.date()} to {output}"
+               f" ({'full values' if full else 'masked'}).")
+
+
 @click.command("tls-cert")
 @click.option("--force", is_flag=True, help="Replace an existing certificate.")
 def tls_cert_command(force):
@@ -227,7 +307,8 @@ def purge_command(before):
 
 
 COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
-            create_site_command, create_user_command, import_roster_command)
+            create_site_command, create_user_command, import_roster_command,
+            import_results_command, export_command, seed_sampling_day_command)
 
 
 def register_commands(app: Flask) -> None:

@@ -31,6 +31,11 @@ DEFAULTS = {
     "SYNC_MAX_BYTES": 1024 * 1024,
     "FEVER_THRESHOLD_C": 37.3,
     "CLOCK_SKEW_SECONDS": 600,
+    # The supervisor board's deadlines in minutes (seal a tube, box it, hand the box over,
+    # get the lab result, phones sync what they hold) and how far back its checks look.
+    "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
+    "SUPERVISOR_LOOKBACK_HOURS": 72,
+    "RESULTS_IMPORT_CHUNK": 1000,
 }
 
 # Environment variables that may override a setting (CHECKPOINT_<NAME>).

@@ -18,13 +18,7 @@ def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> tuple[lis
     aliases maps every accepted header (English or Chinese, any case) to a field name.
     Returns the fields found and the rows; blank rows are skipped.
     """
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        raw_rows = _xlsx_rows(data)
-    elif suffix in (".csv", ".txt", ""):
-        raw_rows = _csv_rows(data)
-    else:
-        raise TableError(f"Unsupported file type {suffix!r}: use CSV or XLSX.")
+    raw_rows = _raw_rows(data, filename)
     try:
         header = next(raw_rows)
     except StopIteration:
@@ -39,6 +33,23 @@ def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> tuple[lis
         if any(record.values()):
             rows.append((line, record))
     return [f for f in fields if f], rows
+
+
+def read_header(data: bytes, filename: str) -> list[str]:
+    """The first row's headers as text (for a column-mapping step when they are not recognised)."""
+    try:
+        return [_cell_text(h) for h in next(_raw_rows(data, filename))]
+    except StopIteration:
+        raise TableError("The file is empty.") from None
+
+
+def _raw_rows(data: bytes, filename: str):
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(data)
+    if suffix in (".csv", ".txt", ""):
+        return _csv_rows(data)
+    raise TableError(f"Unsupported file type {suffix!r}: use CSV or XLSX.")
 
 
 def _cell_text(value) -> str:

@@ -54,6 +54,8 @@ def test_the_database_file_holds_no_plaintext_personal_data(app, database_url):
     for number, name, phone in samples:
         for text in (number, name, phone, number.lower()):
             assert text.encode("utf-8") not in raw, text
-            assert text.encode("utf-16-le") not in raw
+        # UTF-16 only for the long numbers: 4 bytes of a 2-character name in UTF-16 turn up
+        # in a megabyte of ciphertext by chance.
+        assert number.encode("utf-16-le") not in raw
     # The check can fail: the demo's plain compound names are in the file.
     assert "东苑".encode() in raw

@@ -1,0 +1,178 @@
+"""Exports for the district system and the lab: tubes with members, gate logs, retest lists,
+as CSV or XLSX. Personal data is masked unless the full values are asked for (audited); every
+cell is text (an 18-digit ID never becomes 1.1e17) and cannot start a formula."""
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .access import scoped
+from .audit import audit
+from .extensions import db
+from .models import GateEntry, LabResult, Retest, Sample, Site, Tube
+from .privacy import mask_doc_number, mask_name, mask_phone
+
+KINDS = ("tubes", "gate", "retests")
+FORMATS = ("csv", "xlsx")
+# Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(ValueError):
+    """A bad export request; the message says why."""
+
+
+def neutralise(value) -> str:
+    """Cell text that no spreadsheet will evaluate."""
+    text = "" if value is None else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A local (Shanghai) calendar day as a UTC range."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    start = datetime.combine(day, time(0), zone)
+    return start, start + timedelta(days=1)
+
+
+class _People:
+    """The person columns, masked unless full."""
+
+    def __init__(self, full: bool):
+        self.full = full
+
+    def __call__(self, person) -> list:
+        if person is None:
+            return ["", "", "", "", "", "", "", ""]
+        if self.full:
+            name, number, phone = person.name, person.doc_number, person.phone
+        else:
+            name, number, phone = (mask_name(person.name), mask_doc_number(person.doc_number),
+                                   mask_phone(person.phone))
+        return [name, person.doc_type, number, phone, person.compound, person.building,
+                person.unit, person.room]
+
+
+PERSON_HEADER = ["姓名", "证件类型", "证件号码", "电话", "小区", "楼栋", "单元", "房间"]
+
+
+def _local(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def tube_rows(community_id: int, day: date | None, full: bool) -> tuple[list, list]:
+    """One row per sample of the tubes opened that day."""
+    person = _People(full)
+    query = (scoped(Sample, community_id).join(Tube, Tube.id == Sample.tube_id)
+             .options(joinedload(Sample.person), joinedload(Sample.tube))
+             .order_by(Tube.opened_at, Tube.barcode, Sample.slot, Sample.id))
+    if day is not None:
+        start, end = day_bounds(day)
+        query = query.where(Tube.opened_at >= start, Tube.opened_at < end)
+    sites = _site_codes(community_id)
+    header = ["试管编码", "采样点", "试管状态", "检测结果", "位置", "采样时间", *PERSON_HEADER, "作废"]
+    rows = [[s.tube.barcode, sites.get(s.tube.site_id, ""), s.tube.status, s.tube.result or "",
+             s.slot or "", _local(s.recorded_at), *person(s.person), "是" if s.voided_at else ""]
+            for s in db.session.scalars(query)]
+    return header, rows
+
+
+def gate_rows(community_id: int, day: date | None, full: bool) -> tuple[list, list]:
+    """One row per passage through a gate that day."""
+    person = _People(full)
+    query = (scoped(GateEntry, community_id).options(joinedload(GateEntry.person))
+             .order_by(GateEntry.recorded_at, GateEntry.id))
+    if day is not None:
+        start, end = day_bounds(day)
+        query = query.where(GateEntry.recorded_at >= start, GateEntry.recorded_at < end)
+    sites = _site_codes(community_id)
+    header = ["时间", "卡口", "方向", *PERSON_HEADER, "体温", "发热", "车牌", "劝返", "原因"]
+    rows = []
+    for entry in db.session.scalars(query):
+        who = person(entry.person)
+        if entry.person is None and entry.visitor_name:
+            who[0] = entry.visitor_name if full else mask_name(entry.visitor_name)
+            who[3] = (entry.visitor_phone if full else mask_phone(entry.visitor_phone)) or ""
+        rows.append([_local(entry.recorded_at), sites.get(entry.site_id, ""),
+                     "进" if entry.direction == "in" else "出", *who,
+                     entry.temperature_c if entry.temperature_c is not None else "",
+                     "是" if entry.fever else "", entry.vehicle_plate or "",
+                     "是" if entry.turned_back else "", entry.reason or ""])
+    return header, rows
+
+
+def retest_rows(community_id: int, day: date | None, full: bool) -> tuple[list, list]:
+    """One row per person to retest (opened that day, or all when no day)."""
+    person = _People(full)
+    query = (scoped(Retest, community_id).add_columns(Tube.barcode, LabResult.result)
+             .join(Tube, Tube.id == Retest.tube_id).join(LabResult, LabResult.id == Retest.lab_result_id)
+             .options(joinedload(Retest.person)).order_by(Retest.created_at, Retest.id))
+    if day is not None:
+        start, end = day_bounds(day)
+        query = query.where(Retest.created_at >= start, Retest.created_at < end)
+    header = ["试管编码", "混管结果", *PERSON_HEADER, "状态", "单采结果", "列入时间"]
+    rows = [[barcode, pool, *person(r.person), r.status, r.result or "", _local(r.created_at)]
+            for r, barcode, pool in db.session.execute(query)]
+    return header, rows
+
+
+ROWS = {"tubes": tube_rows, "gate": gate_rows, "retests": retest_rows}
+
+
+def _site_codes(community_id: int) -> dict:
+    return dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == community_id)).all())
+
+
+def to_csv(header: list, rows: list) -> bytes:
+    """UTF-8 with BOM: Excel in a Chinese locale then reads the characters right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows([neutralise(v) for v in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(header: list, rows: list, title: str) -> bytes:
+    """Every cell a text cell (number format '@', str value)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+
+    def cells(values):
+        made = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            cell.number_format = "@"
+            made.append(cell)
+        return made
+
+    sheet.append(cells(header))
+    for row in rows:
+        sheet.append(cells(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export(kind: str, fmt: str, community_id: int, day: date | None, *, full: bool = False,
+           user=None) -> tuple[str, bytes, int]:
+    """(file name, content, row count) of an export, audited (the caller commits)."""
+    if kind not in KINDS:
+        raise ExportError(f"Unknown export {kind!r}: choose one of {', '.join(KINDS)}.")
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown format {fmt!r}: choose csv or xlsx.")
+    header, rows = ROWS[kind](community_id, day, full)
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, kind)
+    stamp = day.isoformat() if day else "all"
+    audit("export", target=f"export:{kind}", community_id=community_id, user=user, kind=kind,
+          format=fmt, date=stamp, rows=len(rows), full=full)
+    return f"{kind}-{stamp}.{fmt}", content, len(rows)

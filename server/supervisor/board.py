@@ -1,0 +1,168 @@
+"""The reconciliation board: open Flags and live check items, grouped by kind, each with the
+records behind it and a resolve action (with a note, audited). Refreshes itself every 30 s."""
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import role_required, scoped
+from ..audit import audit
+from ..extensions import db
+from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
+from . import bp, is_htmx
+from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, run_checks
+
+KIND_LABELS = {
+    "tube_open_too_long": _l("Tubes open too long"),
+    "tube_under_filled": _l("Tubes sealed under-filled"),
+    "tube_over_capacity": _l("Tubes over capacity"),
+    "person_sampled_twice_today": _l("Same person in two tubes"),
+    "person_in_tube_twice": _l("Same person twice in a tube"),
+    "tube_reused_other_site": _l("Tubes reused across sites"),
+    "tube_not_boxed": _l("Sealed tubes not boxed"),
+    "box_not_handed_over": _l("Boxes not handed over"),
+    "tube_without_result": _l("Tubes without a lab result"),
+    "lab_result_unknown_tube": _l("Lab results for unknown tubes"),
+    "sync_rejection_waiting": _l("Sync rejections waiting for correction"),
+    "device_unsynced": _l("Phones holding unsynced records"),
+    "seq_gap": _l("Phones with records never delivered"),
+    "tube_already_sealed": _l("Samples added to a sealed tube"),
+    "tube_not_opened": _l("Samples into a tube never opened"),
+    "clock_skew": _l("Phone clocks wrong"),
+    "fever": _l("Fever at a gate"),
+    "watch_list": _l("Watch list at a gate"),
+    "tube_reopened": _l("Tubes reopened"),
+}
+FACT_LABELS = {
+    "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
+    "device": _l("Phone"), "pending": _l("Pending"), "type": _l("Record"), "code": _l("Code"),
+    "field": _l("Field"), "message": _l("Message"), "missing": _l("Missing records"),
+    "max_seq": _l("Highest seq"),
+}
+SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
+RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
+
+
+def board_groups(community_id: int, now):
+    """{kind: {"flags": [...], "items": [(item, overdue)]}} in a stable order."""
+    flags = db.session.scalars(scoped(Flag, community_id).where(Flag.resolved_at.is_(None))
+                               .order_by(Flag.created_at, Flag.id)).all()
+    done = handled_refs(community_id, now)
+    flagged = handler_flagged(community_id, now)
+    groups: dict[str, dict] = {}
+    for flag in flags:
+        groups.setdefault(flag.kind, {"flags": [], "items": []})["flags"].append(flag)
+    for item in run_checks(community_id, now):
+        if (item.kind, item.ref) in done:
+            continue
+        if item.kind in HANDLER_KINDS and ((item.kind, item.tube_id) in flagged or
+                                           (item.kind, item.person_id) in flagged):
+            continue
+        groups.setdefault(item.kind, {"flags": [], "items": []})["items"].append(item)
+    for group in groups.values():
+        group["items"].sort(key=lambda i: i.due_at)
+        group["overdue"] = len(group["flags"]) + sum(1 for i in group["items"] if i.overdue(now))
+    return dict(sorted(groups.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])))
+
+
+def handler_flagged(community_id: int, now) -> set:
+    """(kind, tube id) and (kind, person id) the sync handlers already flagged (open or
+    resolved): the live check must not show the same fact a second time."""
+    since = now - timedelta(hours=current_app.config.get("SUPERVISOR_LOOKBACK_HOURS", 72))
+    rows = db.session.execute(select(Flag.kind, Flag.tube_id, Flag.person_id).where(
+        Flag.community_id == community_id, Flag.kind.in_(HANDLER_KINDS), Flag.created_at >= since))
+    flagged = set()
+    for kind, tube_id, person_id in rows:
+        flagged.add((kind, tube_id) if kind != "person_sampled_twice_today" else (kind, person_id))
+    return flagged
+
+
+def _context(now):
+    cid = current_user.community_id
+    groups = board_groups(cid, now)
+    shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
+    tube_ids = {x.tube_id for x in shown}
+    person_ids = {x.person_id for x in shown}
+    device_ids = {x.device_id for x in shown}
+    return {
+        "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
+        "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
+        "tubes": _by_id(Tube, tube_ids, cid), "people": _by_id(Person, person_ids, cid),
+        "devices": _by_id(Device, device_ids, cid),
+        "sites": dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == cid)).all()),
+    }
+
+
+def _by_id(model, ids, cid):
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(scoped(model, cid).where(model.id.in_(ids)))}
+
+
+@bp.get("/board")
+@role_required("supervisor")
+def board():
+    """The board page, or (htmx refresh) its fragment."""
+    context = _context(utcnow())
+    if is_htmx():
+        return render_template("supervisor/_board.html", **context)
+    return render_template("supervisor/board.html", **context)
+
+
+@bp.post("/board/flags/<int:flag_id>/resolve")
+@role_required("supervisor")
+def resolve_flag(flag_id):
+    """Resolve a stored flag with a note."""
+    flag = db.session.scalar(scoped(Flag).where(Flag.id == flag_id))
+    if flag is None:
+        abort(404)
+    note = request.form.get("note", "").strip()[:500]
+    if not note:
+        return _answer(str(RESOLVE_ERROR), 400)
+    if flag.resolved_at is None:
+        flag.resolved_at, flag.resolved_by, flag.resolution_note = utcnow(), current_user.id, note
+        audit("resolve_flag", target=f"flag:{flag.id}", kind=flag.kind, note=note)
+        db.session.commit()
+    return _answer(None)
+
+
+@bp.post("/board/resolve")
+@role_required("supervisor")
+def resolve_item():
+    """Resolve a live check item: it is kept as a resolved Flag, so it leaves the board."""
+    now = utcnow()
+    kind, ref = request.form.get("kind", ""), request.form.get("ref", "")
+    item = find_item(current_user.community_id, now, kind, ref)
+    if item is None:
+        abort(404)
+    note = request.form.get("note", "").strip()[:500]
+    if not note:
+        return _answer(str(RESOLVE_ERROR), 400)
+    if (kind, ref) not in handled_refs(current_user.community_id, now):
+        flag = Flag(community_id=current_user.community_id, kind=kind, tube_id=item.tube_id,
+                    person_id=item.person_id, device_id=item.device_id, site_id=item.site_id,
+                    detail={"ref": ref, "due_at": item.due_at.isoformat(), **item.facts},
+                    created_at=now, resolved_at=now, resolved_by=current_user.id, resolution_note=note)
+        db.session.add(flag)
+        if kind == "sync_rejection_waiting":
+            rejection = db.session.scalar(scoped(SyncRejection).where(
+                SyncRejection.id == int(ref.split(":")[1])))
+            rejection.resolved_at = now
+        db.session.flush()
+        audit("resolve_flag", target=f"flag:{flag.id}", kind=kind, ref=ref, note=note)
+        db.session.commit()
+    return _answer(None)
+
+
+def _answer(error, status=200):
+    if is_htmx():
+        context = _context(utcnow())
+        # htmx swaps only 2xx answers: the error shows inside the refreshed board.
+        return render_template("supervisor/_board.html", error=error, **context)
+    if error:
+        return render_template("error.html", message=error), status
+    return redirect(url_for(".board"))
+

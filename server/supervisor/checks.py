@@ -1,0 +1,195 @@
+"""The board's checks: live queries over tubes, boxes, results, rejections and phones.
+
+A check yields Items (what is wrong, since when, by when it must be dealt with). Nothing is
+written while looking: an item becomes a (resolved) Flag only when a supervisor resolves it,
+which also keeps it off the board afterwards. Deadlines come from app config
+SUPERVISOR_DEADLINES (minutes)."""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..access import scoped
+from ..extensions import db
+from ..models import Box, Device, Flag, LabResult, Sample, SyncRejection, Tube
+
+DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90}
+# Kinds the sampling handlers may raise as Flags for the same fact: a live item is hidden
+# while such a flag is open for the same tube or person.
+HANDLER_KINDS = ("tube_over_capacity", "tube_reused_other_site", "person_sampled_twice_today")
+CHECK_KINDS = ("tube_open_too_long", "tube_under_filled", "tube_over_capacity",
+               "person_sampled_twice_today", "tube_reused_other_site", "tube_not_boxed",
+               "box_not_handed_over", "tube_without_result", "lab_result_unknown_tube",
+               "sync_rejection_waiting", "device_unsynced")
+
+
+@dataclass
+class Item:
+    kind: str
+    ref: str  # what the item is about, stable across refreshes: "tube:12", "device:…:time"
+    since: datetime
+    due_at: datetime
+    tube_id: int | None = None
+    person_id: int | None = None
+    device_id: str | None = None
+    site_id: int | None = None
+    facts: dict = field(default_factory=dict)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at <= now
+
+    def minutes_left(self, now: datetime) -> int:
+        return int((self.due_at - now).total_seconds() // 60)
+
+
+def deadlines() -> dict:
+    return {**DEFAULT_DEADLINES, **current_app.config.get("SUPERVISOR_DEADLINES", {})}
+
+
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=deadlines()[name])
+
+
+def run_checks(community_id: int, now: datetime) -> list[Item]:
+    """Every item of every check for one community, overdue or not yet."""
+    lookback = now - timedelta(hours=current_app.config.get("SUPERVISOR_LOOKBACK_HOURS", 72))
+    items: list[Item] = []
+    for check in (_open_tubes, _filling, _twice, _reused, _not_boxed, _boxes, _no_result,
+                  _unknown_results, _rejections, _devices):
+        items.extend(check(community_id, now, lookback))
+    return items
+
+
+def _tube_item(kind, tube, since, due, **facts) -> Item:
+    return Item(kind, f"tube:{tube.id}", since, due, tube_id=tube.id, site_id=tube.site_id,
+                facts={"tube": tube.barcode, **facts})
+
+
+def _open_tubes(cid, now, lookback):
+    deadline = _minutes("seal")
+    tubes = db.session.scalars(scoped(Tube, cid).where(Tube.status == "open"))
+    return [_tube_item("tube_open_too_long", t, t.opened_at, t.opened_at + deadline) for t in tubes]
+
+
+def _filled_counts(cid, lookback):
+    """Non-voided samples per tube, for the tubes of the look-back window only."""
+    return (select(Sample.tube_id, func.count().label("filled")).join(Tube, Tube.id == Sample.tube_id)
+            .where(Tube.community_id == cid, Tube.opened_at >= lookback, Sample.voided_at.is_(None))
+            .group_by(Sample.tube_id).subquery())
+
+
+def _filling(cid, now, lookback):
+    counts = _filled_counts(cid, lookback)
+    filled = func.coalesce(counts.c.filled, 0)
+    rows = db.session.execute(select(Tube, filled).outerjoin(counts, counts.c.tube_id == Tube.id).where(
+        Tube.community_id == cid, Tube.opened_at >= lookback,
+        ((Tube.sealed_at.is_not(None)) & (filled < Tube.capacity)) | (filled > Tube.capacity)))
+    items = []
+    for tube, n in rows:
+        kind = "tube_over_capacity" if n > tube.capacity else "tube_under_filled"
+        since = tube.sealed_at or tube.opened_at
+        items.append(_tube_item(kind, tube, since, since, filled=n, capacity=tube.capacity))
+    return items
+
+
+def _twice(cid, now, lookback):
+    """The same person in two (or more) tubes on the same local day."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    candidates = (select(Sample.person_id).where(Sample.community_id == cid, Sample.voided_at.is_(None),
+                                                 Sample.recorded_at >= lookback)
+                  .group_by(Sample.person_id).having(func.count(func.distinct(Sample.tube_id)) > 1))
+    rows = db.session.execute(
+        select(Sample.person_id, Tube.barcode, Sample.recorded_at).join(Tube, Tube.id == Sample.tube_id)
+        .where(Sample.person_id.in_(candidates), Sample.voided_at.is_(None), Sample.recorded_at >= lookback)
+        .order_by(Sample.person_id, Sample.recorded_at))
+    found: dict[tuple, list] = {}
+    for person_id, barcode, at in rows:
+        tubes = found.setdefault((person_id, at.astimezone(zone).date()), [])
+        if barcode not in [b for b, _ in tubes]:
+            tubes.append((barcode, at))
+    return [Item("person_sampled_twice_today", f"person:{pid}:{day}:" + ",".join(sorted(b for b, _ in tubes)),
+                 tubes[-1][1], tubes[-1][1], person_id=pid,
+                 facts={"tubes": ", ".join(b for b, _ in tubes)})
+            for (pid, day), tubes in found.items() if len(tubes) > 1]
+
+
+def _reused(cid, now, lookback):
+    """Samples put into a tube opened at another site."""
+    first = (select(Sample.tube_id, func.min(Sample.recorded_at).label("at"))
+             .join(Tube, Tube.id == Sample.tube_id)
+             .where(Tube.community_id == cid, Tube.opened_at >= lookback, Sample.voided_at.is_(None),
+                    Sample.site_id != Tube.site_id).group_by(Sample.tube_id).subquery())
+    rows = db.session.execute(select(Tube, first.c.at).join(first, first.c.tube_id == Tube.id))
+    return [_tube_item("tube_reused_other_site", t, at, at) for t, at in rows]
+
+
+def _not_boxed(cid, now, lookback):
+    deadline = _minutes("box")
+    tubes = db.session.scalars(scoped(Tube, cid).where(
+        Tube.status == "sealed", Tube.box_id.is_(None),
+        Tube.sealed_at.is_not(None), Tube.opened_at >= lookback))
+    return [_tube_item("tube_not_boxed", t, t.sealed_at, t.sealed_at + deadline) for t in tubes]
+
+
+def _boxes(cid, now, lookback):
+    deadline = _minutes("handover")
+    counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
+        Tube.community_id == cid, Tube.box_id.is_not(None)).group_by(Tube.box_id)).all())
+    boxes = db.session.scalars(scoped(Box, cid).where(
+        Box.handed_over_at.is_(None), Box.created_at >= lookback))
+    return [Item("box_not_handed_over", f"box:{b.id}", b.created_at, b.created_at + deadline,
+                 site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, 0)})
+            for b in boxes]
+
+
+def _no_result(cid, now, lookback):
+    deadline = _minutes("result")
+    tubes = db.session.scalars(scoped(Tube, cid).where(
+        Tube.result.is_(None), Tube.sealed_at.is_not(None),
+        Tube.status != "open", Tube.opened_at >= lookback))
+    return [_tube_item("tube_without_result", t, t.sealed_at, t.sealed_at + deadline) for t in tubes]
+
+
+def _unknown_results(cid, now, lookback):
+    results = db.session.scalars(scoped(LabResult, cid).where(
+        LabResult.tube_id.is_(None)))
+    return [Item("lab_result_unknown_tube", f"lab_result:{r.id}", r.imported_at, r.imported_at,
+                 facts={"tube": r.tube_barcode, "result": r.result}) for r in results]
+
+
+def _rejections(cid, now, lookback):
+    rows = db.session.scalars(scoped(SyncRejection, cid).where(
+        SyncRejection.resolved_at.is_(None)))
+    return [Item("sync_rejection_waiting", f"rejection:{r.id}", r.received_at, r.received_at,
+                 device_id=r.device_id, facts={"type": r.type or "", "code": r.code,
+                                               "field": r.field or "", "message": r.message})
+            for r in rows]
+
+
+def _devices(cid, now, lookback):
+    deadline = _minutes("sync")
+    devices = db.session.scalars(scoped(Device, cid).where(
+        Device.revoked_at.is_(None), Device.pending > 0))
+    items = []
+    for d in devices:
+        since = d.last_sync_at or d.created_at
+        items.append(Item("device_unsynced", f"device:{d.id}:{since.isoformat()}", since, since + deadline,
+                          device_id=d.id, facts={"device": d.name, "pending": d.pending}))
+    return items
+
+
+def handled_refs(community_id: int, now: datetime) -> set[tuple[str, str]]:
+    """(kind, ref) of items a supervisor already resolved."""
+    since = now - timedelta(days=30)
+    rows = db.session.execute(select(Flag.kind, Flag.detail).where(
+        Flag.community_id == community_id, Flag.kind.in_(CHECK_KINDS), Flag.created_at >= since))
+    return {(kind, detail.get("ref")) for kind, detail in rows if detail and detail.get("ref")}
+
+
+def find_item(community_id: int, now: datetime, kind: str, ref: str) -> Item | None:
+    for item in run_checks(community_id, now):
+        if item.kind == kind and item.ref == ref:
+            return item
+    return None

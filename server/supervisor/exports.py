@@ -1,0 +1,42 @@
+"""Export downloads: tubes with members, gate logs, retest lists (masked unless asked)."""
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user
+
+from ..access import role_required
+from ..exports import FORMATS, KINDS, export
+from ..extensions import db
+from ..models import utcnow
+from . import bp
+
+
+@bp.get("/exports")
+@role_required("supervisor")
+def exports():
+    """The export choices."""
+    today = utcnow().astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    return render_template("supervisor/exports.html", kinds=KINDS, formats=FORMATS, today=today)
+
+
+@bp.route("/exports/<kind>.<fmt>", methods=["GET", "POST"])
+@role_required("supervisor")
+def export_download(kind, fmt):
+    """One export file. Full (unmasked) values only on an explicit POST, and audited."""
+    if kind not in KINDS or fmt not in FORMATS:
+        abort(404)
+    source = request.form if request.method == "POST" else request.args
+    day = None
+    if source.get("date"):
+        try:
+            day = date.fromisoformat(source["date"])
+        except ValueError:
+            abort(400, description="date must be YYYY-MM-DD")
+    full = request.method == "POST" and source.get("full") == "1"
+    filename, content, _rows = export(kind, fmt, current_user.community_id, day, full=full)
+    db.session.commit()
+    mimetype = "text/csv" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
