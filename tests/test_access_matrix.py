@@ -10,9 +10,19 @@ ROLES = ("volunteer", "clerk", "supervisor", "admin")
 ANON = "anonymous"
 LOGIN = 302  # a page answering "log in first"
 
-# Arguments for routes that take some (a file every deployment serves).
+# Arguments for routes that take some: a file every deployment serves, ids that exist nowhere,
+# and ids of community B's objects (filled in by the test) that A must not reach.
 SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
-               "pages.client_module": {"area": "scanner", "filename": "classify.js"}}
+               "pages.client_module": {"area": "scanner", "filename": "classify.js"},
+               "supervisor.resolve_flag": {"flag_id": 999999},
+               "supervisor.retest_phone": {"retest_id": 999999},
+               "supervisor.retest_update": {"retest_id": 999999},
+               "supervisor.results_mapping": {"token": "no-such-upload"},
+               "supervisor.results_preview": {"token": "no-such-upload"},
+               "supervisor.results_cancel": {"token": "no-such-upload"},
+               "supervisor.results_import": {"token": "no-such-upload"},
+               "supervisor.export_download": {"kind": "tubes", "fmt": "csv"}}
+STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
 # the device login (the phone's login), the OpenAPI description and static files answer
@@ -30,6 +40,31 @@ EXPECTED = {
     "api.sites": {"GET": {ANON: 401, "user": 200}},
     "api.sync": {"POST": {ANON: 401, "user": 200}},
 }
+# Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
+# community's page (200), 404 for ids that do not exist or belong to the other community
+# (device_revoke is called with the other community's device), 400 for an empty upload.
+SUPERVISOR_PAGES = {
+    "board": ("GET", 200), "coverage_page": ("GET", 200), "dashboard": ("GET", 200),
+    "devices": ("GET", 200), "exports": ("GET", 200), "results": ("GET", 200),
+    "retests": ("GET", 200), "export_download": ("GET", 200),
+    "resolve_flag": ("POST", 404), "resolve_item": ("POST", 404),
+    "device_revoke": ("POST", 404), "results_upload": ("POST", 400),
+    "results_preview": ("GET", 404), "results_cancel": ("POST", 404),
+    "results_import": ("POST", 404), "retest_phone": ("POST", 404),
+    "retest_update": ("POST", 404),
+}
+for _name, (_method, _lead) in SUPERVISOR_PAGES.items():
+    EXPECTED[f"supervisor.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}
+EXPECTED["supervisor.export_download"]["POST"] = {ANON: LOGIN, "staff": 403, "lead": 200}
+EXPECTED["supervisor.results_mapping"] = {m: {ANON: LOGIN, "staff": 403, "lead": 404}
+                                          for m in ("GET", "POST")}
+
+
+def expected_for(endpoint, method, role):
+    table = EXPECTED[endpoint][method]
+    if "user" in table:
+        return table["user"]
+    return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device"}
 
@@ -52,6 +87,10 @@ def call(app, client, rule, method, headers):
 
 def test_every_route_answers_each_role_as_expected(make_app, world):
     app = make_app(LOGIN_RATE_LIMIT="1000 per minute")  # eight users log in once per route
+    devices = {code: app.test_client().post("/api/v1/devices", json={
+        "username": f"clerk-{code}", "pin": PIN, "device_name": "other"}).get_json()["device_id"]
+        for code in ("a", "b")}
+    SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices["a"]}
     unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
     assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
     checked, mismatches = 0, []
@@ -70,15 +109,17 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             token = app.test_client().post("/api/v1/devices", json={
                 "username": user.username, "pin": PIN, "device_name": "matrix"}).get_json()
             headers = {"Authorization": f"Bearer {token['token']}"}
+            SAMPLE_ARGS["supervisor.device_revoke"] = {
+                "device_id": devices["b" if code == "a" else "a"]}  # the other community's
             client = app.test_client()
             client.post("/login", data={"username": user.username, "pin": PIN})
             # Logout last: it ends the session the other routes are called with.
             for rule, method in sorted(routes(app), key=lambda r: r[0].endpoint == "auth.logout"):
                 got = call(app, client, rule, method, headers)
                 checked += 1
-                if got != EXPECTED[rule.endpoint][method]["user"]:
-                    mismatches.append((rule.rule, method, f"{role}-{code}", got,
-                                       EXPECTED[rule.endpoint][method]["user"]))
+                want = expected_for(rule.endpoint, method, role)
+                if got != want:
+                    mismatches.append((rule.rule, method, f"{role}-{code}", got, want))
     print(f"\naccess matrix: {checked} route × role checks")
     assert mismatches == []
 
