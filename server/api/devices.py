@@ -18,16 +18,24 @@ def _limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def issue_device(user, name: str) -> tuple[Device, str]:
+def issue_device(user, name: str, device_id: str | None = None) -> tuple[Device, str]:
     """A new device row for this user and its token (returned once, stored hashed)."""
     token = secrets.token_urlsafe(32)
     device = Device(
-        id=str(uuid.uuid4()), user=user, community_id=user.community_id, name=name[:120],
+        id=device_id or str(uuid.uuid4()), user=user, community_id=user.community_id, name=name[:120],
         token_hash=token_digest(token),
         expires_at=utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"]),
     )
     db.session.add(device)
     return device, token
+
+
+def rekey_device(device: Device) -> str:
+    """A fresh token and expiry for an existing device (same phone, same user)."""
+    token = secrets.token_urlsafe(32)
+    device.token_hash = token_digest(token)
+    device.expires_at = utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"])
+    return token
 
 
 def device_answer(device: Device, token: str) -> dict:

@@ -11,7 +11,10 @@ from .auth import token_required
 @bp.get("/sites")
 @token_required
 def sites():
-    """Sites of the user's community."""
+    """Sites of the user's community, and its settings the capture screens need offline."""
     rows = db.session.scalars(
         select(Site).where(Site.community_id == g.user.community_id).order_by(Site.code))
-    return jsonify(sites=[site.as_api() for site in rows])
+    community = g.user.community
+    return jsonify(sites=[site.as_api() for site in rows],
+                   community={"code": community.code, "name": community.name,
+                              "fever_threshold_c": float(community.fever_threshold_c)})

@@ -2,11 +2,13 @@
 
 Debian's /usr/bin/chromium is used (Playwright cannot download its own here). Without it the
 browser tests are skipped with the reason printed, except in CI, where they fail."""
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,6 +52,9 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **MOBILE}
 
 
+_TEMPLATES: dict[int, Path] = {}  # residents -> folder with instance/ and live.db
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,11 +76,27 @@ class LiveServer:
         self.process = None
         self.log = open(workdir / "server.log", "ab")
         try:
-            self._cli("init")
-            self._cli("seed-demo", "--residents", str(residents))
+            self._from_template(residents)
         except Exception:
             self.log.close()
             raise
+
+    def _from_template(self, residents: int):
+        """Copy a database made once per session (init + seed-demo take seconds each)."""
+        template = _TEMPLATES.get(residents)
+        if template is None:
+            template = Path(tempfile.mkdtemp(prefix=f"live-template-{residents}-"))
+            atexit.register(shutil.rmtree, template, ignore_errors=True)
+            maker = {**self.env, "CHECKPOINT_INSTANCE_PATH": str(template / "instance"),
+                     "CHECKPOINT_DATABASE_URL": f"sqlite:///{template / 'live.db'}"}
+            for args in (("init",), ("seed-demo", "--residents", str(residents))):
+                subprocess.run([CHECKPOINT, *args], cwd=ROOT, env=maker, check=True,
+                               stdout=self.log, stderr=self.log)
+            _TEMPLATES[residents] = template
+        shutil.copytree(template / "instance", self.workdir / "instance", dirs_exist_ok=True)
+        for suffix in ("", "-wal"):
+            if (template / f"live.db{suffix}").exists():
+                shutil.copy(template / f"live.db{suffix}", f"{self.db_path}{suffix}")
 
     def _cli(self, *args):
         subprocess.run([CHECKPOINT, *args], cwd=ROOT,

@@ -1,0 +1,61 @@
+"""What the gate screen checks offline, as keyed hashes only: the home-quarantine watch list and
+the roster index (building and masked name of each resident).
+
+The server's HASH_KEY never leaves it: each community and purpose gets its own derived key,
+HMAC(HASH_KEY, purpose + ":" + community code), and the phone receives that key plus
+HMAC-SHA256(key, "doc_type:normalised number") per person. The phone hashes a scanned number
+the same way (WebCrypto) and looks it up; it never holds a document number of the list.
+The numbers have little entropy, so these hashes are only as private as the phone that holds
+the key: they keep plaintext off the phone, they do not make a stolen phone harmless.
+"""
+import hashlib
+import hmac
+
+from flask import current_app, g, jsonify
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Person
+from ..privacy import _decode_key, mask_name, normalise_doc_number
+from . import bp
+from .auth import token_required
+
+WATCH_TAG = "home-quarantine"
+
+
+def phone_key(purpose: str, community_code: str) -> bytes:
+    """A key for phones, derived from HASH_KEY (which stays on the server)."""
+    root = _decode_key(current_app.config["HASH_KEY"], "HASH_KEY")
+    return hmac.new(root, f"{purpose}:{community_code}".encode(), hashlib.sha256).digest()
+
+
+def phone_hash(key: bytes, doc_type: str, doc_number: str) -> str:
+    message = f"{doc_type}:{normalise_doc_number(doc_number)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@bp.get("/watchlist")
+@token_required
+def watchlist():
+    """Keyed hashes of the document numbers of home-quarantined people of the user's community."""
+    community = g.user.community
+    key = phone_key("watchlist", community.code)
+    people = db.session.scalars(select(Person).where(
+        Person.community_id == community.id, Person.tags.contains(WATCH_TAG)))
+    hashes = sorted({phone_hash(key, p.doc_type, p.doc_number)
+                     for p in people if WATCH_TAG in p.tag_list})
+    return jsonify(community=community.code, tag=WATCH_TAG, algorithm="HMAC-SHA256",
+                   key=key.hex(), hashes=hashes)
+
+
+@bp.get("/roster-index")
+@token_required
+def roster_index():
+    """Residents by keyed hash of their document number: where they live and a masked name."""
+    community = g.user.community
+    key = phone_key("roster", community.code)
+    people = db.session.scalars(select(Person).where(
+        Person.community_id == community.id, Person.in_roster.is_(True)))
+    entries = {phone_hash(key, p.doc_type, p.doc_number): {
+        "compound": p.compound, "address": p.address, "name": mask_name(p.name)} for p in people}
+    return jsonify(community=community.code, algorithm="HMAC-SHA256", key=key.hex(), entries=entries)

@@ -1,0 +1,18 @@
+"""The gate capture page (its offline copy is served by the service worker)."""
+from flask import abort, render_template
+from flask_login import login_required
+
+from ..access import scoped
+from ..extensions import db
+from ..models import Site
+from . import bp
+
+
+@bp.get("/gate/<int:site_id>")
+@login_required
+def capture(site_id: int):
+    """Register passages at a gate of the user's community."""
+    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "gate"))
+    if site is None:
+        abort(404)
+    return render_template("gate/capture.html", shell=False)

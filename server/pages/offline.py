@@ -1,0 +1,72 @@
+"""The service worker and the app-shell pages it precaches (no personal data in any of them)."""
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Response, current_app, render_template
+
+from . import bp
+from .client import CLIENT_DIRS, ROOT
+
+# Pages served from the cache when the phone is offline: they hold no personal data and no
+# session-bound token; everything personal lives in IndexedDB or comes from /api/.
+SHELL_PAGES = ("/shell/gate", "/offline/attention")
+STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "icons/icon.svg",
+                "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
+                "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
+# Files whose content changes what the shell pages look like (their hash is the version).
+SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html",
+                 "templates/offline/attention.html", "templates/partials/_status.html",
+                 "translations/zh/LC_MESSAGES/messages.mo")
+
+
+def precache_files() -> list[tuple[str, Path]]:
+    """(URL, file) of every precached static file and client module that exists."""
+    static = Path(current_app.static_folder)
+    files = [(f"/static/{name}", static / name) for name in STATIC_FILES]
+    for area, folder in CLIENT_DIRS.items():
+        files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
+                  if path.name != "sw.js"]
+    return [(url, path) for url, path in files if path.exists()]
+
+
+def _stamp(paths) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+
+
+@lru_cache(maxsize=4)
+def _version(stamp: tuple) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in stamp:
+        digest.update(name.encode())
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker at root scope, versioned by a hash of everything it precaches."""
+    files = precache_files()
+    sources = [ROOT / name for name in SHELL_SOURCES if (ROOT / name).exists()]
+    sources += [ROOT / "offline" / "client" / "sw.js"]
+    version = _version(_stamp([p for _u, p in files] + sources))
+    manifest = {"version": version, "urls": list(SHELL_PAGES) + [u for u, _p in files]}
+    text = (ROOT / "offline" / "client" / "sw.js").read_text(encoding="utf-8")
+    text = text.replace('"__PRECACHE__"', json.dumps(manifest))
+    response = Response(text, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/shell/gate")
+def gate_shell():
+    """The gate capture screen without any user or session data: the offline copy."""
+    return render_template("gate/capture.html", shell=True)
+
+
+@bp.get("/offline/attention")
+def attention():
+    """Records the server refused, kept on this phone for correction (content from IndexedDB)."""
+    return render_template("offline/attention.html", shell=True)

@@ -1,0 +1,79 @@
+"""Steps of the gate screen as a volunteer does them, shared by the offline and gate tests."""
+from tests.records import valid_id
+
+from .conftest import login
+
+SCAN_DELAY_MS = 5  # a keyboard-wedge scanner types fast, key by key, then Enter
+
+
+def gate_site_id(server, code="G1") -> int:
+    return server.query("SELECT id FROM site WHERE code = :code", code=code)[0][0]
+
+
+def open_gate(page, server, username="volunteer", site_code="G1"):
+    """Log in online, open the gate screen and wait until it works offline."""
+    login(page, server, username)
+    site = gate_site_id(server, site_code)
+    page.goto(f"{server.url}/gate/{site}")
+    page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    return site
+
+
+def wait_ready(page):
+    page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
+
+
+def saved_count(page) -> int:
+    return int(page.locator("#feedback").get_attribute("data-count") or 0)
+
+
+def scan(page, text, wedge=True):
+    """Key by key like a wedge scanner, or at once (fill) where only the outbox is under test."""
+    if wedge:
+        page.locator("#scan").click()
+        page.keyboard.type(text, delay=SCAN_DELAY_MS)
+    else:
+        page.locator("#scan").fill(text)
+    page.locator("#scan").press("Enter")
+
+
+def pass_resident(page, n, temperature="36.5", direction="in", wedge=True):
+    """One passage of the n-th fictitious resident; waits for 已保存."""
+    before = saved_count(page)
+    scan(page, valid_id(n), wedge)
+    page.click(f"#dir-{direction}")
+    page.click(f".preset[data-t='{temperature}']")
+    page.click("#save")
+    page.wait_for_function(f"() => Number(document.getElementById('feedback').dataset.count || 0) > {before}")
+
+
+def pending(page) -> int:
+    page.wait_for_function("() => document.body.dataset.pending !== undefined")
+    return int(page.evaluate("() => document.body.dataset.pending"))
+
+
+def sync_now(page):
+    page.click("#st-sync")
+
+
+def wait_drained(page, timeout=15000):
+    page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
+
+
+def capture_many(page, numbers, direction="in"):
+    """Many passages driven inside the page (scan + Enter, preset, save, wait for 已保存 each):
+    the same screen path, without one Playwright round trip per tap."""
+    page.evaluate("""async ([numbers, direction]) => {
+        const $ = (id) => document.getElementById(id);
+        for (const number of numbers) {
+          const before = Number($('feedback').dataset.count || 0);
+          $('scan').value = number;
+          $('scan').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+          $('dir-' + direction).click();
+          document.querySelector(".preset[data-t='36.5']").click();
+          await new Promise((ok) => setTimeout(ok, 0));
+          $('save').click();
+          while (Number($('feedback').dataset.count || 0) === before) await new Promise((ok) => setTimeout(ok, 2));
+        }
+    }""", [numbers, direction])
