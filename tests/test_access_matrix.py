@@ -39,6 +39,15 @@ EXPECTED = {
     "api.register_device": {"POST": {ANON: 400, "user": 400}},  # empty body: the login form
     "api.sites": {"GET": {ANON: 401, "user": 200}},
     "api.sync": {"POST": {ANON: 401, "user": 200}},
+    "api.watchlist": {"GET": {ANON: 401, "user": 200}},
+    "api.roster_index": {"GET": {ANON: 401, "user": 200}},
+    "auth.device_token": {"POST": {ANON: LOGIN, "user": 201}},
+    # The offline shell: code and empty screens, no user or personal data in them.
+    "pages.service_worker": {"GET": {ANON: 200, "user": 200}},
+    "pages.gate_shell": {"GET": {ANON: 200, "user": 200}},
+    "pages.attention": {"GET": {ANON: 200, "user": 200}},
+    # Called with the other community's gate: nobody may capture there.
+    "gate.capture": {"GET": {ANON: LOGIN, "user": 404}},
 }
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
 # community's page (200), 404 for ids that do not exist or belong to the other community
@@ -66,7 +75,8 @@ def expected_for(endpoint, method, role):
         return table["user"]
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
-          "api.openapi", "api.register_device"}
+          "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell",
+          "pages.attention"}
 
 
 def routes(app):
@@ -91,6 +101,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
         "username": f"clerk-{code}", "pin": PIN, "device_name": "other"}).get_json()["device_id"]
         for code in ("a", "b")}
     SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices["a"]}
+    SAMPLE_ARGS["gate.capture"] = {"site_id": world["a"]["gate"].id}
     unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
     assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
     checked, mismatches = 0, []
@@ -109,8 +120,9 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             token = app.test_client().post("/api/v1/devices", json={
                 "username": user.username, "pin": PIN, "device_name": "matrix"}).get_json()
             headers = {"Authorization": f"Bearer {token['token']}"}
-            SAMPLE_ARGS["supervisor.device_revoke"] = {
-                "device_id": devices["b" if code == "a" else "a"]}  # the other community's
+            other = "b" if code == "a" else "a"
+            SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices[other]}
+            SAMPLE_ARGS["gate.capture"] = {"site_id": world[other]["gate"].id}
             client = app.test_client()
             client.post("/login", data={"username": user.username, "pin": PIN})
             # Logout last: it ends the session the other routes are called with.

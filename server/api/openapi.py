@@ -96,6 +96,26 @@ PATHS = {
                     "type": "array", "items": {"$ref": "#/components/schemas/Site"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
+    "/api/v1/watchlist": {"get": {
+        "summary": "Keyed hashes of the home-quarantine list of the user's community.",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Watch list", "content": {JSON: {"schema": {
+                "type": "object", "required": ["community", "algorithm", "key", "hashes"],
+                "properties": {"community": {"type": "string"}, "tag": {"type": "string"},
+                               "algorithm": {"type": "string"}, "key": {"type": "string"},
+                               "hashes": {"type": "array", "items": {"type": "string"}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/roster-index": {"get": {
+        "summary": "Residents by keyed hash: address and masked name.", "security": SECURED,
+        "responses": {
+            "200": {"description": "Roster index", "content": {JSON: {"schema": {
+                "type": "object", "required": ["community", "algorithm", "key", "entries"],
+                "properties": {"community": {"type": "string"}, "algorithm": {"type": "string"},
+                               "key": {"type": "string"}, "entries": {"type": "object"}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
     "/api/v1/sync": {"post": {
         "summary": "Deliver the outbox: one result per record, in order.", "security": SECURED,
         "requestBody": {"required": True, "content": {JSON: {"schema": {
