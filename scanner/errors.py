@@ -1,6 +1,6 @@
 """The one exception type of the scanner package."""
 
-__all__ = ["ScanError"]
+__all__ = ["ScanError", "ImageTooLarge"]
 
 
 class ScanError(ValueError):
@@ -9,3 +9,7 @@ class ScanError(ValueError):
     It subclasses ValueError because every cause is bad input (not an image,
     truncated, too large), never a fault of the server.
     """
+
+
+class ImageTooLarge(ScanError):
+    """Too many bytes or pixels (a decompression bomb, or simply too big): HTTP 413."""

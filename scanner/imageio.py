@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .errors import ScanError
+from .errors import ImageTooLarge, ScanError
 
-__all__ = ["MAX_BYTES", "MAX_PIXELS", "load_grey"]
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "load_grey", "check_image"]
 
 # Callers (the HTTP endpoint) refuse bodies larger than this before reading them;
 # decode_image checks it again so a direct call cannot bypass it.
@@ -32,16 +32,31 @@ def load_grey(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
     """Return a C-contiguous uint8 2-D array, or raise ScanError."""
     if isinstance(data, np.ndarray):
         return _array_to_grey(data)
+    image = _open_checked(data)
+    try:
+        image.load()
+        grey = _pil_to_grey(image)
+    except Exception as exc:
+        raise ScanError("The image is truncated or damaged.") from exc
+    return np.ascontiguousarray(np.asarray(grey, dtype=np.uint8))
+
+
+def check_image(data: bytes | bytearray | memoryview) -> tuple[int, int]:
+    """(width, height) from the header, after the byte and pixel limits; pixels not decoded.
+
+    For readers with their own decoder (the ID-card OCR): call this first so that a
+    decompression bomb never reaches them. Raises ImageTooLarge or ScanError.
+    """
+    return _open_checked(data).size
+
+
+def _open_checked(data) -> Image.Image:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ScanError("Expected image bytes or an image array.")
     if len(data) == 0:
         raise ScanError("The file is empty.")
     if len(data) > MAX_BYTES:
-        raise ScanError(f"The image is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
-    return _bytes_to_grey(bytes(data))
-
-
-def _bytes_to_grey(data: bytes) -> np.ndarray:
+        raise ImageTooLarge(f"The image is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
     # Pillow's parsers raise a zoo of exception types on hostile input (OSError,
     # SyntaxError, ValueError, struct.error, EOFError, IndexError...). The caller
     # must see exactly one type, so anything raised while parsing becomes ScanError.
@@ -50,9 +65,9 @@ def _bytes_to_grey(data: bytes) -> np.ndarray:
         # is lower and checked just below, so that warning would only be noise.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=_FORMATS)
+            image = Image.open(io.BytesIO(bytes(data)), formats=_FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ScanError("The image has too many pixels.") from exc
+        raise ImageTooLarge("The image has too many pixels.") from exc
     except Exception as exc:
         raise ScanError("The file is not a readable image (JPEG, PNG, WebP, GIF or BMP).") from exc
 
@@ -61,14 +76,8 @@ def _bytes_to_grey(data: bytes) -> np.ndarray:
     if width <= 0 or height <= 0:
         raise ScanError("The image has no pixels.")
     if width * height > MAX_PIXELS:
-        raise ScanError(f"The image has too many pixels ({width}×{height}).")
-
-    try:
-        image.load()
-        grey = _pil_to_grey(image)
-    except Exception as exc:
-        raise ScanError("The image is truncated or damaged.") from exc
-    return np.ascontiguousarray(np.asarray(grey, dtype=np.uint8))
+        raise ImageTooLarge(f"The image has too many pixels ({width}×{height}).")
+    return image
 
 
 def _pil_to_grey(image: Image.Image) -> Image.Image:
@@ -102,5 +111,5 @@ def _array_to_grey(array: np.ndarray) -> np.ndarray:
     else:
         raise ScanError("Expected a greyscale, BGR or BGRA image array.")
     if grey.shape[0] * grey.shape[1] > MAX_PIXELS:
-        raise ScanError("The image has too many pixels.")
+        raise ImageTooLarge("The image has too many pixels.")
     return np.ascontiguousarray(grey)

@@ -51,11 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .gate import bp as gate_bp
     from .pages import bp as pages_bp
+    from .residents import bp as residents_bp
     from .supervisor import bp as supervisor_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(gate_bp)
+    app.register_blueprint(residents_bp)
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

@@ -17,6 +17,11 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "checkpointdb://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    # Photos sent for decoding, per device: a clerk falls back to photos now and then,
+    # an ID-card read costs 1-3 s of CPU, so a burst is fine and a flood is not.
+    "SCAN_RATE_LIMIT": "30 per minute",
+    # Public self-registration, per address.
+    "REGISTER_RATE_LIMIT": "10 per hour",
     "DEVICE_TOKEN_DAYS": 30,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -46,6 +51,8 @@ ENV_SETTINGS = {
     "DATABASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str,
+    "SCAN_RATE_LIMIT": str,
+    "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),

@@ -11,6 +11,7 @@ from scanner.idnumber import check_id_number
 from .extensions import db
 from .models import Person
 from .models.people import DOC_TYPES
+from .personal_codes import token_from_code
 from .privacy import normalise_doc_number, vault
 
 OTHER_DOC_PATTERN = re.compile(r"[A-Z0-9]{5,30}")
@@ -64,8 +65,13 @@ def resolve_person(community_id: int, value, field: str = "person") -> Person:
 def _by_personal_code(community_id, code, field) -> Person:
     if not isinstance(code, str) or not 4 <= len(code) <= 256 or not is_clean_text(code):
         raise RecordError(INVALID_FIELD, "The personal code is malformed.", f"{field}.code")
+    # The signature first: a forged or mistyped code is refused without a query.
+    token = token_from_code(code)
+    if token is None:
+        raise RecordError(INVALID_FIELD, "Not a personal code of ours: enter the ID number instead.",
+                          f"{field}.code")
     person = db.session.scalar(select(Person).where(
-        Person.community_id == community_id, Person.personal_code == code))
+        Person.community_id == community_id, Person.personal_code == token))
     if person is None:
         raise RecordError(INVALID_FIELD, "Unknown personal code: enter the ID number instead.",
                           f"{field}.code")

@@ -40,6 +40,7 @@ EXPECTED = {
     "api.sites": {"GET": {ANON: 401, "user": 200}},
     "api.sync": {"POST": {ANON: 401, "user": 200}},
     "api.watchlist": {"GET": {ANON: 401, "user": 200}},
+    "api.scan": {"POST": {ANON: 401, "user": 400}},  # no photo: "not an image"
     "api.roster_index": {"GET": {ANON: 401, "user": 200}},
     "auth.device_token": {"POST": {ANON: LOGIN, "user": 201}},
     # The offline shell: code and empty screens, no user or personal data in them.

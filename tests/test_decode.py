@@ -2,9 +2,7 @@
 
 import io
 import os
-import statistics
 import struct
-import time
 import zlib
 from pathlib import Path
 
@@ -125,18 +123,13 @@ def test_transparent_png_is_read_on_white():
     assert decode_image(out.getvalue()) == [Decoded("code_128", "TB0123456789")]
 
 
-def test_frame_without_barcode_costs_under_50_ms():
+def test_frame_without_barcode_finds_nothing():
+    # Its cost (< 50 ms at 1280x720) is measured by bench/decode.py, not asserted here.
     rng = np.random.default_rng(7)
     # A smooth scene: blurred blobs, like an out-of-focus room, not white noise.
     small = rng.integers(60, 200, (18, 32), dtype=np.uint8)
     frame = np.asarray(Image.fromarray(small).resize((1280, 720), Image.BICUBIC))
-    decode_image(frame)  # warm up
-    times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        assert decode_image(frame) == []
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.050
+    assert decode_image(frame) == []
 
 
 # --- hostile input ---------------------------------------------------------
@@ -173,11 +166,10 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 @pytest.mark.parametrize("size", [(50_000, 50_000), (7_000, 7_000)])
 def test_decompression_bomb_is_refused_from_the_header(size):
-    # 50000² trips Pillow's own limit; 7000² (49 MP) only ours.
-    start = time.perf_counter()
+    # 50000² trips Pillow's own limit; 7000² (49 MP) only ours. The file holds far too little
+    # pixel data, so "too many pixels" (not "truncated") shows the header alone was read.
     with pytest.raises(ScanError, match="too many pixels"):
         decode_image(_png_header_only(*size))
-    assert time.perf_counter() - start < 1.0
 
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

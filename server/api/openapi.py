@@ -116,6 +116,29 @@ PATHS = {
                                "key": {"type": "string"}, "entries": {"type": "object"}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
+    "/api/v1/scan": {"post": {
+        "summary": "Decode the barcodes (or, with mode=idcard, the ID number) on one photo.",
+        "security": SECURED,
+        "parameters": [
+            {"name": "mode", "in": "query", "schema": {"type": "string",
+                                                      "enum": ["barcode", "idcard"]}},
+            {"name": "field", "in": "query", "schema": {"type": "string",
+                                                       "enum": ["tube", "person"]}},
+            {"name": "site_id", "in": "query", "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {
+            "200": {"description": "Codes found (maybe none)", "content": {JSON: {"schema": {
+                "type": "object", "required": ["codes", "ms"],
+                "properties": {"codes": {"type": "array", "items": {"type": "object"}},
+                               "ms": {"type": "integer"}}}}}},
+            "400": _error("Not an image, or bad parameters"),
+            "401": _error("Missing, invalid or revoked token"),
+            "403": _error("Site of another community"),
+            "404": _error("No such site"),
+            "413": _error("Image too large"), "429": _error("Too many scans"),
+            "503": _error("Database unavailable")}}},
     "/api/v1/sync": {"post": {
         "summary": "Deliver the outbox: one result per record, in order.", "security": SECURED,
         "requestBody": {"required": True, "content": {JSON: {"schema": {

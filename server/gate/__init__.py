@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("gate", __name__)
 
-from . import records, views  # noqa: E402,F401  (handler and pages)
+from . import log, records, views  # noqa: E402,F401  (handler and pages)

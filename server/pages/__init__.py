@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from . import client, offline, views  # noqa: E402,F401
+from . import client, offline, scan, views  # noqa: E402,F401

@@ -53,6 +53,16 @@ def pending(page) -> int:
     return int(page.evaluate("() => document.body.dataset.pending"))
 
 
+def assert_pending(page, expected: int, timeout=10000):
+    """The status bar settles on `expected` waiting records (it updates after each save)."""
+    try:
+        page.wait_for_function("(n) => document.body.dataset.pending === String(n)", arg=expected,
+                               timeout=timeout)
+    except Exception:
+        pass  # the assertion below says what the page shows instead
+    assert pending(page) == expected
+
+
 def sync_now(page):
     page.click("#st-sync")
 

@@ -4,7 +4,7 @@ import statistics
 
 from sqlalchemy import select
 
-from .gate_helpers import open_gate, pending, saved_count, scan, wait_drained
+from .gate_helpers import assert_pending, open_gate, saved_count, scan, wait_drained
 
 FEVER, REMEASURED = "38.2", "38.0"
 PLATE = "京AD12345"  # a new-energy plate
@@ -83,7 +83,7 @@ def test_twenty_passages_offline_arrive_with_the_fever_flagged(page, context, li
     assert page.locator("#shift-total").inner_text() == "21"
     assert page.locator("#shift-fever").inner_text() == "2"
     assert page.locator("#shift-back").inner_text() == "2"
-    assert pending(page) == 21
+    assert_pending(page, 21)
     passages = page.evaluate("() => performance.getEntriesByName('passage').map(e => e.duration)")
 
     context.set_offline(False)
@@ -115,7 +115,7 @@ def test_out_of_range_temperature_and_bad_plate_are_refused_on_the_phone(page, l
     page.fill("#plate", "京I12345")  # no I in plates
     page.click("#save")
     assert "车牌" in page.locator("#form-error").inner_text()
-    assert pending(page) == 0
+    assert_pending(page, 0)
 
 
 def test_home_quarantined_resident_raises_the_alert_offline_without_plaintext_on_the_phone(

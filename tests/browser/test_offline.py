@@ -5,7 +5,7 @@ import time
 from tests.records import valid_id
 
 from .conftest import MOBILE, login
-from .gate_helpers import (capture_many, open_gate, pass_resident, pending, sync_now, wait_drained,
+from .gate_helpers import (assert_pending, capture_many, open_gate, pass_resident, sync_now, wait_drained,
                            wait_ready)
 
 BAD_ID = "110105194912310021"  # checksum fails: the server rejects it
@@ -44,7 +44,7 @@ def test_hundred_records_offline_survive_reload_and_restart(browser_type, browse
     page.reload()
     wait_ready(page)
     capture_many(page, [valid_id(n) for n in range(50, 100)], direction="out")
-    assert pending(page) == 100
+    assert_pending(page, 100)
     ctx.close()
 
     ctx, page = launch()  # same profile, same port: the outbox is still there
@@ -84,7 +84,7 @@ def test_server_down_during_sync_loses_nothing(page, live_server):
         pass_resident(page, n)
     sync_now(page)
     page.wait_for_function("() => document.getElementById('st-message').textContent.length > 0")
-    assert pending(page) == 5
+    assert_pending(page, 5)
     live_server.start()  # same port
     sync_now(page)
     wait_drained(page)
@@ -132,7 +132,7 @@ def test_app_shell_loads_and_captures_with_no_network(page, context, live_server
     wait_ready(page)
     assert page.locator("#site-name").inner_text() == "东苑南门"
     pass_resident(page, 7)
-    assert pending(page) == 1
+    assert_pending(page, 1)
     cached = page.evaluate("""async () => {
         const urls = [];
         for (const name of await caches.keys())
@@ -156,7 +156,7 @@ def test_drain_of_a_thousand_queued_records(page, context, live_server, capsys):
     }}""")
     page.reload()
     wait_ready(page)
-    assert pending(page) == 1000
+    assert_pending(page, 1000)
     started = time.perf_counter()
     context.set_offline(False)
     wait_drained(page, timeout=60000)

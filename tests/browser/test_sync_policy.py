@@ -2,7 +2,7 @@
 import json
 import sqlite3
 
-from .gate_helpers import open_gate, pass_resident, pending, sync_now, wait_drained
+from .gate_helpers import assert_pending, open_gate, pass_resident, sync_now, wait_drained
 
 INJECT = """async ([site, n]) => {
   const outbox = await import('/client/offline/outbox.js');
@@ -71,7 +71,7 @@ def test_a_full_phone_never_says_saved_and_low_storage_is_told(page, live_server
     page.locator("#form-error").wait_for(state="visible")
     assert "未保存" in page.locator("#form-error").inner_text()
     assert page.locator("#feedback").inner_text() != "已保存"
-    assert pending(page) == 0
+    assert_pending(page, 0)
 
 
 def test_an_expired_token_keeps_records_and_asks_to_log_in_again(page, live_server):
@@ -84,7 +84,8 @@ def test_an_expired_token_keeps_records_and_asks_to_log_in_again(page, live_serv
         conn.execute("UPDATE device SET expires_at = '2000-01-01 00:00:00.000000'")
     sync_now(page)
     page.wait_for_function("() => document.getElementById('st-message').textContent.includes('重新登录')")
-    assert pending(page) == 1 and count_entries(live_server) == (0, 0)
+    assert_pending(page, 1)
+    assert count_entries(live_server) == (0, 0)
     page.goto(f"{live_server.url}/gate/{site}")  # still logged in: the page gets a fresh token
     wait_drained(page)
     assert count_entries(live_server) == (1, 1)

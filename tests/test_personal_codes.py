@@ -1,0 +1,156 @@
+"""Personal QR codes: residents register for one, supervisors issue them, sync resolves them."""
+import re
+
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import GateEntry, Person
+from server.personal_codes import TOKEN_LENGTH, new_token, token_from_code
+from tests.records import batch, gate_entry, valid_id
+
+ROSTER_ID = "11010519491231002X"
+
+
+def form(community="a", **overrides):
+    return {"community": community, "name": "李四", "doc_type": "cn_ric",
+            "doc_number": valid_id(7), "phone": "13900001111", "building": "3",
+            "unit": "2", "room": "101", **overrides}
+
+
+def code_on(page: str) -> str:
+    """The CP1: text the page's QR image encodes, read back with the server's own decoder."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from scanner import decode_image
+
+    png = re.search(r'href="data:image/png;base64,([^"]+)"', page).group(1)
+    out = io.BytesIO()
+    Image.open(io.BytesIO(base64.b64decode(png))).save(out, format="PNG")
+    (code,) = decode_image(out.getvalue(), ["qr_code"])
+    return code.text
+
+
+def people(**where):
+    return db.session.scalars(select(Person).filter_by(**where)).all()
+
+
+def test_a_resident_registers_and_the_qr_resolves_at_sync(client, world, device_token):
+    page = client.post("/register", data=form())
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'src="data:image/svg+xml' in html and 'download="checkpoint-code.png"' in html
+    code = code_on(html)
+    (person,) = people(community_id=world["a"]["community"].id)
+    assert code == "CP1:" + person.personal_code and person.in_roster is False
+    assert (person.name, person.building, person.room) == ("李四", "3", "101")
+    # The code holds nothing personal: not the number, the phone, nor the name.
+    assert valid_id(7) not in code and "13900001111" not in code and len(code) == 4 + TOKEN_LENGTH
+
+    headers, device_id = device_token(world["a"]["volunteer"])
+    answer = client.post("/api/v1/sync", headers=headers, json=batch(device_id, [
+        gate_entry(world["a"]["gate"].id, seq=1, person={"code": code})])).get_json()
+    assert answer["results"][0]["status"] == "accepted"
+    assert db.session.scalar(select(GateEntry.person_id)) == person.id
+
+
+def test_registering_again_shows_the_same_code(client, world):
+    first = code_on(client.post("/register", data=form()).get_data(as_text=True))
+    second = code_on(client.post("/register", data=form()).get_data(as_text=True))
+    assert first == second
+    assert len(people()) == 1
+
+
+def test_a_roster_resident_is_matched_and_stays_in_the_roster(client, world, make_person):
+    make_person(world["a"]["community"], doc_number=ROSTER_ID, phone="13800001234", building="1")
+    assert client.post("/register", data=form(doc_number=ROSTER_ID, phone="13800001234")).status_code == 200
+    (person,) = people()
+    assert person.in_roster is True and person.personal_code
+    assert person.name == "张三明" and person.building == "1"  # the roster's values are kept
+
+
+def test_someone_knowing_only_the_id_number_gets_no_code(client, world, make_person):
+    make_person(world["a"]["community"], doc_number=ROSTER_ID, phone="13800001234")
+    page = client.post("/register", data=form(doc_number=ROSTER_ID, phone="13711112222"))
+    assert page.status_code == 400
+    assert "与社区登记不符" in page.get_data(as_text=True)
+    assert people()[0].personal_code is None
+
+
+def test_wrong_details_are_explained_in_chinese(client, world):
+    page = client.post("/register", data=form(doc_number="110105194912310021", community="zzz"))
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "身份证号码有误" in html and "社区代码" in html
+    assert people() == []
+
+
+def test_registration_is_rate_limited(app, client, world):
+    app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
+    statuses = [client.post("/register", data=form(phone=f"1390000{i:04d}", doc_number=valid_id(i))).status_code
+                for i in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get("/register").status_code == 200  # reading the form is not limited
+
+
+def test_forged_and_unknown_codes_are_rejected_at_sync(client, world, device_token, make_person):
+    person = make_person(world["a"]["community"])
+    person.personal_code = new_token()
+    db.session.commit()
+    tampered = "CP1:" + person.personal_code[:-1] + ("A" if person.personal_code[-1] != "A" else "B")
+    other_community_code = "CP1:" + person.personal_code
+    headers, device_id = device_token(world["a"]["volunteer"])
+    gate = world["a"]["gate"].id
+    records = [gate_entry(gate, seq=1, person={"code": tampered}),
+               gate_entry(gate, seq=2, person={"code": "CP1:" + new_token()}),
+               gate_entry(gate, seq=3, person={"code": person.personal_code}),  # no prefix
+               gate_entry(gate, seq=4, person={"code": other_community_code})]
+    results = client.post("/api/v1/sync", headers=headers, json=batch(device_id, records)).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "rejected", "accepted"]
+    assert {r["error"]["field"] for r in results[:3]} == {"person.code"}
+
+    headers_b, device_b = device_token(world["b"]["volunteer"])
+    result = client.post("/api/v1/sync", headers=headers_b, json=batch(device_b, [
+        gate_entry(world["b"]["gate"].id, seq=1, person={"code": other_community_code})])).get_json()
+    assert result["results"][0]["status"] == "rejected"  # a code of community a means nothing in b
+
+
+def test_tokens_are_random_and_checked(app):
+    tokens = {new_token() for _ in range(50)}
+    assert len(tokens) == 50
+    token = tokens.pop()
+    assert token_from_code("CP1:" + token) == token
+    assert token_from_code(token) is None
+    assert token_from_code("CP1:" + token[:-2]) is None
+    assert token_from_code("CP1:" + "Ω" * TOKEN_LENGTH) is None
+
+
+def test_a_supervisor_issues_and_prints_a_buildings_codes(client, world, login, make_person):
+    community = world["a"]["community"]
+    for i in range(3):
+        make_person(community, doc_number=valid_id(i), building="5", room=f"10{i}")
+    make_person(community, doc_number=valid_id(9), building="6")
+    login(world["a"]["supervisor"])
+    assert "5" in client.get("/people/codes").get_data(as_text=True)
+    response = client.post("/people/codes", data={"building": "5"})
+    assert response.status_code == 302
+    with_code = db.session.scalar(select(func.count()).select_from(Person).where(
+        Person.personal_code.is_not(None)))
+    assert with_code == 3
+    sheet = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert sheet.count('src="data:image/svg+xml') == 3
+    assert "张*明" in sheet and ROSTER_ID not in sheet  # masked names only
+
+    # Issuing again keeps the codes already printed.
+    before = sorted(db.session.scalars(select(Person.personal_code).where(Person.building == "5")))
+    client.post("/people/codes", data={"building": "5"})
+    after = sorted(db.session.scalars(select(Person.personal_code).where(Person.building == "5")))
+    assert before == after
+
+
+def test_clerks_cannot_issue_codes(client, world, login):
+    login(world["a"]["clerk"])
+    assert client.get("/people/codes").status_code == 403
+    assert client.post("/people/codes", data={"building": "5"}).status_code == 403
