@@ -49,6 +49,13 @@ EXPECTED = {
     "pages.attention": {"GET": {ANON: 200, "user": 200}},
     # Called with the other community's gate: nobody may capture there.
     "gate.capture": {"GET": {ANON: LOGIN, "user": 404}},
+    "gate.log": {"GET": {ANON: LOGIN, "user": 404}},
+    "pages.scan_check": {"GET": {ANON: LOGIN, "user": 200}},
+    # Resident self-registration is public by design; an empty form is a 400.
+    "residents.register": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 400, "user": 400}},
+    "residents.codes": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "residents.issue_codes": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    "residents.sheet": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
 }
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
 # community's page (200), 404 for ids that do not exist or belong to the other community
@@ -77,7 +84,7 @@ def expected_for(endpoint, method, role):
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell",
-          "pages.attention"}
+          "pages.attention", "residents.register"}
 
 
 def routes(app):
@@ -103,6 +110,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
         for code in ("a", "b")}
     SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices["a"]}
     SAMPLE_ARGS["gate.capture"] = {"site_id": world["a"]["gate"].id}
+    SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
     unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
     assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
     checked, mismatches = 0, []
@@ -124,6 +132,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             other = "b" if code == "a" else "a"
             SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices[other]}
             SAMPLE_ARGS["gate.capture"] = {"site_id": world[other]["gate"].id}
+            SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
             client = app.test_client()
             client.post("/login", data={"username": user.username, "pin": PIN})
             # Logout last: it ends the session the other routes are called with.
