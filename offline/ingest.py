@@ -10,8 +10,8 @@ from typing import Callable, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .protocol import (ACCEPTED, CONFLICT, DUPLICATE, REJECTED, Record, RecordError,
-                       parse_record, record_id_of)
+from .protocol import (ACCEPTED, CONFLICT, DUPLICATE, REJECTED, UNKNOWN_TYPE, Record,
+                       RecordError, parse_record, record_id_of)
 
 
 @dataclass
@@ -60,9 +60,13 @@ def ingest(session: Session, raw_records: list, inbox: Inbox, handlers: dict[str
 
 
 def _apply(session, inbox, handlers, record: Record, known: dict) -> Result:
+    handler = handlers.get(record.type)
+    if handler is None:  # a type of the contract this server does not handle (yet)
+        return _reject(session, inbox, record.raw, RecordError(
+            UNKNOWN_TYPE, f"This server does not accept {record.type} records.", "type"))
     savepoint = session.begin_nested()
     try:
-        warnings = list(handlers[record.type](record))
+        warnings = list(handler(record))
         inbox.accept(record, warnings)
         session.flush()
     except RecordError as error:

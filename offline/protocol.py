@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 MAX_RECORDS = 500
 MAX_BODY_BYTES = 1024 * 1024
+MAX_INT = 2**31 - 1  # integers the databases store (seq, pending, ids)
 
 # Record types of the contract, plus record_discard: the phone's own record that the user
 # discarded a rejected record (with a reason), so the supervisor can account for its seq;
@@ -72,12 +73,29 @@ def parse_envelope(body) -> Envelope:
     if not isinstance(records, list):
         raise EnvelopeError("The body must hold a `records` list.")
     pending = body.get("pending")
-    if pending is not None and (not isinstance(pending, int) or isinstance(pending, bool) or pending < 0):
+    if pending is not None and (not isinstance(pending, int) or isinstance(pending, bool)
+                                or not 0 <= pending <= MAX_INT):
         raise EnvelopeError("`pending` must be a non-negative integer.")
     device_id = body.get("device_id")
     app_version = body.get("app_version")
     return Envelope(device_id if isinstance(device_id, str) else None,
-                    app_version[:40] if isinstance(app_version, str) else None, pending, records)
+                    app_version[:40] if is_clean_text(app_version) else None, pending, records)
+
+
+def is_clean_text(value) -> bool:
+    """Text that every database can store as it is: no control characters (PostgreSQL refuses
+    NUL) and no lone surrogates (not encodable as UTF-8)."""
+    return isinstance(value, str) and not any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF
+                                              for c in value)
+
+
+def is_unicode(raw) -> bool:
+    """The whole record encodes as UTF-8 (JSON escapes can smuggle in lone surrogates)."""
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return False
+    return True
 
 
 def digest(raw: dict) -> str:
@@ -101,6 +119,8 @@ def parse_record(raw) -> Record:
     """The record's shell (id, seq, type, time, data); the domain handler checks `data`."""
     if not isinstance(raw, dict):
         raise RecordError(INVALID_FIELD, "A record must be a JSON object.", None)
+    if not is_unicode(raw):
+        raise RecordError(INVALID_FIELD, "The record holds text that is not valid Unicode.", None)
     record_id = record_id_of(raw)
     if record_id is None or raw["id"] != record_id:
         raise RecordError(INVALID_FIELD, "`id` must be a lower-case UUID made on the phone.", "id")

@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     _check_secrets(app)
 
-    from . import database, errors, i18n, privacy, security
+    from . import database, errors, i18n, privacy, ratelimit, security, sessions  # noqa: F401
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     database.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     errors.init_app(app)
 
     from .api import bp as api_bp
@@ -65,14 +66,38 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from the proxies the operator declared: otherwise
+    anyone could pick the address the login throttle counts against."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+# Secrets copied from examples and tutorials: anyone could sign a session with them.
+PLACEHOLDER_SECRETS = {"dev", "secret", "changeme", "change-me", "change_me", "development",
+                       "secret-key", "secret_key", "your-secret-key", "replace-me", "test"}
+MIN_SECRET_LENGTH = 32
 
 
 def _check_secrets(app: Flask) -> None:
     """Refuse to start without keys: a default secret would sign anyone's session."""
+    if app.config.get("ALLOW_MISSING_KEYS"):
+        return
     missing = [k for k in ("SECRET_KEY", "DATA_KEY", "HASH_KEY") if not app.config.get(k)]
-    if missing and not app.config.get("ALLOW_MISSING_KEYS"):
+    if missing:
         raise RuntimeError(
             f"Missing {', '.join(missing)}: run `checkpoint init` to write the instance config "
             f"({app.instance_path}/config.py) or set CHECKPOINT_<NAME> variables."
         )
+    secret = str(app.config["SECRET_KEY"])
+    if len(secret) < MIN_SECRET_LENGTH or secret.strip().lower() in PLACEHOLDER_SECRETS:
+        raise RuntimeError(
+            f"SECRET_KEY is too short or a known placeholder: use at least {MIN_SECRET_LENGTH} "
+            "random characters (`checkpoint init` writes one).")

@@ -287,7 +287,26 @@ def serve_info_command(host, port, https):
     print_addresses(host, port, https)
 
 
-COMMANDS = (init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+@click.command("purge")
+@click.option("--before", "before", required=True,
+              type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD (local date).")
+@with_appcontext
+def purge_command(before):
+    """Delete personal data recorded before a date, keeping anonymous daily counts."""
+    from .purge import compact_sqlite, purge
+
+    day = before.date()
+    done = purge(day)
+    db.session.commit()
+    click.echo(f"Purged personal data recorded before {day}:")
+    for kind, count in done.items():
+        click.echo(f"  {kind:<15} {count}")
+    if compact_sqlite():
+        click.echo("Compacted the SQLite file: deleted rows do not linger in free pages.")
+    click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
+
+
+COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 

@@ -13,7 +13,8 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "DISPLAY_TIMEZONE": "Asia/Shanghai",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Login throttling counts in the database, across every worker (server/ratelimit.py).
+    "RATELIMIT_STORAGE_URI": "checkpointdb://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
     # Photos sent for decoding, per device: a clerk falls back to photos now and then,
@@ -25,6 +26,10 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # Shared phones: a page session unused this long is logged out (server/sessions.py).
+    "SESSION_IDLE_MINUTES": 30,
+    # Reverse proxies in front of the app whose X-Forwarded-* headers we believe (0: none).
+    "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,  # tokens tied to the session; phones stay offline for hours
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "SYNC_MAX_RECORDS": 500,
@@ -51,6 +56,8 @@ ENV_SETTINGS = {
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
+    "SESSION_IDLE_MINUTES": int,
+    "TRUSTED_PROXIES": int,
 }
 
 

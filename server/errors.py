@@ -3,6 +3,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +26,28 @@ def init_app(app: Flask) -> None:
             code = error.name.lower().replace(" ", "_")
             return jsonify(error={"code": code, "message": error.description}), error.code
         return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(429)
+    def too_many_attempts(error):
+        # Flask-Limiter's own description ("10 per 5 minute") means nothing to a volunteer.
+        db.session.rollback()
+        message = _("Too many attempts: wait a few minutes, then try again.")
+        if wants_json():
+            response = jsonify(error={"code": "too_many_requests", "message": message})
+        else:
+            response = app.response_class(render_template("error.html", error=error,
+                                                          message=message))
+        response.status_code = 429
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        # Usually a form opened before a logout, an idle timeout or a server restart.
+        db.session.rollback()
+        message = _("This form has expired: nothing was saved. Reload the page and try again.")
+        if request.headers.get("HX-Request"):
+            return render_template("partials/_error.html", message=message), 400
+        return render_template("error.html", error=error, message=message), 400
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError
+from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
 from scanner.idnumber import check_id_number
 
 from .extensions import db
@@ -63,7 +63,7 @@ def resolve_person(community_id: int, value, field: str = "person") -> Person:
 
 
 def _by_personal_code(community_id, code, field) -> Person:
-    if not isinstance(code, str) or not 4 <= len(code) <= 256:
+    if not isinstance(code, str) or not 4 <= len(code) <= 256 or not is_clean_text(code):
         raise RecordError(INVALID_FIELD, "The personal code is malformed.", f"{field}.code")
     # The signature first: a forged or mistyped code is refused without a query.
     token = token_from_code(code)
@@ -82,7 +82,7 @@ def _optional_text(value: dict, name: str, field: str, max_length: int) -> str |
     text = value.get(name)
     if text is None or text == "":
         return None
-    if not isinstance(text, str) or len(text) > max_length or any(ord(c) < 32 for c in text):
+    if not isinstance(text, str) or len(text) > max_length or not is_clean_text(text):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.",
                           f"{field}.{name}")
     return text.strip()

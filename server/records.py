@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from offline.protocol import FORBIDDEN_SITE, INVALID_FIELD, UNKNOWN_SITE, Record, RecordError
+from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SITE, Record,
+                              RecordError, is_clean_text)
 from .extensions import db
 from .models import Device, Flag, InboxRecord, Site, SyncRejection, User
 
@@ -43,6 +44,8 @@ class SyncContext:
         site_id = data.get("site_id")
         if not isinstance(site_id, int) or isinstance(site_id, bool):
             raise RecordError(INVALID_FIELD, "`site_id` must be the id of a site.", "site_id")
+        if not 0 < site_id <= MAX_INT:  # the database cannot even look such a number up
+            raise RecordError(UNKNOWN_SITE, f"No site {str(site_id)[:20]}.", "site_id")
         if site_id not in self._sites:
             self._sites[site_id] = db.session.get(Site, site_id)
         site = self._sites[site_id]
@@ -76,7 +79,7 @@ def text_field(data: dict, name: str, *, required=False, max_length=200, pattern
         if required:
             raise RecordError(INVALID_FIELD, f"`{name}` is required.", name)
         return None
-    if not isinstance(value, str) or len(value) > max_length or any(ord(c) < 32 for c in value):
+    if not isinstance(value, str) or len(value) > max_length or not is_clean_text(value):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.", name)
     if pattern and not re.fullmatch(pattern, value):
         raise RecordError(INVALID_FIELD, f"`{name}` has the wrong format.", name)
@@ -112,9 +115,14 @@ class DatabaseInbox:
         db.session.add(SyncRejection(
             record_id=record_id_of(raw), device_id=self.ctx.device.id,
             community_id=self.ctx.community_id,
-            type=str(raw.get("type"))[:40] if isinstance(raw, dict) else None,
-            code=error.code, message=error.message[:300], field=error.field,
-            payload=json.dumps(raw, ensure_ascii=False, default=str)[:100_000]))
+            type=_clean_type(raw), code=error.code, message=error.message[:300], field=error.field,
+            # ASCII escapes: a malformed record may hold text no database could store.
+            payload=json.dumps(raw, default=str)[:100_000]))
+
+
+def _clean_type(raw) -> str | None:
+    kind = str(raw.get("type"))[:40] if isinstance(raw, dict) else None
+    return kind if is_clean_text(kind) else repr(kind)[:40].encode("ascii", "replace").decode()
 
 
 @handles("record_discard")

@@ -31,6 +31,9 @@ DOC_TYPE_ALIASES = {
 TAG_ALIASES = {"独居老人": "elderly-alone", "残疾": "disabled", "残疾人": "disabled",
                "居家隔离": "home-quarantine", "慢性病": "chronic", "孕妇": "pregnant"}
 REQUIRED = ("building", "name", "doc_number")
+# Longest text each column takes (the database's sizes): a longer cell is a bad row.
+MAX_LENGTHS = {"building": 20, "unit": 20, "room": 20, "compound": 60, "name": 60,
+               "doc_number": 64, "doc_type": 40, "phone": 40, "tags": 200}
 
 
 @dataclass
@@ -46,6 +49,11 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
     for name in REQUIRED:
         if not row.get(name):
             return None, f"missing {name}"
+    for name, value in row.items():
+        if len(value) > MAX_LENGTHS.get(name, 200):
+            return None, f"{name} longer than {MAX_LENGTHS.get(name, 200)} characters"
+        if any(ord(c) < 32 for c in value):
+            return None, f"{name} holds control characters"
     doc_type = DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip().lower()) or \
         DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip())
     if doc_type is None:

@@ -200,3 +200,24 @@ def login(client):
     def do(user, pin=PIN):
         return client.post("/login", data={"username": user.username, "pin": pin})
     return do
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Another app object on the test's database (another worker, other settings); its
+    connections are closed at the end of the test."""
+    made = []
+
+    def make(**config):
+        other = create_app({**base_config(database_url), **config})
+        other.test_client_class = FreshContextClient
+        made.append(other)
+        return other
+
+    yield make
+    from server import ratelimit
+
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+    ratelimit.dispose_engines()

@@ -4,20 +4,14 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app, jsonify, request
-from flask_limiter.util import get_remote_address
 
 from ..audit import audit
 from ..auth.pins import authenticate
+from ..auth.throttle import username_key
 from ..extensions import db, limiter
 from ..models import Device, utcnow
 from . import bp
 from .auth import token_digest
-
-
-def _username_key() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
-    return f"user:{name}" if isinstance(name, str) else f"addr:{get_remote_address()}"
 
 
 def _limit() -> str:
@@ -51,7 +45,7 @@ def device_answer(device: Device, token: str) -> dict:
 
 @bp.post("/devices")
 @limiter.limit(_limit)  # per address
-@limiter.limit(_limit, key_func=_username_key)  # per account, whatever the address
+@limiter.limit(_limit, key_func=username_key)  # per account, whatever the address
 def register_device():
     """Issue a device token: 201, or 401 for wrong credentials, 429 when throttled."""
     body = request.get_json(silent=True)

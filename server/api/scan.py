@@ -6,6 +6,8 @@ The body is read into memory, decoded and dropped; nothing about it is logged or
 import time
 
 from flask import current_app, g, jsonify, request
+
+from offline.protocol import MAX_INT
 from sqlalchemy import select
 
 from scanner import ScanError, classify, decode_image
@@ -83,8 +85,10 @@ def _site():
     raw = request.args.get("site_id")
     if raw is None:
         return None, None
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit():
         return None, _error(400, "invalid_request", "site_id must be a number.")
+    if not 0 < int(raw) <= MAX_INT:  # PostgreSQL refuses to even compare a bigger number
+        return None, _error(404, "unknown_site", "No such site in your community.")
     site = db.session.scalar(select(Site).where(
         Site.id == int(raw), Site.community_id == g.user.community_id))
     if site is None:

@@ -1,5 +1,7 @@
 """POST /api/v1/sync: the phone's outbox arrives here (DESIGN §5)."""
 import json
+import os
+import time
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy import func, select
@@ -29,6 +31,8 @@ def sync():
         return _error(413, "too_large", f"Send at most {limit} bytes per request.")
     try:
         envelope = parse_envelope(json.loads(raw))
+    except RecursionError:
+        return _error(400, "invalid_request", "The body is nested too deeply.")
     except (ValueError, EnvelopeError) as error:
         message = str(error) if isinstance(error, EnvelopeError) else "The body is not JSON."
         return _error(400, "invalid_request", message)
@@ -44,8 +48,17 @@ def sync():
     handlers = {kind: _bound(fn, ctx) for kind, fn in HANDLERS.items()}
     results = ingest(db.session, envelope.records, DatabaseInbox(ctx), handlers)
     _update_device(device, envelope, results, now)
+    _test_only_slow_down()
     db.session.commit()
     return jsonify(server_time=now.isoformat(), results=[r.as_dict() for r in results])
+
+
+def _test_only_slow_down():
+    # Fault tests only: hold the transaction open so that a worker can be killed (or its
+    # database connection cut) with the batch written but not committed. Unset in production.
+    slow_ms = os.environ.get("CHECKPOINT_TEST_SLOW_INGEST_MS")
+    if slow_ms:
+        time.sleep(int(slow_ms) / 1000)
 
 
 def _bound(fn, ctx):

@@ -12,6 +12,7 @@ from ..extensions import db, limiter, login_manager
 from ..models import User
 from . import bp
 from .pins import authenticate
+from .throttle import username_key
 
 
 class LoginForm(FlaskForm):
@@ -41,7 +42,8 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # per address
+@limiter.limit(_login_limit, methods=["POST"], key_func=username_key)  # per account
 def login():
     """PIN login page."""
     form = LoginForm()

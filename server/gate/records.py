@@ -26,6 +26,8 @@ def parse_temperature(value) -> Decimal | None:
         temperature = Decimal(str(value)).quantize(Decimal("0.1"))
     except InvalidOperation:
         raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c") from None
+    if not temperature.is_finite():  # "nan" compares with nothing
+        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c")
     if not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
         raise RecordError(TEMPERATURE_OUT_OF_RANGE,
                           f"Temperature {temperature} °C is outside 34.0–43.0 °C: measure again.",

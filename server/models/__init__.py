@@ -7,8 +7,10 @@ from .gate import GateEntry
 from .sampling import Tube, Sample, Box, LabResult, Retest
 from .review import Flag, AuditEvent
 from .inbox import InboxRecord, SyncRejection
+from .counters import DailyCount, RateLimitBucket
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
+    "DailyCount", "RateLimitBucket",
 ]

@@ -1,0 +1,171 @@
+"""The API's OpenAPI 3 description, written by hand from the contract (DESIGN §5), served at
+/api/v1/openapi.json and checked against the running app by schemathesis (tests)."""
+from flask import current_app, jsonify
+
+from offline.protocol import RECORD_TYPES
+from . import bp
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+JSON = "application/json"
+SECURED = [{"device": []}]
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string", "minLength": 1},
+                           "message": {"type": "string", "minLength": 1},
+                           "field": {"type": ["string", "null"]}}}}},
+    "DeviceLogin": {
+        "type": "object", "required": ["username", "pin"],
+        "properties": {"username": {"type": "string", "maxLength": 60},
+                       "pin": {"type": "string", "pattern": "^[0-9]{4,12}$"},
+                       "device_name": {"type": "string", "maxLength": 120}}},
+    "Device": {
+        "type": "object", "required": ["device_id", "token", "expires_at", "user"],
+        "properties": {"device_id": {"type": "string"}, "token": {"type": "string"},
+                       "expires_at": {"type": "string"}, "user": {"type": "object"}}},
+    "Site": {
+        "type": "object", "required": ["id", "code", "name", "kind", "community"],
+        "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
+                       "name": {"type": "string"},
+                       "kind": {"type": "string", "enum": ["gate", "sampling_point"]},
+                       "community": {"type": "string"}}},
+    "Record": {
+        "type": "object", "required": ["id", "type", "recorded_at", "data"],
+        "properties": {"id": {"type": "string", "format": "uuid"},
+                       "seq": {"type": ["integer", "null"], "minimum": 1},
+                       "type": {"type": "string", "enum": list(RECORD_TYPES)},
+                       "recorded_at": {"type": "string", "format": "date-time"},
+                       "data": {"type": "object"}}},
+    "SyncRequest": {
+        "type": "object", "required": ["records"],
+        "properties": {"device_id": {"type": "string"}, "app_version": {"type": "string"},
+                       "pending": {"type": "integer", "minimum": 0},
+                       "records": {"type": "array", "maxItems": 500,
+                                   "items": {"$ref": "#/components/schemas/Record"}}}},
+    "SyncResult": {
+        "type": "object", "required": ["id", "status", "warnings"],
+        "properties": {
+            "id": {"type": ["string", "null"]},
+            "status": {"type": "string",
+                       "enum": ["accepted", "duplicate", "conflict", "rejected"]},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+            "error": {"type": "object", "required": ["code", "message"],
+                      "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                     "field": {"type": ["string", "null"]}}}}},
+    "SyncAnswer": {
+        "type": "object", "required": ["server_time", "results"],
+        "properties": {"server_time": {"type": "string"},
+                       "results": {"type": "array",
+                                   "items": {"$ref": "#/components/schemas/SyncResult"}}}},
+    "Health": {
+        "type": "object", "required": ["status", "db", "version"],
+        "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]},
+                       "db": {"type": "string"}, "version": {"type": "string"}}},
+}
+
+PATHS = {
+    "/api/v1/health": {"get": {
+        "summary": "Server and database status (no token).", "security": [],
+        "responses": {
+            "200": {"description": "Up", "content": {JSON: {"schema": {
+                "$ref": "#/components/schemas/Health"}}}},
+            "503": {"description": "Database unavailable", "content": {JSON: {"schema": {
+                "$ref": "#/components/schemas/Health"}}}}}}},
+    "/api/v1/devices": {"post": {
+        "summary": "Trade a username and PIN for a device token.", "security": [],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "$ref": "#/components/schemas/DeviceLogin"}}}},
+        "responses": {
+            "201": {"description": "Token issued", "content": {JSON: {"schema": {
+                "$ref": "#/components/schemas/Device"}}}},
+            "400": _error("Malformed body"), "401": _error("Wrong username or PIN"),
+            "429": _error("Too many attempts"), "503": _error("Database unavailable")}}},
+    "/api/v1/sites": {"get": {
+        "summary": "Sites the device's user may capture at.", "security": SECURED,
+        "responses": {
+            "200": {"description": "Sites", "content": {JSON: {"schema": {
+                "type": "object", "required": ["sites"], "properties": {"sites": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Site"}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/watchlist": {"get": {
+        "summary": "Keyed hashes of the home-quarantine list of the user's community.",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Watch list", "content": {JSON: {"schema": {
+                "type": "object", "required": ["community", "algorithm", "key", "hashes"],
+                "properties": {"community": {"type": "string"}, "tag": {"type": "string"},
+                               "algorithm": {"type": "string"}, "key": {"type": "string"},
+                               "hashes": {"type": "array", "items": {"type": "string"}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/roster-index": {"get": {
+        "summary": "Residents by keyed hash: address and masked name.", "security": SECURED,
+        "responses": {
+            "200": {"description": "Roster index", "content": {JSON: {"schema": {
+                "type": "object", "required": ["community", "algorithm", "key", "entries"],
+                "properties": {"community": {"type": "string"}, "algorithm": {"type": "string"},
+                               "key": {"type": "string"}, "entries": {"type": "object"}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/scan": {"post": {
+        "summary": "Decode the barcodes (or, with mode=idcard, the ID number) on one photo.",
+        "security": SECURED,
+        "parameters": [
+            {"name": "mode", "in": "query", "schema": {"type": "string",
+                                                      "enum": ["barcode", "idcard"]}},
+            {"name": "field", "in": "query", "schema": {"type": "string",
+                                                       "enum": ["tube", "person"]}},
+            {"name": "site_id", "in": "query", "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {
+            "200": {"description": "Codes found (maybe none)", "content": {JSON: {"schema": {
+                "type": "object", "required": ["codes", "ms"],
+                "properties": {"codes": {"type": "array", "items": {"type": "object"}},
+                               "ms": {"type": "integer"}}}}}},
+            "400": _error("Not an image, or bad parameters"),
+            "401": _error("Missing, invalid or revoked token"),
+            "403": _error("Site of another community"),
+            "404": _error("No such site"),
+            "413": _error("Image too large"), "429": _error("Too many scans"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/sync": {"post": {
+        "summary": "Deliver the outbox: one result per record, in order.", "security": SECURED,
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "$ref": "#/components/schemas/SyncRequest"}}}},
+        "responses": {
+            "200": {"description": "Results", "content": {JSON: {"schema": {
+                "$ref": "#/components/schemas/SyncAnswer"}}}},
+            "400": _error("Not JSON, no records, or device mismatch"),
+            "401": _error("Missing, invalid or revoked token"),
+            "413": _error("More than 500 records or 1 MiB"),
+            "503": _error("Database unavailable: retry later")}}},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Checkpoint sync API", "version": current_app.config["VERSION"],
+                 "description": "Phones deliver field records; see DESIGN §5."},
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "device": {"type": "http", "scheme": "bearer"}}},
+        "security": SECURED,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document of this API (no token needed)."""
+    return jsonify(document())

@@ -1,0 +1,121 @@
+"""End of a campaign: delete its personal data, keep anonymous daily counts (DESIGN §4).
+
+Everything recorded before the cutoff goes: gate entries, samples, tubes, boxes, lab results,
+retests, flags, rejected records, the payloads of received records (their ids and digests stay,
+so a late replay is still a `duplicate`), and people who are not in the roster and are no
+longer referenced. Residents of the roster stay: the roster is the community's ledger, not
+campaign data. The audit trail is append-only and holds no personal data; a purge event is
+added to it. Backups are the operator's to purge (README)."""
+from collections import Counter
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, exists, or_, select, update
+
+from .audit import audit
+from .extensions import db
+from .models import (Box, DailyCount, Flag, GateEntry, InboxRecord, LabResult, Person, Retest,
+                     Sample, SyncRejection, Tube)
+
+PURGED_PAYLOAD = '{"purged": true}'
+
+
+def cutoff_of(before: date) -> datetime:
+    """Midnight of `before` where the campaign ran, in UTC."""
+    local = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return datetime.combine(before, time(0), tzinfo=local).astimezone(timezone.utc)
+
+
+def purge(before: date) -> dict[str, int]:
+    """Delete personal data recorded before the date; return what was done, by kind.
+    Flushes; the caller commits."""
+    cutoff = cutoff_of(before)
+    local = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    counts = Counter()
+
+    def day(moment: datetime) -> date:
+        return moment.astimezone(local).date()
+
+    for at, community, site, fever, back in db.session.execute(select(
+            GateEntry.recorded_at, GateEntry.community_id, GateEntry.site_id, GateEntry.fever,
+            GateEntry.turned_back).where(GateEntry.recorded_at < cutoff)):
+        counts[(day(at), community, site, "gate_entry")] += 1
+        counts[(day(at), community, site, "gate_fever")] += int(bool(fever))
+        counts[(day(at), community, site, "gate_turned_back")] += int(bool(back))
+    old_tubes = select(Tube.id).where(Tube.opened_at < cutoff)
+    for at, community, site in db.session.execute(select(
+            Sample.recorded_at, Sample.community_id, Sample.site_id).where(
+            Sample.voided_at.is_(None), or_(Sample.recorded_at < cutoff,
+                                            Sample.tube_id.in_(old_tubes)))):
+        counts[(day(at), community, site, "sample")] += 1
+    for at, community, site, result in db.session.execute(select(
+            Tube.opened_at, Tube.community_id, Tube.site_id, Tube.result).where(
+            Tube.opened_at < cutoff)):
+        counts[(day(at), community, site, "tube")] += 1
+        counts[(day(at), community, site, "tube_positive")] += int(result == "positive")
+    for at, community in db.session.execute(select(Retest.created_at, Retest.community_id).where(
+            or_(Retest.created_at < cutoff, Retest.tube_id.in_(old_tubes)))):
+        counts[(day(at), community, None, "retest")] += 1
+    _add_daily_counts(counts)
+
+    old_results = select(LabResult.id).where(or_(LabResult.tube_id.in_(old_tubes),
+                                                 LabResult.imported_at < cutoff))
+    done = {}
+    done["flags"] = _delete(Flag, or_(Flag.created_at < cutoff, Flag.tube_id.in_(old_tubes)))
+    done["retests"] = _delete(Retest, or_(Retest.created_at < cutoff,
+                                          Retest.tube_id.in_(old_tubes),
+                                          Retest.lab_result_id.in_(old_results)))
+    done["lab_results"] = _delete(LabResult, LabResult.id.in_(old_results))
+    done["samples"] = _delete(Sample, or_(Sample.recorded_at < cutoff,
+                                          Sample.tube_id.in_(old_tubes)))
+    done["tubes"] = _delete(Tube, Tube.opened_at < cutoff)
+    done["boxes"] = _delete(Box, Box.created_at < cutoff,
+                            ~exists().where(Tube.box_id == Box.id))
+    done["gate_entries"] = _delete(GateEntry, GateEntry.recorded_at < cutoff)
+    done["rejections"] = _delete(SyncRejection, SyncRejection.received_at < cutoff)
+    done["inbox_payloads"] = db.session.execute(
+        update(InboxRecord).where(or_(InboxRecord.recorded_at < cutoff,
+                                      InboxRecord.received_at < cutoff))
+        .values(payload=PURGED_PAYLOAD), execution_options={"synchronize_session": False}).rowcount
+    done["people"] = _delete(Person, Person.in_roster.is_(False), Person.created_at < cutoff,
+                             *[~exists().where(column == Person.id) for column in (
+                                 GateEntry.person_id, Sample.person_id, Retest.person_id,
+                                 Flag.person_id)])
+    done["daily_counts"] = sum(1 for value in counts.values() if value)
+    audit("purge", before=before.isoformat(), **done)
+    db.session.flush()
+    return done
+
+
+def compact_sqlite() -> bool:
+    """Rewrite an SQLite file so that deleted rows do not linger in its free pages or its WAL.
+    Run after the purge's commit (VACUUM cannot run inside a transaction)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection  # no SQLAlchemy transaction around VACUUM
+        raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return True
+
+
+def _delete(model, *where) -> int:
+    return db.session.execute(delete(model).where(*where),
+                              execution_options={"synchronize_session": False}).rowcount
+
+
+def _add_daily_counts(counts: Counter) -> None:
+    """Add to the anonymous totals (a second purge of the same days adds, never replaces)."""
+    for (day, community, site, kind), value in sorted(counts.items(), key=str):
+        if not value:
+            continue
+        row = db.session.scalar(select(DailyCount).where(
+            DailyCount.day == day, DailyCount.community_id == community, DailyCount.kind == kind,
+            DailyCount.site_id.is_(None) if site is None else DailyCount.site_id == site))
+        if row is None:
+            db.session.add(DailyCount(day=day, community_id=community, site_id=site, kind=kind,
+                                      count=value))
+        else:
+            row.count += value
+    db.session.flush()

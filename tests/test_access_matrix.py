@@ -1,0 +1,158 @@
+"""Access matrix generated from the app's URL map: every route × every role (and anonymous)
+× own and other community → the expected status. A route missing from EXPECTED fails the
+test: whoever adds a route decides here who may reach it."""
+import pytest
+
+from tests.conftest import PIN
+from tests.records import batch, gate_entry
+
+ROLES = ("volunteer", "clerk", "supervisor", "admin")
+ANON = "anonymous"
+LOGIN = 302  # a page answering "log in first"
+
+# Arguments for routes that take some: a file every deployment serves, ids that exist nowhere,
+# and ids of community B's objects (filled in by the test) that A must not reach.
+SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
+               "pages.client_module": {"area": "scanner", "filename": "classify.js"},
+               "supervisor.resolve_flag": {"flag_id": 999999},
+               "supervisor.retest_phone": {"retest_id": 999999},
+               "supervisor.retest_update": {"retest_id": 999999},
+               "supervisor.results_mapping": {"token": "no-such-upload"},
+               "supervisor.results_preview": {"token": "no-such-upload"},
+               "supervisor.results_cancel": {"token": "no-such-upload"},
+               "supervisor.results_import": {"token": "no-such-upload"},
+               "supervisor.export_download": {"kind": "tubes", "fmt": "csv"}}
+STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
+
+# endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
+# the device login (the phone's login), the OpenAPI description and static files answer
+# anonymously; none of them holds personal data.
+EXPECTED = {
+    "static": {"GET": {ANON: 200, "user": 200}},
+    "pages.client_module": {"GET": {ANON: 200, "user": 200}},
+    "pages.manifest": {"GET": {ANON: 200, "user": 200}},
+    "pages.home": {"GET": {ANON: LOGIN, "user": 200}},
+    "auth.login": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 200, "user": 200}},
+    "auth.logout": {"POST": {ANON: LOGIN, "user": 302}},
+    "api.health": {"GET": {ANON: 200, "user": 200}},
+    "api.openapi": {"GET": {ANON: 200, "user": 200}},
+    "api.register_device": {"POST": {ANON: 400, "user": 400}},  # empty body: the login form
+    "api.sites": {"GET": {ANON: 401, "user": 200}},
+    "api.sync": {"POST": {ANON: 401, "user": 200}},
+    "api.watchlist": {"GET": {ANON: 401, "user": 200}},
+    "api.scan": {"POST": {ANON: 401, "user": 400}},  # no photo: "not an image"
+    "api.roster_index": {"GET": {ANON: 401, "user": 200}},
+    "auth.device_token": {"POST": {ANON: LOGIN, "user": 201}},
+    # The offline shell: code and empty screens, no user or personal data in them.
+    "pages.service_worker": {"GET": {ANON: 200, "user": 200}},
+    "pages.gate_shell": {"GET": {ANON: 200, "user": 200}},
+    "pages.attention": {"GET": {ANON: 200, "user": 200}},
+    # Called with the other community's gate: nobody may capture there.
+    "gate.capture": {"GET": {ANON: LOGIN, "user": 404}},
+    "gate.log": {"GET": {ANON: LOGIN, "user": 404}},
+    "pages.scan_check": {"GET": {ANON: LOGIN, "user": 200}},
+    # Resident self-registration is public by design; an empty form is a 400.
+    "residents.register": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 400, "user": 400}},
+    "residents.codes": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "residents.issue_codes": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    "residents.sheet": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+}
+# Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
+# community's page (200), 404 for ids that do not exist or belong to the other community
+# (device_revoke is called with the other community's device), 400 for an empty upload.
+SUPERVISOR_PAGES = {
+    "board": ("GET", 200), "coverage_page": ("GET", 200), "dashboard": ("GET", 200),
+    "devices": ("GET", 200), "exports": ("GET", 200), "results": ("GET", 200),
+    "retests": ("GET", 200), "export_download": ("GET", 200),
+    "resolve_flag": ("POST", 404), "resolve_item": ("POST", 404),
+    "device_revoke": ("POST", 404), "results_upload": ("POST", 400),
+    "results_preview": ("GET", 404), "results_cancel": ("POST", 404),
+    "results_import": ("POST", 404), "retest_phone": ("POST", 404),
+    "retest_update": ("POST", 404),
+}
+for _name, (_method, _lead) in SUPERVISOR_PAGES.items():
+    EXPECTED[f"supervisor.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}
+EXPECTED["supervisor.export_download"]["POST"] = {ANON: LOGIN, "staff": 403, "lead": 200}
+EXPECTED["supervisor.results_mapping"] = {m: {ANON: LOGIN, "staff": 403, "lead": 404}
+                                          for m in ("GET", "POST")}
+
+
+def expected_for(endpoint, method, role):
+    table = EXPECTED[endpoint][method]
+    if "user" in table:
+        return table["user"]
+    return table["staff" if role in STAFF else "lead"]
+PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
+          "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell",
+          "pages.attention", "residents.register"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def call(app, client, rule, method, headers):
+    from flask import url_for
+
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **SAMPLE_ARGS.get(rule.endpoint, {}))
+    body = {"records": []} if rule.endpoint == "api.sync" else None
+    with client.open(url, method=method, headers=headers, json=body) as response:
+        return response.status_code
+
+
+def test_every_route_answers_each_role_as_expected(make_app, world):
+    app = make_app(LOGIN_RATE_LIMIT="1000 per minute")  # eight users log in once per route
+    devices = {code: app.test_client().post("/api/v1/devices", json={
+        "username": f"clerk-{code}", "pin": PIN, "device_name": "other"}).get_json()["device_id"]
+        for code in ("a", "b")}
+    SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices["a"]}
+    SAMPLE_ARGS["gate.capture"] = {"site_id": world["a"]["gate"].id}
+    SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
+    unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
+    assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
+    checked, mismatches = 0, []
+    anonymous = app.test_client()
+    for rule, method in routes(app):
+        expected = EXPECTED[rule.endpoint][method]
+        got = call(app, anonymous, rule, method, {})
+        checked += 1
+        if got != expected[ANON]:
+            mismatches.append((rule.rule, method, ANON, got, expected[ANON]))
+        if rule.endpoint not in PUBLIC:
+            assert expected[ANON] in (LOGIN, 401), f"{rule.rule} answers anonymously"
+    for code in ("a", "b"):
+        for role in ROLES:
+            user = world[code][role]
+            token = app.test_client().post("/api/v1/devices", json={
+                "username": user.username, "pin": PIN, "device_name": "matrix"}).get_json()
+            headers = {"Authorization": f"Bearer {token['token']}"}
+            other = "b" if code == "a" else "a"
+            SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices[other]}
+            SAMPLE_ARGS["gate.capture"] = {"site_id": world[other]["gate"].id}
+            SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
+            client = app.test_client()
+            client.post("/login", data={"username": user.username, "pin": PIN})
+            # Logout last: it ends the session the other routes are called with.
+            for rule, method in sorted(routes(app), key=lambda r: r[0].endpoint == "auth.logout"):
+                got = call(app, client, rule, method, headers)
+                checked += 1
+                want = expected_for(rule.endpoint, method, role)
+                if got != want:
+                    mismatches.append((rule.rule, method, f"{role}-{code}", got, want))
+    print(f"\naccess matrix: {checked} route × role checks")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_of_community_b_is_reachable_from_a(client, world, device_token, role):
+    """IDOR: A's users neither see B's sites nor record at them."""
+    headers, device_id = device_token(world["a"][role])
+    sites = client.get("/api/v1/sites", headers=headers).get_json()["sites"]
+    assert {s["community"] for s in sites} == {"a"}
+    assert world["b"]["gate"].id not in {s["id"] for s in sites}
+    answer = client.post("/api/v1/sync", headers=headers, json=batch(
+        device_id, [gate_entry(world["b"]["gate"].id, seq=1)])).get_json()
+    assert answer["results"][0]["error"]["code"] == "forbidden_site"
