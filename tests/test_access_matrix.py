@@ -50,6 +50,10 @@ EXPECTED = {
     # Called with the other community's gate: nobody may capture there.
     "gate.capture": {"GET": {ANON: LOGIN, "user": 404}},
     "gate.log": {"GET": {ANON: LOGIN, "user": 404}},
+    "pages.sampling_shell": {"GET": {ANON: 200, "user": 200}},
+    # Called with the other community's sampling point; volunteers have no sampling pages.
+    "sampling.capture": {"GET": {ANON: LOGIN, "volunteer": 403, "user": 404}},
+    "sampling.tubes": {"GET": {ANON: LOGIN, "volunteer": 403, "user": 404}},
     "pages.scan_check": {"GET": {ANON: LOGIN, "user": 200}},
     # Resident self-registration is public by design; an empty form is a 400.
     "residents.register": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 400, "user": 400}},
@@ -79,11 +83,13 @@ EXPECTED["supervisor.results_mapping"] = {m: {ANON: LOGIN, "staff": 403, "lead":
 
 def expected_for(endpoint, method, role):
     table = EXPECTED[endpoint][method]
+    if role in table:
+        return table[role]
     if "user" in table:
         return table["user"]
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
-          "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell",
+          "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell", "pages.sampling_shell",
           "pages.attention", "residents.register"}
 
 
@@ -111,6 +117,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
     SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices["a"]}
     SAMPLE_ARGS["gate.capture"] = {"site_id": world["a"]["gate"].id}
     SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
+    SAMPLE_ARGS["sampling.capture"] = SAMPLE_ARGS["sampling.tubes"] = {"site_id": world["a"]["point"].id}
     unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
     assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
     checked, mismatches = 0, []
@@ -133,6 +140,8 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices[other]}
             SAMPLE_ARGS["gate.capture"] = {"site_id": world[other]["gate"].id}
             SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
+            SAMPLE_ARGS["sampling.capture"] = SAMPLE_ARGS["sampling.tubes"] = {
+                "site_id": world[other]["point"].id}
             client = app.test_client()
             client.post("/login", data={"username": user.username, "pin": PIN})
             # Logout last: it ends the session the other routes are called with.

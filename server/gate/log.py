@@ -1,19 +1,19 @@
 """The online page of one gate: today's log, fevers, turn-backs and passages per hour."""
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import scoped
 from ..exports import day_bounds
 from ..extensions import db
-from ..models import GateEntry, Site
+from ..models import GateEntry
 from ..privacy import mask_name
 from ..supervisor.dashboard import hourly
 from ..supervisor.periods import requested_day
 from . import bp
+from .views import gate_or_404
 
 LOG_ROWS = 300  # the page shows the latest passages; exports carry the whole day
 
@@ -22,9 +22,7 @@ LOG_ROWS = 300  # the page shows the latest passages; exports carry the whole da
 @login_required
 def log(site_id: int):
     """Today's passages at a gate of the user's community (masked)."""
-    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "gate"))
-    if site is None:
-        abort(404)
+    site = gate_or_404(site_id)
     day = requested_day()
     start, end = day_bounds(day)
     entries = db.session.scalars(

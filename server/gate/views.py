@@ -8,11 +8,17 @@ from ..models import Site
 from . import bp
 
 
+def gate_or_404(site_id: int) -> Site:
+    """A gate of the user's community; another community's site is simply not found."""
+    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "gate"))
+    if site is None:
+        abort(404)
+    return site
+
+
 @bp.get("/gate/<int:site_id>")
 @login_required
 def capture(site_id: int):
     """Register passages at a gate of the user's community."""
-    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "gate"))
-    if site is None:
-        abort(404)
+    gate_or_404(site_id)
     return render_template("gate/capture.html", shell=False)
