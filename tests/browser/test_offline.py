@@ -114,6 +114,8 @@ def test_a_malformed_record_is_rejected_alone_then_corrected_or_discarded(page, 
     assert "ID number" in item.inner_text() or "身份证" in item.inner_text()
     item.locator(".fix-value").fill("11010519491231002X")
     item.locator(".fix").click()
+    # The corrected record leaves the list and the rest moves up: click discard only then.
+    page.wait_for_function("(id) => !document.querySelector(`li[data-id='${id}']`)", arg=bad_id)
     page.once("dialog", lambda dialog: dialog.accept("体温计故障，已重新登记"))
     page.locator(f"li[data-id='{too_hot}'] .discard").click()
     page.wait_for_function("() => document.querySelectorAll('#attention-list li').length === 0")
