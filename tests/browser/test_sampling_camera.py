@@ -4,19 +4,9 @@ The camera is Chromium's fake capture device filming a Code 128 tube label (the 
 label come from test_scanning.py). The camera's read goes the wedge's way: classified, then
 written to the outbox as a tube_open record.
 """
-import time
-
 from .conftest import MOBILE, login
+from .test_sampling import wait_server
 from .test_scanning import TUBE, camera_browser  # noqa: F401  (camera_browser is a fixture)
-
-
-def wait_server(server, sql, expected, timeout=20):
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.query(sql)
-        if rows == expected or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
 
 
 def test_a_tube_is_opened_by_camera_offline_and_synced_once_online(camera_browser, live_server):  # noqa: F811
