@@ -5,6 +5,7 @@
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as store from "./db.js";
+import { latestOnly } from "./latest.js";
 import { events, requestBackgroundSync, start, syncNow } from "./sync.js";
 
 const MESSAGES = {
@@ -38,10 +39,12 @@ function note(topic, text) {
   box.hidden = notes.size === 0;
 }
 
-export async function render() {
+async function readStatus() {
+  return { counts: await outbox.counts(), last: await store.getMeta("last_sync") };
+}
+
+function paintStatus({ counts, last }) {
   if (!$("statusbar")) return;
-  const counts = await outbox.counts();
-  const last = await store.getMeta("last_sync");
   const online = navigator.onLine;
   $("st-net").textContent = online ? t.online : t.offline;
   $("st-net").className = `st-net ${online ? "on" : "off"}`;
@@ -52,6 +55,8 @@ export async function render() {
   document.body.dataset.pending = counts.pending;
   document.body.dataset.attention = counts.attention;
 }
+
+export const render = latestOnly(readStatus, paintStatus);
 
 async function checkStorage(ask) {
   if (!navigator.storage) return;

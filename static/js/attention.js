@@ -1,5 +1,6 @@
 // Records the server refused: show the server's message, let the user correct or discard.
 import * as outbox from "/client/offline/outbox.js";
+import { latestOnly } from "/client/offline/latest.js";
 import { events } from "/client/offline/sync.js";
 
 const MESSAGES = {
@@ -28,6 +29,7 @@ function item(entry) {
   const li = document.createElement("li");
   li.className = "attention-item";
   li.dataset.id = entry.id;
+  li.dataset.version = version(entry);
   const title = document.createElement("p");
   title.textContent = `#${entry.seq} ${entry.type} · ${entry.recorded_at.slice(0, 16).replace("T", " ")} · ` +
     `${entry.state === "conflict" ? t.conflict : t.rejected}`;
@@ -68,11 +70,24 @@ function item(entry) {
   return li;
 }
 
-async function show() {
-  const entries = await outbox.needingAttention();
-  document.getElementById("attention-list").replaceChildren(...entries.map(item));
-  document.getElementById("attention-empty").hidden = entries.length > 0;
+// What an item shows; an item whose version is unchanged is kept as it is, so a sync tick
+// does not wipe a correction the user is typing.
+function version(entry) {
+  return JSON.stringify([entry.id, entry.state, entry.error, entry.data]);
 }
+
+const show = latestOnly(() => outbox.needingAttention(), (entries) => {
+  const list = document.getElementById("attention-list");
+  const shown = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  const unchanged = entries.length === list.children.length &&
+    entries.every((entry, i) => list.children[i].dataset.version === version(entry));
+  // Moving a node drops its focus: leave an unchanged list alone while the user types in it.
+  if (!unchanged) list.replaceChildren(...entries.map((entry) => {
+    const li = shown.get(entry.id);
+    return li && li.dataset.version === version(entry) ? li : item(entry);
+  }));
+  document.getElementById("attention-empty").hidden = entries.length > 0;
+});
 
 show();
 addEventListener("outbox-changed", show);

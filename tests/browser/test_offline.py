@@ -113,6 +113,9 @@ def test_a_malformed_record_is_rejected_alone_then_corrected_or_discarded(page, 
     item = page.locator(f"li[data-id='{bad_id}']")
     assert "ID number" in item.inner_text() or "身份证" in item.inner_text()
     item.locator(".fix-value").fill("11010519491231002X")
+    # A sync tick while the user types must not wipe the correction.
+    page.evaluate("() => { dispatchEvent(new Event('outbox-changed')); return new Promise((r) => setTimeout(r, 300)); }")
+    assert item.locator(".fix-value").input_value() == "11010519491231002X"
     item.locator(".fix").click()
     # The corrected record leaves the list and the rest moves up: click discard only then.
     page.wait_for_function("(id) => !document.querySelector(`li[data-id='${id}']`)", arg=bad_id)
