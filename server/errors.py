@@ -12,6 +12,7 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "30"
+CSRF_EXPIRED_HEADER = "X-CSRF-Expired"
 
 
 def wants_json() -> bool:
@@ -45,9 +46,12 @@ def init_app(app: Flask) -> None:
         # Usually a form opened before a logout, an idle timeout or a server restart.
         db.session.rollback()
         message = _("This form has expired: nothing was saved. Reload the page and try again.")
+        # The header tells the page's scripts to fetch a fresh token and retry once
+        # (offline/client/csrf.js); a plain form shows the page with the message.
+        headers = {CSRF_EXPIRED_HEADER: "1"}
         if request.headers.get("HX-Request"):
-            return render_template("partials/_error.html", message=message), 400
-        return render_template("error.html", error=error, message=message), 400
+            return render_template("partials/_error.html", message=message), 400, headers
+        return render_template("error.html", error=error, message=message), 400, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -43,6 +43,7 @@ EXPECTED = {
     "api.scan": {"POST": {ANON: 401, "user": 400}},  # no photo: "not an image"
     "api.roster_index": {"GET": {ANON: 401, "user": 200}},
     "auth.device_token": {"POST": {ANON: LOGIN, "user": 201}},
+    "auth.csrf_token": {"GET": {ANON: LOGIN, "user": 200}},  # the session's own token, no data
     # The offline shell: code and empty screens, no user or personal data in them.
     "pages.service_worker": {"GET": {ANON: 200, "user": 200}},
     "pages.gate_shell": {"GET": {ANON: 200, "user": 200}},

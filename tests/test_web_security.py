@@ -149,3 +149,33 @@ def test_login_starts_a_fresh_session(client, world):
     assert client.post("/login", data={"username": "clerk-a", "pin": PIN}).status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session and session.get("_user_id")
+
+
+def _login_with_token(client, username="supervisor-a"):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"username": username, "pin": PIN,
+                                       "csrf_token": token}).status_code == 302
+    return client.get("/auth/csrf-token").get_json()["token"]
+
+
+def test_a_token_of_a_rotated_session_is_refused_and_a_fresh_one_is_served(csrf_client):
+    """A page left open across a new login holds a stale token: the 400 says so
+    (X-CSRF-Expired, for the page's scripts) and /auth/csrf-token gives the current one."""
+    stale = _login_with_token(csrf_client)
+    fresh = _login_with_token(csrf_client)  # a login in another tab: a fresh session
+    assert fresh != stale
+    refused = csrf_client.post("/auth/device-token", json={}, headers={"X-CSRFToken": stale})
+    assert refused.status_code == 400 and refused.headers["X-CSRF-Expired"] == "1"
+    answer = csrf_client.get("/auth/csrf-token")
+    assert answer.headers["Cache-Control"] == "no-store"
+    accepted = csrf_client.post("/auth/device-token", json={},
+                                headers={"X-CSRFToken": answer.get_json()["token"]})
+    assert accepted.status_code == 201
+
+
+def test_the_fresh_token_is_only_for_a_logged_in_session(csrf_client):
+    response = csrf_client.get("/auth/csrf-token")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

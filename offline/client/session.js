@@ -3,8 +3,9 @@
 // offline (sites, fever threshold, watch-list hashes). No DOM except what callers pass in.
 import * as store from "./db.js";
 
-/** After a page login: make this user current and make sure they have a usable token. */
-export async function adopt(userId, csrfToken) {
+/** After a page login: make this user current and make sure they have a usable token.
+ * csrfPost: the page's POST with its CSRF token and one retry on a stale token (csrf.js post). */
+export async function adopt(userId, csrfPost) {
   const previous = await store.getMeta("current_user");
   if (previous !== userId) {
     await store.setMeta("current_user", userId);
@@ -20,9 +21,8 @@ export async function adopt(userId, csrfToken) {
       deviceId = crypto.randomUUID();
       await store.setMeta(proposalKey, deviceId);
     }
-    const response = await fetch("/auth/device-token", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    const response = await csrfPost("/auth/device-token", {
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ device_id: deviceId, device_name: deviceName() }),
     });
     if (!response.ok) throw new Error(`device token: HTTP ${response.status}`);

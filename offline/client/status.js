@@ -2,6 +2,7 @@
 // a logged-in user and by the offline shells: network, records waiting, records needing
 // attention, last sync, "sync now"; also service-worker registration and its update prompt,
 // the device token after login, storage persistence, and the logout warning.
+import * as csrf from "./csrf.js";
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as store from "./db.js";
@@ -68,19 +69,11 @@ async function checkStorage(ask) {
   else note("storage", persisted ? "" : t.notPersisted);
 }
 
-function csrfToken() {
-  try {
-    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
-  } catch (error) {
-    return null;
-  }
-}
-
 async function adoptLoggedInUser() {
   const userId = Number(document.body.dataset.userId);
   if (!userId) return null;
   const isNew = (await store.getMeta("current_user")) !== userId;
-  const device = await session.adopt(userId, csrfToken());
+  const device = await session.adopt(userId, csrf.post);
   await checkStorage(isNew); // ask for persistent storage at login
   if (navigator.onLine) await session.refreshConfig(device).catch(() => {});
   return device;
@@ -120,6 +113,8 @@ function registerServiceWorker() {
 
 async function main() {
   registerServiceWorker();
+  csrf.retryHtmxOnExpiredToken();
+  csrf.refreshWhenBack();
   guardLogout();
   events.addEventListener("status", render);
   events.addEventListener("login-needed", () => note("login", t.loginNeeded));

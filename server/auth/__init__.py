@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import device_token, views  # noqa: E402,F401  (routes register on bp)
+from . import csrf_token, device_token, views  # noqa: E402,F401  (routes register on bp)
