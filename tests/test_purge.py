@@ -12,6 +12,7 @@ from server.extensions import db
 from server.models import (AuditEvent, Box, DailyCount, Flag, GateEntry, InboxRecord, LabResult,
                            Person, Retest, Sample, SyncRejection, Tube)
 from server.purge import PURGED_PAYLOAD
+from tests.conftest import BACKENDS
 
 NOW = datetime.now(timezone.utc)
 OLD = NOW - timedelta(days=10)  # during the finished campaign
@@ -124,3 +125,35 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(app, world):
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent.target)).all() == ["person:1"]
 
+
+
+# The triggers each backend must hold on audit_event after the whole migration chain. A later
+# migration that rebuilds the table (SQLite's batch mode copies it and drops its triggers)
+# without creating them again fails here.
+AUDIT_TRIGGERS = {
+    "sqlite": {"audit_event_no_update", "audit_event_no_delete"},
+    "postgresql": {"audit_event_append_only", "audit_event_no_truncate"},
+}
+
+
+def test_the_audit_triggers_survive_every_migration(app):
+    if db.engine.dialect.name == "sqlite":
+        names = db.session.scalars(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")).all()
+    else:
+        names = db.session.scalars(text(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass "
+            "AND NOT tgisinternal AND tgenabled <> 'D'")).all()
+    assert set(names) == AUDIT_TRIGGERS[db.engine.dialect.name]
+
+
+# TRUNCATE is PostgreSQL's (SQLite's DELETE FROM meets the row trigger, tested above).
+@pytest.mark.parametrize("database_url", BACKENDS[1:], indirect=True)
+def test_truncating_the_audit_trail_is_refused(app, world):
+    audit("reveal", target="person:1", user=world["a"]["supervisor"])
+    db.session.commit()
+    for statement in ("TRUNCATE audit_event", 'TRUNCATE "user" CASCADE'):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalars(select(AuditEvent.target)).all() == ["person:1"]
