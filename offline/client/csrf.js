@@ -87,10 +87,3 @@ export function retryHtmxOnExpiredToken(root = document) {
     event.detail.issueRequest(true);
   });
 }
-
-/** Back online or back on the tab: refresh the token before the user's next action needs it. */
-export function refreshWhenBack() {
-  const again = () => { if (navigator.onLine && token()) refresh().catch(() => {}); };
-  addEventListener("online", again);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) again(); });
-}

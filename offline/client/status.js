@@ -114,7 +114,6 @@ function registerServiceWorker() {
 async function main() {
   registerServiceWorker();
   csrf.retryHtmxOnExpiredToken();
-  csrf.refreshWhenBack();
   guardLogout();
   events.addEventListener("status", render);
   events.addEventListener("login-needed", () => note("login", t.loginNeeded));
