@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SITE, Record,
                               RecordError, is_clean_text)
@@ -34,6 +34,14 @@ class SyncContext:
     user: User
     now: datetime
     _sites: dict = field(default_factory=dict)
+    # Looked up once per batch (see DatabaseInbox.prepare); emptied when the session rolls back.
+    people: dict = field(default_factory=dict)
+    # Rows of append-only tables nothing reads back within a batch, inserted together.
+    rows: dict = field(default_factory=dict)
+
+    def insert_later(self, model, **row) -> None:
+        """Queue a row of `model` for the batch's insert (every row of a model has the same keys)."""
+        self.rows.setdefault(model.__table__, []).append(row)
 
     @property
     def community_id(self) -> int:
@@ -91,6 +99,18 @@ class DatabaseInbox:
 
     def __init__(self, ctx: SyncContext):
         self.ctx = ctx
+        self.accepted: list[dict] = []
+
+    def prepare(self, records):
+        """One query for every person the batch names by document (not one per record)."""
+        from .identify import prefetch_people
+
+        prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.people)
+
+    def reset(self):
+        self.accepted = []
+        self.ctx.rows.clear()
+        self.ctx.people.clear()
 
     def digests(self, ids):
         if not ids:
@@ -103,11 +123,20 @@ class DatabaseInbox:
                 for rid, digest, cid in rows}
 
     def accept(self, record: Record, warnings):
-        db.session.add(InboxRecord(
+        self.accepted.append(dict(
             id=record.id, device_id=self.ctx.device.id, user_id=self.ctx.user.id,
             community_id=self.ctx.community_id, type=record.type, seq=record.seq,
             digest=record.digest, payload=json.dumps(record.raw, ensure_ascii=False),
             warnings=warnings, recorded_at=record.recorded_at, received_at=self.ctx.now))
+
+    def flush(self):
+        """The rows the handlers queued and the accepted records' inbox rows, a statement each."""
+        for table, rows in self.ctx.rows.items():
+            db.session.execute(insert(table), rows)
+        self.ctx.rows.clear()
+        if self.accepted:
+            db.session.execute(insert(InboxRecord.__table__), self.accepted)
+            self.accepted = []
 
     def reject(self, raw, error: RecordError):
         from offline.protocol import record_id_of

@@ -65,7 +65,7 @@ def apply_sample(ctx: SyncContext, record: Record) -> list:
     barcode = check_tube_barcode(data.get("tube"), site)
     if not data.get("person"):
         raise RecordError(INVALID_FIELD, "`person` is required.", "person")
-    person = resolve_person(ctx.community_id, data["person"])
+    person = resolve_person(ctx.community_id, data["person"], known=ctx.people)
     warnings: list = []
     tube = _tube_for(ctx, record, site, barcode, warnings)
     where = {"site_id": site.id, "tube_id": tube.id, "person_id": person.id}
