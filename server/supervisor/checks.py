@@ -135,10 +135,11 @@ def _not_boxed(cid, now, lookback):
 
 def _boxes(cid, now, lookback):
     deadline = _minutes("handover")
-    counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
-        Tube.community_id == cid, Tube.box_id.is_not(None)).group_by(Tube.box_id)).all())
     boxes = db.session.scalars(scoped(Box, cid).where(
-        Box.handed_over_at.is_(None), Box.created_at >= lookback))
+        Box.handed_over_at.is_(None), Box.created_at >= lookback)).all()
+    # Tubes of the waiting boxes only: every box the community ever filled is a year of rows.
+    counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
+        Tube.box_id.in_([b.id for b in boxes])).group_by(Tube.box_id)).all()) if boxes else {}
     return [Item("box_not_handed_over", f"box:{b.id}", b.created_at, b.created_at + deadline,
                  site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, 0)})
             for b in boxes]
