@@ -37,6 +37,10 @@ def upgrade():
         batch_op.create_index('ix_tube_community_status', ['community_id', 'status'], unique=False)
 
     # ### end Alembic commands ###
+    # Statistics for the new indexes: on a SQLite file analysed before, the planner would
+    # otherwise take an index without statistics for a selective one (seen: the day's tube
+    # export walking every sample of the community instead of the day's tubes).
+    op.execute("ANALYZE")
 
 
 def downgrade():
