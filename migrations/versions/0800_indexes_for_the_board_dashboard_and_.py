@@ -29,6 +29,9 @@ def upgrade():
         batch_op.create_index('ix_gate_entry_community_recorded_at', ['community_id', 'recorded_at'], unique=False)
         batch_op.create_index('ix_gate_entry_site_recorded_at', ['site_id', 'recorded_at'], unique=False)
 
+    with op.batch_alter_table('lab_result', schema=None) as batch_op:
+        batch_op.create_index('ix_lab_result_community_imported_at', ['community_id', 'imported_at'], unique=False)
+
     with op.batch_alter_table('sample', schema=None) as batch_op:
         batch_op.create_index('ix_sample_community_recorded_at', ['community_id', 'recorded_at'], unique=False)
 
@@ -51,6 +54,9 @@ def downgrade():
 
     with op.batch_alter_table('sample', schema=None) as batch_op:
         batch_op.drop_index('ix_sample_community_recorded_at')
+
+    with op.batch_alter_table('lab_result', schema=None) as batch_op:
+        batch_op.drop_index('ix_lab_result_community_imported_at')
 
     with op.batch_alter_table('gate_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_gate_entry_site_recorded_at')

@@ -92,6 +92,8 @@ class LabResult(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "tube_barcode"),
         CheckConstraint("result IN ('negative', 'positive', 'invalid')", name="lab_result_value"),
+        # The results page shows a community's latest imports (a year of them is ~15,000).
+        Index("ix_lab_result_community_imported_at", "community_id", "imported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
