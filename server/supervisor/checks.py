@@ -121,7 +121,9 @@ def _reused(cid, now, lookback):
              .join(Tube, Tube.id == Sample.tube_id)
              .where(Tube.community_id == cid, Tube.opened_at >= lookback, Sample.voided_at.is_(None),
                     Sample.site_id != Tube.site_id).group_by(Sample.tube_id).subquery())
-    rows = db.session.execute(select(Tube, first.c.at).join(first, first.c.tube_id == Tube.id))
+    # The window's bounds again on the outer tube: otherwise PostgreSQL hashes every tube.
+    rows = db.session.execute(select(Tube, first.c.at).join(first, first.c.tube_id == Tube.id).where(
+        Tube.community_id == cid, Tube.opened_at >= lookback))
     return [_tube_item("tube_reused_other_site", t, at, at) for t, at in rows]
 
 
