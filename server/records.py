@@ -39,6 +39,9 @@ class SyncContext:
     tubes: dict = field(default_factory=dict)  # barcode -> Tube met in this batch
     added: dict = field(default_factory=dict)  # person id -> Samples added in this batch
     slots: dict = field(default_factory=dict)  # tube id -> slots taken (batch applied at once)
+    live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
+    voided: set = field(default_factory=set)  # ids of samples voided by this batch
+    records: list = field(default_factory=list)  # the batch being applied at once
     # Rows of append-only tables nothing reads back within a batch, inserted together.
     rows: dict = field(default_factory=dict)
     # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
@@ -112,6 +115,7 @@ class DatabaseInbox:
         from .identify import prefetch_people
 
         prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.people)
+        self.ctx.records = records
         self.ctx.batched = True
 
     def reset(self):
@@ -121,6 +125,9 @@ class DatabaseInbox:
         self.ctx.tubes.clear()
         self.ctx.added.clear()
         self.ctx.slots.clear()
+        self.ctx.live = None
+        self.ctx.voided.clear()
+        self.ctx.records = []
         self.ctx.batched = False
 
     def digests(self, ids):

@@ -31,6 +31,14 @@ def find_tube(community_id: int, barcode: str) -> Tube | None:
                                                 Tube.barcode == barcode))
 
 
+def find_tubes(community_id: int, barcodes) -> dict:
+    """barcode -> Tube of those that exist, in one query."""
+    if not barcodes:
+        return {}
+    return {t.barcode: t for t in db.session.scalars(select(Tube).where(
+        Tube.community_id == community_id, Tube.barcode.in_(barcodes)))}
+
+
 def open_tube(community_id: int, site: Site, barcode: str, capacity: int, at: datetime) -> Tube:
     tube = Tube(community_id=community_id, site_id=site.id, barcode=barcode, capacity=capacity,
                 status="open", opened_at=at)
