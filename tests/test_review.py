@@ -4,7 +4,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.demo_day import generate_sampling_day
 from server.extensions import db
@@ -140,3 +140,25 @@ def test_work_groups_are_managed_and_shown_on_the_review_of_the_day(world, clien
     assert a["clerk"].username not in groups_on(TODAY - timedelta(days=1))
     login(world["b"]["supervisor"])
     assert client.post(f"/supervisor/workgroups/{member_id}/remove").status_code == 404
+
+
+def test_the_demo_seeds_work_groups_needs_and_an_open_problem_once(runner, client):
+    from server.models import CareNeed, User, WorkGroupMember
+    from server.review.demo import DEMO_PROBLEM
+
+    for _ in range(2):  # a second run adds nothing
+        result = runner.invoke(args=["seed-demo", "--residents", "300"])
+        assert result.exit_code == 0, result.output
+    assert [db.session.scalar(select(func.count()).select_from(model)) for model in
+            (WorkGroupMember, CareNeed, Problem)] == [3, 3, 1]
+    supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+    client.post("/login", data={"username": supervisor.username, "pin": "123456"})
+    page = client.get("/supervisor/review").get_data(as_text=True)
+    assert DEMO_PROBLEM in problem_list_of(page)
+    assert "采样录入员" in page.split('id="review-groups"')[1].split("</section>")[0]
+    door = client.get("/supervisor/special/door-to-door").get_data(as_text=True)
+    assert re.search(r'id="door-count">1 ', door)
+
+
+def problem_list_of(page):
+    return page.split('id="open-problems"')[1].split("</ul>")[0]
