@@ -23,7 +23,7 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "supervisor.results_import": {"token": "no-such-upload"},
                "supervisor.export_download": {"kind": "tubes", "fmt": "csv"},
                "review.problem": {"problem_id": 999999},
-               "review.close": {"problem_id": 999999},
+               "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
                "review.person": {"person_id": 999999},
                "review.need_add": {"person_id": 999999},
@@ -89,8 +89,8 @@ EXPECTED["supervisor.results_mapping"] = {m: {ANON: LOGIN, "staff": 403, "lead":
 # The evening review and its ledgers: supervisors and admins only; the other community's
 # problems, members, people and needs are a 404; an empty form is a 400.
 REVIEW_PAGES = {
-    "daily": ("GET", 200), "problems": ("GET", 200), "add": ("POST", 400),
-    "close": ("POST", 404), "workgroups": ("GET", 200), "workgroup_add": ("POST", 400),
+    "daily": ("GET", 200), "problem_ledger": ("GET", 200), "problem_add": ("POST", 400),
+    "problem_close": ("POST", 404), "workgroups": ("GET", 200), "workgroup_add": ("POST", 400),
     "workgroup_remove": ("POST", 404), "special": ("GET", 200), "person": ("GET", 404),
     "need_add": ("POST", 404), "need_end": ("POST", 404), "visit_add": ("POST", 404),
     "door_list": ("GET", 200),
@@ -118,7 +118,7 @@ def ledger_rows(side) -> dict:
 
 
 def ledger_args(ids) -> dict:
-    return {"review.problem": {"problem_id": ids["problem"]}, "review.close": {"problem_id": ids["problem"]},
+    return {"review.problem": {"problem_id": ids["problem"]}, "review.problem_close": {"problem_id": ids["problem"]},
             "review.workgroup_remove": {"member_id": ids["member"]},
             **{f"review.{name}": {"person_id": ids["person"]} for name in ("person", "need_add", "visit_add")},
             "review.need_end": {"need_id": ids["need"]}}

@@ -127,13 +127,5 @@ def door_to_door(community_id: int, day: date) -> dict[tuple, list[tuple]]:
     return grouped
 
 
-def get_person(community_id: int, person_id: int) -> Person | None:
-    return db.session.scalar(scoped(Person, community_id).where(Person.id == person_id))
-
-
-def get_need(community_id: int, need_id: int) -> CareNeed | None:
-    return db.session.scalar(scoped(CareNeed, community_id).where(CareNeed.id == need_id))
-
-
 def _user_id():
     return current_user.id if current_user.is_authenticated else None

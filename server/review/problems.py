@@ -107,10 +107,6 @@ def ledger(community_id: int, status: str | None) -> list[Problem]:
     return db.session.scalars(query.order_by(Problem.status.desc(), Problem.due_on, Problem.id)).all()
 
 
-def get_problem(community_id: int, problem_id: int) -> Problem | None:
-    return db.session.scalar(scoped(Problem, community_id).where(Problem.id == problem_id))
-
-
 def days_open(problem: Problem) -> int:
     return ((closed_day(problem) or today()) - problem.day).days
 

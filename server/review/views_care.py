@@ -1,16 +1,16 @@
 """Special groups' ledger (masked), one person's needs and visit log, the door-to-door list."""
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
-from ..models import utcnow
+from ..models import CareNeed, Person, utcnow
 from ..models.followup import NEEDS, SPECIAL_GROUPS
 from ..supervisor.periods import requested_day
-from . import bp
-from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need, get_need,
-                   get_person, parse_local_time, special_people, special_tags, visits)
+from . import bp, owned_or_404
+from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need,
+                   parse_local_time, special_people, special_tags, visits)
 from .problems import community_users
 
 
@@ -22,13 +22,6 @@ def special():
     need = request.args.get("need") if request.args.get("need") in NEEDS else None
     return render_template("review/special.html", rows=special_people(current_user.community_id, group, need),
                            group=group, need=need, groups=SPECIAL_GROUPS, needs=NEEDS)
-
-
-def _person_or_404(person_id):
-    person = get_person(current_user.community_id, person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _person_page(person, error=None, status=200):
@@ -43,14 +36,14 @@ def _person_page(person, error=None, status=200):
 @role_required("supervisor")
 def person(person_id):
     """One person's needs and visit log, with the forms to add to them."""
-    return _person_page(_person_or_404(person_id))
+    return _person_page(owned_or_404(Person, person_id))
 
 
 @bp.post("/special/<int:person_id>/needs")
 @role_required("supervisor")
 def need_add(person_id):
     """Record a need of the person."""
-    found = _person_or_404(person_id)
+    found = owned_or_404(Person, person_id)
     try:
         add_need(found, request.form.get("need", ""), request.form.get("note", ""))
     except CareError as error:
@@ -63,9 +56,7 @@ def need_add(person_id):
 @role_required("supervisor")
 def need_end(need_id):
     """The need is met or gone: it leaves the ledger and the door-to-door list."""
-    need = get_need(current_user.community_id, need_id)
-    if need is None:
-        abort(404)
+    need = owned_or_404(CareNeed, need_id)
     end_need(need)
     db.session.commit()
     return redirect(url_for(".person", person_id=need.person_id))
@@ -75,7 +66,7 @@ def need_end(need_id):
 @role_required("supervisor")
 def visit_add(person_id):
     """Log a home visit: who went, when, what was done."""
-    found = _person_or_404(person_id)
+    found = owned_or_404(Person, person_id)
     users = community_users(current_user.community_id)
     try:
         visitor = int(request.form.get("visitor_id") or current_user.id)

@@ -6,12 +6,13 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
+from ..models import Problem
 from ..supervisor.board import KIND_LABELS
 from ..supervisor.periods import requested_day
-from . import bp
+from . import bp, owned_or_404
 from .daily import daily_review
 from .problems import (ProblemError, add_problem, close_problem, community_users, days_open,
-                       edit_problem, get_problem, ledger, parse_form)
+                       edit_problem, ledger, parse_form)
 
 COUNT_ORDER = ("passages_in", "passages_out", "fevers", "turned_back", "samples", "tubes_opened",
                "tubes_sealed", "tubes_boxed", "tubes_handed_over")
@@ -30,7 +31,7 @@ def daily():
 
 @bp.post("/review/problems")
 @role_required("supervisor")
-def add():
+def problem_add():
     """Add a problem to the ledger from a day's review."""
     try:
         day = date.fromisoformat(request.form.get("day") or "")
@@ -47,7 +48,7 @@ def add():
 
 @bp.get("/review/problems")
 @role_required("supervisor")
-def problems():
+def problem_ledger():
     """The whole problem ledger, open problems first."""
     status = request.args.get("status")
     return render_template("review/problems.html", problems=ledger(current_user.community_id, status),
@@ -58,9 +59,7 @@ def problems():
 @role_required("supervisor")
 def problem(problem_id):
     """Edit one problem (description, owner, due date)."""
-    found = get_problem(current_user.community_id, problem_id)
-    if found is None:
-        abort(404)
+    found = owned_or_404(Problem, problem_id)
     error = None
     if request.method == "POST":
         try:
@@ -75,11 +74,9 @@ def problem(problem_id):
 
 @bp.post("/review/problems/<int:problem_id>/close")
 @role_required("supervisor")
-def close(problem_id):
+def problem_close(problem_id):
     """Close a problem with the fix that was made."""
-    found = get_problem(current_user.community_id, problem_id)
-    if found is None:
-        abort(404)
+    found = owned_or_404(Problem, problem_id)
     try:
         close_problem(found, request.form.get("fix", ""))
     except ProblemError as error:

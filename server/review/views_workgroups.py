@@ -4,9 +4,10 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
-from . import bp
+from ..models import WorkGroupMember
+from . import bp, owned_or_404
 from .problems import community_users
-from .workgroups import assign, current_members, get_member, remove
+from .workgroups import assign, current_members, remove
 
 
 @bp.get("/workgroups")
@@ -35,9 +36,7 @@ def workgroup_add():
 @role_required("supervisor")
 def workgroup_remove(member_id):
     """Take a user out of a work group (kept in the history of past days)."""
-    member = get_member(current_user.community_id, member_id)
-    if member is None:
-        abort(404)
+    member = owned_or_404(WorkGroupMember, member_id)
     remove(member)
     db.session.commit()
     return redirect(url_for(".workgroups"))

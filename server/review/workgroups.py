@@ -58,7 +58,3 @@ def _by_group(rows) -> dict[str, list[WorkGroupMember]]:
             groups[member.work_group].append(member)
     return groups
 
-
-def get_member(community_id: int, member_id: int) -> WorkGroupMember | None:
-    return db.session.scalar(scoped(WorkGroupMember, community_id).where(WorkGroupMember.id == member_id))
-
