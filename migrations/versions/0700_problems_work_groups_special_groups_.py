@@ -1,7 +1,7 @@
 """problems, work groups, special groups' needs and visits
 
 Revision ID: 0700
-Revises: 0500
+Revises: 0800
 Create Date: 2026-11-23 18:15:59.030637
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0700'
-down_revision = '0500'
+down_revision = '0800'
 branch_labels = None
 depends_on = None
 
