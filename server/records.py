@@ -36,8 +36,17 @@ class SyncContext:
     _sites: dict = field(default_factory=dict)
     # Looked up once per batch (see DatabaseInbox.prepare); emptied when the session rolls back.
     people: dict = field(default_factory=dict)
+    tubes: dict = field(default_factory=dict)  # barcode -> Tube met in this batch
+    added: dict = field(default_factory=dict)  # person id -> Samples added in this batch
+    slots: dict = field(default_factory=dict)  # tube id -> slots taken (batch applied at once)
+    live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
+    voided: set = field(default_factory=set)  # ids of samples voided by this batch
+    records: list = field(default_factory=list)  # the batch being applied at once
     # Rows of append-only tables nothing reads back within a batch, inserted together.
     rows: dict = field(default_factory=dict)
+    # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
+    # taken by a concurrent request may fail the batch, which is then applied carefully.
+    batched: bool = False
 
     def insert_later(self, model, **row) -> None:
         """Queue a row of `model` for the batch's insert (every row of a model has the same keys)."""
@@ -106,11 +115,20 @@ class DatabaseInbox:
         from .identify import prefetch_people
 
         prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.people)
+        self.ctx.records = records
+        self.ctx.batched = True
 
     def reset(self):
         self.accepted = []
         self.ctx.rows.clear()
         self.ctx.people.clear()
+        self.ctx.tubes.clear()
+        self.ctx.added.clear()
+        self.ctx.slots.clear()
+        self.ctx.live = None
+        self.ctx.voided.clear()
+        self.ctx.records = []
+        self.ctx.batched = False
 
     def digests(self, ids):
         if not ids:
