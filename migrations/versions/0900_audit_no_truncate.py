@@ -1,7 +1,7 @@
 """audit_event refuses TRUNCATE (PostgreSQL)
 
 Revision ID: 0900
-Revises: 0500
+Revises: 0700 (main's head when merged; 0500 made the triggers)
 Create Date: 2026-11-23 18:40:00
 
 Row triggers (0500) refuse UPDATE and DELETE, but TRUNCATE fires no row trigger: without this
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0900'
-down_revision = '0500'
+down_revision = '0700'
 branch_labels = None
 depends_on = None
 
