@@ -8,9 +8,12 @@ from .sampling import Tube, Sample, Box, LabResult, Retest
 from .review import Flag, AuditEvent
 from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
+from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
+                      TemperatureReport)
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
-    "DailyCount", "RateLimitBucket",
+    "DailyCount", "RateLimitBucket", "BuildingAssignment", "Placement", "TemperatureReport",
+    "Integration", "DoorSensor", "DoorEvent",
 ]

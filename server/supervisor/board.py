@@ -34,12 +34,17 @@ KIND_LABELS = {
     "fever": _l("Fever at a gate"),
     "watch_list": _l("Watch list at a gate"),
     "tube_reopened": _l("Tubes reopened"),
+    "quarantine_report_missed": _l("Missed quarantine temperature reports"),
+    "quarantine_fever": _l("Fever under home quarantine"),
+    "door_opened_quarantine": _l("Door opened in a quarantined household"),
 }
 FACT_LABELS = {
     "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
     "device": _l("Phone"), "pending": _l("Pending"), "type": _l("Record"), "code": _l("Code"),
     "field": _l("Field"), "message": _l("Message"), "missing": _l("Missing records"),
     "max_seq": _l("Highest seq"),
+    "building": _l("Building"), "unit": _l("Unit"), "room": _l("Room"), "day": _l("Day"),
+    "slot": _l("Slot"), "opened_at": _l("Opened at"), "temperature": _l("Temperature"),
 }
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
