@@ -168,3 +168,22 @@ def test_unassigned_building_routes_to_nobody(app, world, make_person):
     # A worker of the other community cannot be given the building.
     assert csrf_post(boss, "/ledgers/buildings", "/ledgers/buildings", building="9-9",
                      user_id=world["b"]["clerk"].id).status_code == 404
+
+
+def test_the_demo_has_assigned_buildings_quarantined_residents_and_a_sensor(app):
+    from server.demo import seed_demo
+    from server.ledgers.demo import DEMO_SENSOR, seed_ledgers
+    from server.models import BuildingAssignment, Community, DoorSensor
+
+    seed_demo(residents_count=120)
+    db.session.commit()
+    community = db.session.scalar(select(Community))
+    kinds = sorted(db.session.scalars(select(Placement.kind)))
+    assert kinds == ["monitoring", "quarantine", "quarantine"]
+    assert sorted(db.session.scalars(select(BuildingAssignment.building))) == ["1-1", "1-2"]
+    assert db.session.scalar(select(DoorSensor.sensor_id)) == DEMO_SENSOR
+    quarantined = set(db.session.scalars(select(Placement.person_id).where(
+        Placement.kind == "quarantine")))
+    assert len(quarantined) == 2
+    assert quarantined <= {p.id for p in watched_people(community.id, local_day(utcnow()))}
+    assert seed_ledgers(community) == {}  # a second run adds nothing
