@@ -69,6 +69,9 @@ EXPECTED = {
     "api.door_events": {"POST": {ANON: 401, "user": 401}},
     # Every worker has a task list (empty without buildings); reporting needs a placement.
     "ledgers.tasks": {"GET": {ANON: LOGIN, "user": 200}},
+    "api.tasks": {"GET": {ANON: 401, "user": 200}},
+    # The task list's offline shell: code and empty lists, no user or personal data.
+    "ledgers.tasks_shell": {"GET": {ANON: 200, "user": 200}},
     "ledgers.tasks_report": {"POST": {ANON: LOGIN, "user": 404}},
     # Supervisor ledgers: ids that exist nowhere (404), an empty form (404: no such person
     # or building).
@@ -108,7 +111,8 @@ def expected_for(endpoint, method, role):
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell", "pages.sampling_shell",
-          "pages.attention", "residents.register", "ledgers.self_report"}
+          "pages.attention", "residents.register", "ledgers.self_report",
+          "ledgers.tasks_shell"}
 
 
 def routes(app):

@@ -126,6 +126,17 @@ def test_quarantine_missed_report_and_door_opening_reach_the_buildings_worker(
                         hashlib.sha256).hexdigest()
     assert listed["hashes"] == [expected]
 
+    # The phone keeps the same task list for offline use: masked, routed, nothing in clear.
+    answer = app.test_client().get("/api/v1/tasks", headers={
+        "Authorization": f"Bearer {phone['token']}"})
+    tasks = answer.get_json()
+    assert tasks["buildings"] == ["1-1"]
+    assert sorted(f["kind"] for f in tasks["flags"]) == ["door_opened_quarantine",
+                                                         "quarantine_report_missed"]
+    assert {f["name"] for f in tasks["flags"]} == {"赵*离"}
+    assert [r["name"] for r in tasks["reports"]] == ["赵*离"]
+    assert "赵隔离" not in answer.get_data(as_text=True) and RESIDENT not in answer.get_data(as_text=True)
+
 
 def test_ending_early_takes_the_resident_off_the_watch_list_and_is_audited(
         app, world, make_person):

@@ -162,6 +162,21 @@ PATHS = {
             "401": _error("Missing, invalid or revoked token"),
             "413": _error("More than 500 records or 1 MiB"),
             "503": _error("Database unavailable: retry later")}}},
+    "/api/v1/tasks": {"get": {
+        "summary": "The worker's tasks (masked): open Flags, due temperature reports and open "
+                   "retests of the buildings assigned to the device's user.",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Tasks", "content": {JSON: {"schema": {
+                "type": "object",
+                "required": ["generated_at", "buildings", "flags", "reports", "retests"],
+                "properties": {"generated_at": {"type": "string"},
+                               "buildings": {"type": "array", "items": {"type": "string"}},
+                               "flags": {"type": "array", "items": {"type": "object"}},
+                               "reports": {"type": "array", "items": {"type": "object"}},
+                               "retests": {"type": "array", "items": {"type": "object"}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
     "/api/v1/door-events": {"post": {
         "summary": "One door-sensor event from the property platform, signed with the "
                    "integration's secret: X-Checkpoint-Signature is hex HMAC-SHA256 of "

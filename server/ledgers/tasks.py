@@ -61,3 +61,9 @@ def tasks_report():
     db.session.commit()
     flash(_("Temperature recorded."))
     return redirect(url_for(".tasks"))
+
+
+@bp.get("/shell/tasks")
+def tasks_shell():
+    """The task list without any user or session data: the offline copy the service worker keeps."""
+    return render_template("ledgers/tasks_shell.html", shell=True)
