@@ -198,3 +198,51 @@ def test_the_demo_has_assigned_buildings_quarantined_residents_and_a_sensor(app)
     assert len(quarantined) == 2
     assert quarantined <= {p.id for p in watched_people(community.id, local_day(utcnow()))}
     assert seed_ledgers(community) == {}  # a second run adds nothing
+
+
+def test_commands_check_missed_reports_and_simulate_door_events(app, runner, world, make_person):
+    a = world["a"]
+    resident = make_person(a["community"], doc_number=RESIDENT, building="3-1", unit="1",
+                           room="101")
+    today = local_day(utcnow())
+    placement = Placement(community_id=a["community"].id, person_id=resident.id,
+                          kind="quarantine", start_date=today, end_date=today + timedelta(days=13),
+                          created_at=datetime.combine(today, time(6, 0), tzinfo=zone()))
+    db.session.add(placement)
+    db.session.commit()
+    evening = datetime.combine(today, time(22, 30), tzinfo=zone()).isoformat()
+    checked = runner.invoke(args=["check-quarantine", "--now", evening])
+    assert checked.exit_code == 0 and "Missed reports flagged: 2." in checked.output
+    assert "flagged: 0." in runner.invoke(args=["check-quarantine", "--now", evening]).output
+    assert runner.invoke(args=["check-quarantine", "--now", "yesterday"]).exit_code != 0
+
+    key, secret = integration(runner)
+    runner.invoke(args=["add-door-sensor", "MC-9", "--community", "a", "--building", "3-1",
+                        "--unit", "1", "--room", "101"])
+    sent = runner.invoke(args=["simulate-door-events", "--key", key, "--secret", secret,
+                               "--sensor", "MC-9", "--count", "3"])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.count("'status': 'flagged'") == 1
+    assert sent.output.count("'status': 'deduplicated'") == 2
+    wrong = runner.invoke(args=["simulate-door-events", "--key", key, "--secret", "guessed",
+                                "--sensor", "MC-9"])
+    assert wrong.exit_code != 0 and "bad_signature" in wrong.output
+    kinds = sorted(db.session.scalars(select(Flag.kind)))
+    assert kinds == ["door_opened_quarantine", "quarantine_report_missed",
+                     "quarantine_report_missed"]
+
+
+def test_a_supervisor_reaches_no_placement_of_another_community(app, world, make_person):
+    b = world["b"]
+    other = make_person(b["community"], doc_number=RESIDENT, building="1-1")
+    placement = Placement(community_id=b["community"].id, person_id=other.id, kind="quarantine",
+                          start_date=local_day(utcnow()), end_date=local_day(utcnow()))
+    db.session.add(placement)
+    db.session.commit()
+    boss = logged_in(app, world["a"]["supervisor"])
+    assert boss.get(f"/ledgers/quarantine/{placement.id}").status_code == 404
+    for action in ("end", "extend", "link"):
+        assert boss.post(f"/ledgers/quarantine/{placement.id}/{action}",
+                         data={"days": "3"}).status_code == 404
+    assert boss.post("/ledgers/quarantine", data={"person_id": other.id}).status_code == 404
+    assert "1-1" not in boss.get("/ledgers/buildings").get_data(as_text=True)
