@@ -6,7 +6,6 @@ import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import role_required, scoped
 from ..audit import audit

@@ -3,7 +3,6 @@ account. The token is itsdangerous-signed with the app's SECRET_KEY and carries 
 placement id; a tampered, expired or foreign token gets a 404 page that says nothing more.
 The page shows the resident's masked name and their own reports, nothing else."""
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import audit
