@@ -111,6 +111,8 @@ def test_quarantine_missed_report_and_door_opening_reach_the_buildings_worker(
     # ... and the supervisor's board shows the door alert at once.
     board = boss.get("/supervisor/board").get_data(as_text=True)
     assert f'id="flag-{door_flag}"' in board
+    assert board.count(f'<span class="routed">网格员: {worker.username}</span>') == 2, \
+        re.findall(r'class="routed">[^<]*<', board)
     # A clerk with no building has no alert.
     assert 'class="task kind-' not in logged_in(app, a["clerk"]).get("/tasks").get_data(as_text=True)
 
@@ -176,6 +178,11 @@ def test_unassigned_building_routes_to_nobody(app, world, make_person):
     assert responsible_worker(resident).id == a["clerk"].id
     csrf_post(boss, "/ledgers/buildings", "/ledgers/buildings", building="9-9", user_id="")
     assert responsible_worker(resident) is None
+    # Its alerts wait on the supervisor's board, marked unassigned.
+    db.session.add(Flag(community_id=a["community"].id, kind="quarantine_fever",
+                        person_id=resident.id, detail={"building": "9-9"}))
+    db.session.commit()
+    assert '<span class="routed">网格员: 未分配</span>' in boss.get("/supervisor/board").get_data(as_text=True)
     # A worker of the other community cannot be given the building.
     assert csrf_post(boss, "/ledgers/buildings", "/ledgers/buildings", building="9-9",
                      user_id=world["b"]["clerk"].id).status_code == 404

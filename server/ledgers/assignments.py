@@ -63,3 +63,17 @@ def unassign(community_id: int, building: str) -> bool:
     db.session.delete(row)
     db.session.flush()
     return True
+
+
+def routed_workers(community_id: int, flags, people: dict) -> dict[int, User | None]:
+    """{flag id: worker or None} for the Flags about a building (a resident's, or a door
+    sensor's household); Flags about no building are left out. One query for the board."""
+    workers = {a.building: a.user for a in db.session.scalars(select(BuildingAssignment).where(
+        BuildingAssignment.community_id == community_id))}
+    routed = {}
+    for flag in flags:
+        person = people.get(flag.person_id)
+        building = (flag.detail or {}).get("building") or (person.building if person else None)
+        if building:
+            routed[flag.id] = workers.get(building)
+    return routed

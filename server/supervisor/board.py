@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
+from ..ledgers.assignments import routed_workers
 from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
 from . import bp, is_htmx
 from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, run_checks
@@ -91,10 +92,13 @@ def _context(now):
     tube_ids = {x.tube_id for x in shown}
     person_ids = {x.person_id for x in shown}
     device_ids = {x.device_id for x in shown}
+    people = _by_id(Person, person_ids, cid)
+    flags = [x for g in groups.values() for x in g["flags"]]
     return {
         "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
+        "workers": routed_workers(cid, flags, people),
         "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
-        "tubes": _by_id(Tube, tube_ids, cid), "people": _by_id(Person, person_ids, cid),
+        "tubes": _by_id(Tube, tube_ids, cid), "people": people,
         "devices": _by_id(Device, device_ids, cid),
         "sites": dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == cid)).all()),
     }

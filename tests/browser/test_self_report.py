@@ -15,6 +15,7 @@ def test_resident_reports_a_temperature_from_the_signed_link(page, live_server):
         db.engine.dispose()
     page.goto(f"{live_server.url}/q/{token}")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "体温上报"
     assert name in page.locator("#resident-name").inner_text()
     assert page.locator("button[type=submit]").bounding_box()["height"] >= 48
     page.fill("#temperature", "36.8")
