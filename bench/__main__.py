@@ -7,7 +7,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Module, and what its figures are compared with.
-BENCHES = ("bench.ingest", "bench.decode", "bench.idcard")
+BENCHES = ("bench.ingest", "bench.decode", "bench.idcard", "bench.pages", "bench.memory", "bench.phone")
 
 
 def _decode_rows(report: dict) -> list[dict]:

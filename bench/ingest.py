@@ -1,7 +1,8 @@
 """Sync ingest under load: our /api/v1/sync against a bare idempotent insert, same run.
 
-For 8, 64 and 256 concurrent phones posting batches of 100 realistic gate entries (residents
-identified by ID number), on SQLite (and PostgreSQL when CHECKPOINT_BENCH_PG_URL is set):
+For 8, 64 and 256 concurrent phones posting batches of about 100 realistic records (half the
+phones at gates: entries of residents identified by ID number; half at sampling points: tubes
+opened, filled with 10 residents each and sealed), on SQLite (and PostgreSQL when CHECKPOINT_BENCH_PG_URL is set):
 records/s, p50/p99 latency, and our/baseline. Then replays (the phone re-sends batches it
 already sent) against first delivery. Both servers run under gunicorn as the README says."""
 import json
@@ -74,9 +75,10 @@ def _prepare_ours(env, phones):
     with app.app_context():
         community = Community(code=f"bench{uuid.uuid4().hex[:6]}", name="bench")
         site = Site(community=community, code="G1", name="gate", kind="gate")
+        point = Site(community=community, code="S1", name="sampling point", kind="sampling_point")
         user = User(community=community, username=f"bench-{uuid.uuid4().hex[:8]}", role="volunteer",
                     pin_hash=hash_pin("123456"))
-        db.session.add_all([community, site, user])
+        db.session.add_all([community, site, point, user])
         db.session.flush()
         people = residents(random.Random(7), 2000)
         upsert_people(people, community.id, RosterReport())
@@ -85,37 +87,51 @@ def _prepare_ours(env, phones):
             device, token = issue_device(user, f"phone {i}")
             tokens.append((device.id, token))
         db.session.commit()
-        site_id = site.id
+        sites = {"gate": site.id, "sampling_point": point.id}
         db.engine.dispose()
-    return site_id, [p["doc_number"] for p in people], tokens
+    return sites, [p["doc_number"] for p in people], tokens
 
 
-def _batches(device_id, site_id, numbers, rng, first_seq=1):
-    seq = first_seq
+def _batches(device_id, sites, numbers, rng, phone=0):
+    """A phone's endless batches: gate entries for even phones, 10-in-1 tubes for odd ones."""
+    seq, tubes = 1, 0
     while True:
         now = datetime.now(SHANGHAI).isoformat(timespec="milliseconds")
         records = []
-        for _ in range(BATCH):
+
+        def add(kind, data):
+            nonlocal seq
             records.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "seq": seq,
-                            "type": "gate_entry", "recorded_at": now,
-                            "data": {"site_id": site_id, "direction": rng.choice(("in", "out")),
-                                     "temperature_c": round(rng.uniform(36.0, 37.2), 1),
-                                     "person": {"doc_type": "cn_ric", "doc_number": rng.choice(numbers)}}})
+                            "type": kind, "recorded_at": now, "data": data})
             seq += 1
+
+        if phone % 2 == 0:
+            for _ in range(BATCH):
+                add("gate_entry", {"site_id": sites["gate"], "direction": rng.choice(("in", "out")),
+                                   "temperature_c": round(rng.uniform(36.0, 37.2), 1),
+                                   "person": {"doc_type": "cn_ric", "doc_number": rng.choice(numbers)}})
+        else:
+            for _ in range(BATCH // 12):  # tube_open + 10 samples + tube_seal
+                tubes += 1
+                tube = {"site_id": sites["sampling_point"], "tube": f"T{phone:04d}{tubes:08d}"}
+                add("tube_open", tube)
+                for number in rng.sample(numbers, 10):
+                    add("sample", {**tube, "person": {"doc_type": "cn_ric", "doc_number": number}})
+                add("tube_seal", tube)
         body = {"device_id": device_id, "app_version": "bench", "pending": 0, "records": records}
-        yield json.dumps(body).encode(), BATCH
+        yield json.dumps(body).encode(), len(records)
 
 
-def _run(port, tokens, site_id, numbers, phones):
+def _run(port, tokens, sites, numbers, phones):
     rng = random.Random(phones)
-    load = [(token, _batches(device_id, site_id, numbers, rng)) for device_id, token in tokens[:phones]]
+    load = [(token, _batches(device_id, sites, numbers, rng, i))
+            for i, (device_id, token) in enumerate(tokens[:phones])]
     result = run_load(port, load, SECONDS)
-    # Replays: the same phones send again what was acknowledged.
-    sent = result.pop("sent")
-    per_phone = [[] for _ in range(phones)]
-    for i, body in enumerate(sent):
-        per_phone[i % phones].append((body, BATCH))
-    replay = run_load(port, [(tokens[i][1], per_phone[i]) for i in range(phones)], SECONDS)
+    # Replays: each phone sends again what was acknowledged.
+    per_phone = {}
+    for token, body, count in result.pop("sent"):
+        per_phone.setdefault(token, []).append((body, count))
+    replay = run_load(port, list(per_phone.items()), SECONDS)
     replay.pop("sent")
     result["replay_records_per_s"] = replay["records_per_s"]
     return result
@@ -127,7 +143,7 @@ def bench_backend(name, url_for):
         env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": f"{tmp}/inst",
                "CHECKPOINT_DATABASE_URL": url_for(tmp, "ours"),
                "CHECKPOINT_LOGIN_RATE_LIMIT": "100000 per minute"}
-        site_id, numbers, tokens = _prepare_ours(env, PHONES)
+        sites, numbers, tokens = _prepare_ours(env, PHONES)
         ours, port = _serve("wsgi:app", env)
         base_env = {**os.environ, "BASELINE_DATABASE_URL": url_for(tmp, "baseline")}
         os.environ["BASELINE_DATABASE_URL"] = base_env["BASELINE_DATABASE_URL"]
@@ -138,8 +154,8 @@ def bench_backend(name, url_for):
         base, base_port = _serve("bench.baseline_app:app", base_env)
         try:
             for phones in PHONES:
-                b = _run(base_port, [(d, None) for d, _t in tokens], site_id, numbers, phones)
-                o = _run(port, tokens, site_id, numbers, phones)
+                b = _run(base_port, [(d, None) for d, _t in tokens], sites, numbers, phones)
+                o = _run(port, tokens, sites, numbers, phones)
                 rows.append({"backend": name, "phones": phones, "ours": o, "baseline": b,
                              "ratio": o["records_per_s"] / max(b["records_per_s"], 1e-9),
                              "replay_ratio": o["replay_records_per_s"] / max(o["records_per_s"], 1e-9)})
@@ -168,7 +184,7 @@ def _pg_url(base):
 
 
 def main() -> list[dict]:
-    print(f"Sync ingest: batches of {BATCH} gate entries, {SECONDS:.0f} s per run, gunicorn {' '.join(GUNICORN)}")
+    print(f"Sync ingest: batches of ~{BATCH} gate entries or tube records, {SECONDS:.0f} s per run, gunicorn {' '.join(GUNICORN)}")
     rows = bench_backend("sqlite", lambda tmp, which: f"sqlite:///{tmp}/{which}.db")
     pg = os.environ.get("CHECKPOINT_BENCH_PG_URL")
     if pg:

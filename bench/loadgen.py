@@ -43,7 +43,7 @@ async def _phone(port, path, token, bodies, deadline, stats):
             stats["latencies"].append(time.monotonic() - started)
             if status == 200:
                 stats["records"] += count
-                stats["sent"].append(body)
+                stats["sent"].append((token, body, count))
             else:
                 stats["errors"] += 1
     finally:

@@ -12,6 +12,7 @@ here as invalid_id_number, shown on the phone for correction.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -57,8 +58,14 @@ def check_id_number(number: str, today: datetime.date | None = None) -> IdCheck:
     return IdCheck(True, number, info)
 
 
+@functools.lru_cache(maxsize=8192)
+def _region_info(code: str) -> dict:
+    # stdnum walks its county table on every call; there are ~6,000 codes and they repeat.
+    return {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+
+
 def _region_in_use(number: str, birth: datetime.date, today: datetime.date) -> bool:
-    info = {k: v for _, props in numdb.get("cn/loc").info(number[:6]) for k, v in props.items()}
+    info = _region_info(number[:6])
     if "county" not in info or "province" not in info:
         return False
     for county in info["county"].split(","):

@@ -55,6 +55,9 @@ def seed_demo_command(if_empty, residents):
         click.echo("Database already holds data: demo not loaded.")
         return
     result = seed_demo(residents_count=residents)
+    from .review.demo import seed_review_demo
+
+    seed_review_demo(_community("demo"))  # the review's ledgers, also for an older demo database
     db.session.commit()
     if not result["created"]:
         click.echo("The demo community already exists: nothing changed.")

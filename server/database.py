@@ -1,5 +1,10 @@
 """Engine settings that protect the data: SQLite in WAL with foreign keys and immediate writes."""
-from flask import Flask, has_request_context, request
+import fcntl
+import os
+import threading
+from functools import wraps
+
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
 from .extensions import db
@@ -20,6 +25,8 @@ def init_app(app: Flask) -> None:
 
 
 def _configure_sqlite(engine) -> None:
+    gate = WriteGate(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Take transaction control from pysqlite so that BEGIN IMMEDIATE below is ours:
@@ -35,8 +42,85 @@ def _configure_sqlite(engine) -> None:
     def on_begin(connection):
         # Requests that may write take the write lock up front; reads (GET pages, the CLI's
         # look-ups) stay deferred so that, in WAL, they never block a writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+        if _writing_request():
+            gate.enter(connection.connection)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    commit, rollback = engine.dialect.do_commit, engine.dialect.do_rollback
+
+    def do_commit(dbapi_connection):
+        try:
+            commit(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    def do_rollback(dbapi_connection):  # also what the pool does to a connection given back
+        try:
+            rollback(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    engine.dialect.do_commit, engine.dialect.do_rollback = do_commit, do_rollback
 
 
 def _writing_request() -> bool:
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not g.get("reading_first"))
+
+
+def reads_first(view):
+    """A writing view that first reads what it can without the write lock (on SQLite, one
+    writer at a time: the less a request holds the lock, the more requests pass), then
+    calls start_writing()."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.reading_first = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def start_writing() -> None:
+    """End the read-only transaction of a reads_first view; the next one takes the write lock.
+    Objects loaded so far are reloaded on first use, inside the writing transaction."""
+    db.session.commit()
+    g.reading_first = False
+
+
+class WriteGate:
+    """Writers queue on a file lock next to the database before BEGIN IMMEDIATE.
+
+    SQLite has one writer at a time, and a writer that finds the lock taken polls for it
+    (sleeping up to 100 ms between tries): under load some requests wait seconds while
+    others pass. A blocking flock() queues the workers' threads in the kernel instead, and
+    is released by the kernel if a worker dies holding it."""
+
+    def __init__(self, database: str | None):
+        self.path = f"{database}-writegate" if database and database != ":memory:" else None
+        # id(DBAPI connection) -> (lock file descriptor, thread that took it)
+        self.held: dict[int, tuple[int, int]] = {}
+
+    def enter(self, connection) -> None:
+        me = threading.get_ident()
+        if self.path is None or any(thread == me for _fd, thread in list(self.held.values())):
+            return  # a second connection of a thread already inside: SQLite's own lock decides
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.held[_key(connection)] = (fd, me)
+
+    def leave(self, connection) -> None:
+        fd, _thread = self.held.pop(_key(connection), (None, None))
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases its lock
+
+
+def _key(connection) -> int:
+    # The dialect is handed the pool's wrapper or the DBAPI connection itself: key by the latter.
+    return id(getattr(connection, "dbapi_connection", connection))

@@ -59,6 +59,8 @@ def vault() -> Vault:
 
 def normalise_doc_number(number: str) -> str:
     """Full-width to ASCII, no spaces or dashes, upper case (so 'x' and 'X' hash alike)."""
+    if number and number.isascii() and number.isalnum():  # what scanners send: skip the work
+        return number.upper()
     text = unicodedata.normalize("NFKC", number or "")
     return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
 

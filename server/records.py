@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SITE, Record,
                               RecordError, is_clean_text)
@@ -34,6 +34,23 @@ class SyncContext:
     user: User
     now: datetime
     _sites: dict = field(default_factory=dict)
+    # Looked up once per batch (see DatabaseInbox.prepare); emptied when the session rolls back.
+    people: dict = field(default_factory=dict)
+    tubes: dict = field(default_factory=dict)  # barcode -> Tube met in this batch
+    added: dict = field(default_factory=dict)  # person id -> Samples added in this batch
+    slots: dict = field(default_factory=dict)  # tube id -> slots taken (batch applied at once)
+    live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
+    voided: set = field(default_factory=set)  # ids of samples voided by this batch
+    records: list = field(default_factory=list)  # the batch being applied at once
+    # Rows of append-only tables nothing reads back within a batch, inserted together.
+    rows: dict = field(default_factory=dict)
+    # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
+    # taken by a concurrent request may fail the batch, which is then applied carefully.
+    batched: bool = False
+
+    def insert_later(self, model, **row) -> None:
+        """Queue a row of `model` for the batch's insert (every row of a model has the same keys)."""
+        self.rows.setdefault(model.__table__, []).append(row)
 
     @property
     def community_id(self) -> int:
@@ -91,6 +108,27 @@ class DatabaseInbox:
 
     def __init__(self, ctx: SyncContext):
         self.ctx = ctx
+        self.accepted: list[dict] = []
+
+    def prepare(self, records):
+        """One query for every person the batch names by document (not one per record)."""
+        from .identify import prefetch_people
+
+        prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.people)
+        self.ctx.records = records
+        self.ctx.batched = True
+
+    def reset(self):
+        self.accepted = []
+        self.ctx.rows.clear()
+        self.ctx.people.clear()
+        self.ctx.tubes.clear()
+        self.ctx.added.clear()
+        self.ctx.slots.clear()
+        self.ctx.live = None
+        self.ctx.voided.clear()
+        self.ctx.records = []
+        self.ctx.batched = False
 
     def digests(self, ids):
         if not ids:
@@ -103,11 +141,20 @@ class DatabaseInbox:
                 for rid, digest, cid in rows}
 
     def accept(self, record: Record, warnings):
-        db.session.add(InboxRecord(
+        self.accepted.append(dict(
             id=record.id, device_id=self.ctx.device.id, user_id=self.ctx.user.id,
             community_id=self.ctx.community_id, type=record.type, seq=record.seq,
             digest=record.digest, payload=json.dumps(record.raw, ensure_ascii=False),
             warnings=warnings, recorded_at=record.recorded_at, received_at=self.ctx.now))
+
+    def flush(self):
+        """The rows the handlers queued and the accepted records' inbox rows, a statement each."""
+        for table, rows in self.ctx.rows.items():
+            db.session.execute(insert(table), rows)
+        self.ctx.rows.clear()
+        if self.accepted:
+            db.session.execute(insert(InboxRecord.__table__), self.accepted)
+            self.accepted = []
 
     def reject(self, raw, error: RecordError):
         from offline.protocol import record_id_of

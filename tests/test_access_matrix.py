@@ -24,7 +24,14 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "supervisor.export_download": {"kind": "tubes", "fmt": "csv"},
                "ledgers.self_report": {"token": "not-a-signed-token"},
                **{f"ledgers.{name}": {"placement_id": 999999} for name in (
-                   "placement", "placement_end", "placement_extend", "placement_link")}}
+                   "placement", "placement_end", "placement_extend", "placement_link")},
+               "review.problem": {"problem_id": 999999},
+               "review.problem_close": {"problem_id": 999999},
+               "review.workgroup_remove": {"member_id": 999999},
+               "review.person": {"person_id": 999999},
+               "review.need_add": {"person_id": 999999},
+               "review.visit_add": {"person_id": 999999},
+               "review.need_end": {"need_id": 999999}}
 STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
@@ -100,6 +107,42 @@ for _name, (_method, _lead) in SUPERVISOR_PAGES.items():
 EXPECTED["supervisor.export_download"]["POST"] = {ANON: LOGIN, "staff": 403, "lead": 200}
 EXPECTED["supervisor.results_mapping"] = {m: {ANON: LOGIN, "staff": 403, "lead": 404}
                                           for m in ("GET", "POST")}
+# The evening review and its ledgers: supervisors and admins only; the other community's
+# problems, members, people and needs are a 404; an empty form is a 400.
+REVIEW_PAGES = {
+    "daily": ("GET", 200), "problem_ledger": ("GET", 200), "problem_add": ("POST", 400),
+    "problem_close": ("POST", 404), "workgroups": ("GET", 200), "workgroup_add": ("POST", 400),
+    "workgroup_remove": ("POST", 404), "special": ("GET", 200), "person": ("GET", 404),
+    "need_add": ("POST", 404), "need_end": ("POST", 404), "visit_add": ("POST", 404),
+    "door_list": ("GET", 200),
+}
+for _name, (_method, _lead) in REVIEW_PAGES.items():
+    EXPECTED[f"review.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}
+EXPECTED["review.problem"] = {m: {ANON: LOGIN, "staff": 403, "lead": 404} for m in ("GET", "POST")}
+
+
+def ledger_rows(side) -> dict:
+    """A problem, a work group member, a person with a need: the review ledgers' rows of one
+    community, which the other community's supervisor must not reach."""
+    from server.extensions import db
+    from server.models import CareNeed, Problem, WorkGroupMember
+    from tests.factories_supervisor import make_person
+
+    person = make_person(side["community"], tags="elderly-alone")
+    rows = [Problem(community_id=side["community"].id, day=person.created_at.date(), description="x",
+                    owner_id=side["clerk"].id, due_on=person.created_at.date()),
+            WorkGroupMember(community_id=side["community"].id, user_id=side["clerk"].id, work_group="sampling"),
+            CareNeed(community_id=side["community"].id, person_id=person.id, need="medicine")]
+    db.session.add_all(rows)
+    db.session.commit()
+    return {"problem": rows[0].id, "member": rows[1].id, "person": person.id, "need": rows[2].id}
+
+
+def ledger_args(ids) -> dict:
+    return {"review.problem": {"problem_id": ids["problem"]}, "review.problem_close": {"problem_id": ids["problem"]},
+            "review.workgroup_remove": {"member_id": ids["member"]},
+            **{f"review.{name}": {"person_id": ids["person"]} for name in ("person", "need_add", "visit_add")},
+            "review.need_end": {"need_id": ids["need"]}}
 
 
 def expected_for(endpoint, method, role):
@@ -140,6 +183,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
     SAMPLE_ARGS["gate.capture"] = {"site_id": world["a"]["gate"].id}
     SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
     SAMPLE_ARGS["sampling.capture"] = SAMPLE_ARGS["sampling.tubes"] = {"site_id": world["a"]["point"].id}
+    ledgers = {code: ledger_rows(world[code]) for code in ("a", "b")}
     unknown = sorted({rule.endpoint for rule, _m in routes(app)} - set(EXPECTED))
     assert unknown == [], f"routes without expectations: {unknown}: add them to EXPECTED"
     checked, mismatches = 0, []
@@ -164,6 +208,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             SAMPLE_ARGS["gate.log"] = SAMPLE_ARGS["gate.capture"]
             SAMPLE_ARGS["sampling.capture"] = SAMPLE_ARGS["sampling.tubes"] = {
                 "site_id": world[other]["point"].id}
+            SAMPLE_ARGS.update(ledger_args(ledgers[other]))
             client = app.test_client()
             client.post("/login", data={"username": user.username, "pin": PIN})
             # Logout last: it ends the session the other routes are called with.

@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from server.audit import audit
 from server.extensions import db
-from server.models import (AuditEvent, Box, DailyCount, Flag, GateEntry, InboxRecord, LabResult,
-                           Person, Retest, Sample, SyncRejection, Tube)
+from server.models import (AuditEvent, Box, CareNeed, CareVisit, DailyCount, Flag, GateEntry,
+                           InboxRecord, LabResult, Person, Problem, Retest, Sample, SyncRejection, Tube)
 from server.purge import PURGED_PAYLOAD
 
 NOW = datetime.now(timezone.utc)
@@ -64,6 +64,18 @@ def campaign(world, make_person, device_token):
                       code="invalid_id_number", message="bad", payload='{"doc": "1101"}',
                       received_at=OLD),
     ])
+    # The special groups' ledger of the campaign: a need, a home visit, a reviewed problem;
+    # today's visit stays.
+    db.session.add_all([
+        CareNeed(community_id=a["community"].id, person_id=resident.id, need="medicine",
+                 note="降压药", created_at=OLD),
+        CareVisit(community_id=a["community"].id, person_id=resident.id, visitor_id=a["clerk"].id,
+                  visited_at=OLD, done="送药上门"),
+        CareVisit(community_id=a["community"].id, person_id=resident.id, visitor_id=a["clerk"].id,
+                  visited_at=NOW, done="今天上门"),
+        Problem(community_id=a["community"].id, day=OLD.date(), description="排队过长",
+                owner_id=a["clerk"].id, due_on=OLD.date()),
+    ])
     audit("login", target=f"user:{a['clerk'].id}", user=a["clerk"])
     db.session.commit()
     return {"resident": resident.id, "visitor": visitor.id, "today_visitor": today_visitor.id,
@@ -77,8 +89,10 @@ def test_purge_deletes_the_campaigns_personal_data_and_keeps_daily_counts(runner
     assert f"Purged personal data recorded before {CUTOFF}" in result.output
     assert "gate_entries    1" in result.output and "people          1" in result.output
     db.session.expire_all()
-    for model in (Sample, Tube, Box, LabResult, Retest, Flag, SyncRejection):
+    for model in (Sample, Tube, Box, LabResult, Retest, Flag, SyncRejection, CareNeed, Problem):
         assert count(model) == 0, model.__name__
+    assert db.session.scalars(select(CareVisit.done)).all() == ["今天上门"]
+    assert "care_visits     1" in result.output and "care_needs      1" in result.output
     assert db.session.scalars(select(GateEntry.record_id)).all() == ["g-new"]
     assert db.session.get(Person, campaign["visitor"]) is None
     assert db.session.get(Person, campaign["resident"]) is not None  # the roster stays

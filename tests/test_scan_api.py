@@ -215,3 +215,14 @@ def test_the_service_worker_precaches_camera_wedge_and_the_decoder(client):
                 "/static/vendor/barcode-detector/ponyfill.js",
                 "/static/vendor/barcode-detector/zxing-exported.js", "/static/vendor/zxing_reader.wasm"):
         assert f'"{url}"' in text
+
+
+def test_scans_counted_in_the_database_do_not_wait_on_their_own_request(make_app, world, device_token):
+    """Production counts scans in the database (shared by every worker). On SQLite the scan's
+    own request must not hold the write lock while its count is written: it would wait out
+    the busy timeout and answer 503."""
+    app = make_app(RATELIMIT_STORAGE_URI="checkpointdb://", SCAN_RATE_LIMIT="2 per minute")
+    headers, _device = device_token(world["a"]["clerk"])
+    client = app.test_client()
+    statuses = [post(client, headers, TUBE_PNG).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -1,7 +1,7 @@
 """ledgers: buildings, quarantine, door sensors
 
 Revision ID: 0600
-Revises: 0500
+Revises: 0700
 Create Date: 2026-11-23 18:15:24.024520
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0600'
-down_revision = '0500'
+down_revision = '0700'
 branch_labels = None
 depends_on = None
 

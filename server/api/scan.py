@@ -14,6 +14,7 @@ from scanner import ScanError, classify, decode_image
 from scanner.errors import ImageTooLarge
 from scanner.idcard import IdCardError, read_id_card  # the OCR engine loads on first use
 from scanner.imageio import MAX_BYTES, check_image
+from ..database import reads_first
 from ..extensions import db, limiter
 from ..models import Site
 from . import bp
@@ -43,6 +44,7 @@ def _error(status: int, code: str, message: str):
 
 
 @bp.post("/scan")
+@reads_first  # writes nothing: no write lock while the limiter writes its count
 @token_required
 @limiter.limit(_scan_limit, key_func=_device_key)
 def scan():

@@ -6,8 +6,9 @@ import time
 from flask import current_app, g, jsonify, request
 from sqlalchemy import func, select
 
-from offline.ingest import ingest
+from offline.ingest import ingest, read
 from offline.protocol import ACCEPTED, EnvelopeError, parse_envelope
+from ..database import reads_first, start_writing
 from ..extensions import db
 from ..models import Flag, InboxRecord, utcnow
 from ..records import HANDLERS, DatabaseInbox, SyncContext
@@ -20,6 +21,7 @@ def _error(status: int, code: str, message: str):
 
 
 @bp.post("/sync")
+@reads_first
 @token_required
 def sync():
     """Store a batch of records exactly once each; one result per record, in order."""
@@ -46,7 +48,10 @@ def sync():
     now = utcnow()
     ctx = SyncContext(device=device, user=g.user, now=now)
     handlers = {kind: _bound(fn, ctx) for kind, fn in HANDLERS.items()}
-    results = ingest(db.session, envelope.records, DatabaseInbox(ctx), handlers)
+    inbox = DatabaseInbox(ctx)
+    batch = read(envelope.records, inbox, handlers)
+    start_writing()
+    results = ingest(db.session, batch, inbox, handlers)
     _update_device(device, envelope, results, now)
     _test_only_slow_down()
     db.session.commit()
@@ -74,23 +79,25 @@ def _update_device(device, envelope, results, now):
         device.app_version = envelope.app_version
     if envelope.pending is not None:
         device.pending = envelope.pending
-    seqs = [r.get("seq") for r, res in zip(envelope.records, results)
-            if res.status == ACCEPTED and isinstance(r, dict) and isinstance(r.get("seq"), int)]
-    if seqs:
-        device.max_seq = max(device.max_seq, *seqs)
-    if envelope.pending == 0:
+    accepted = [r for r, res in zip(envelope.records, results)
+                if res.status == ACCEPTED and isinstance(r, dict) and isinstance(r.get("seq"), int)]
+    if accepted:
+        device.max_seq = max(device.max_seq, *(r["seq"] for r in accepted))
+        # Each discard accounts for the seq of the record it gave up, which never comes.
+        device.received_count += len(accepted) + sum(r.get("type") == "record_discard" for r in accepted)
+    if envelope.pending == 0 and device.max_seq > device.received_count:
         _flag_seq_gaps(device)
 
 
 def _flag_seq_gaps(device):
     """The phone holds nothing more: every seq up to the highest should have arrived.
-    Each discarded record accounts for one seq that will never come."""
+    The running count says some did not: count exactly (once per suspected gap, not per sync)."""
     received = db.session.scalar(select(func.count(func.distinct(InboxRecord.seq))).where(
         InboxRecord.device_id == device.id, InboxRecord.seq.is_not(None)))
     discarded = db.session.scalar(select(func.count()).select_from(InboxRecord).where(
         InboxRecord.device_id == device.id, InboxRecord.type == "record_discard"))
-    device.received_count = received
-    missing = device.max_seq - received - discarded
+    device.received_count = received + discarded
+    missing = device.max_seq - device.received_count
     if missing <= 0:
         return
     open_flag = db.session.scalar(select(Flag).where(

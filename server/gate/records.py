@@ -3,7 +3,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, RecordError
-from ..extensions import db
 from ..identify import resolve_person
 from ..models import GateEntry
 from ..records import SyncContext, handles, text_field
@@ -65,18 +64,17 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     visitor = data.get("visitor") or {}
     if not isinstance(visitor, dict):
         raise RecordError(INVALID_FIELD, "`visitor` must be an object.", "visitor")
-    person = resolve_person(ctx.community_id, data["person"]) if data.get("person") else None
+    person = resolve_person(ctx.community_id, data["person"], known=ctx.people) if data.get("person") else None
     threshold = Decimal(str(ctx.user.community.fever_threshold_c))
     fever = temperature is not None and temperature >= threshold
-    entry = GateEntry(
-        record_id=record.id, community_id=ctx.community_id, site_id=site.id,
+    ctx.insert_later(
+        GateEntry, record_id=record.id, community_id=ctx.community_id, site_id=site.id,
         device_id=ctx.device.id, user_id=ctx.user.id, person_id=person.id if person else None,
         direction=direction, temperature_c=temperature, fever=fever, vehicle_plate=plate,
         turned_back=turned_back, reason=reason, note=text_field(data, "note", max_length=500),
         visitor_name=text_field(visitor, "name", max_length=60),
         visitor_phone=text_field(visitor, "phone", max_length=20),
         remeasure_of=remeasure_of, recorded_at=record.recorded_at, received_at=ctx.now)
-    db.session.add(entry)
     warnings = []
     if fever:
         warnings.append(ctx.flag("fever", record, site_id=site.id,

@@ -10,10 +10,12 @@ from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
+from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
-    "DailyCount", "RateLimitBucket", "BuildingAssignment", "Placement", "TemperatureReport",
-    "Integration", "DoorSensor", "DoorEvent",
+    "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
+    "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
+    "DoorEvent",
 ]

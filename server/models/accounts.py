@@ -57,6 +57,7 @@ class Device(db.Model):
     # What the phone said it still holds, and the highest record sequence number received.
     pending: Mapped[int] = mapped_column(default=0)
     max_seq: Mapped[int] = mapped_column(default=0)
+    # Seqs accounted for: records received, plus those the user discarded (they never come).
     received_count: Mapped[int] = mapped_column(default=0)
 
     user: Mapped[User] = relationship()

@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,9 @@ class GateEntry(db.Model):
         CheckConstraint("direction IN ('in', 'out')", name="gate_direction"),
         CheckConstraint("temperature_c IS NULL OR temperature_c BETWEEN 34.0 AND 43.0",
                         name="gate_temperature_range"),
+        # A day of one community (dashboard, export) or of one gate (its log).
+        Index("ix_gate_entry_community_recorded_at", "community_id", "recorded_at"),
+        Index("ix_gate_entry_site_recorded_at", "site_id", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

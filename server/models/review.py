@@ -1,7 +1,7 @@
 """What the supervisor must review (Flag) and the append-only audit trail."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -9,6 +9,14 @@ from .base import UTCDateTime, utcnow
 
 
 class Flag(db.Model):
+    __table_args__ = (
+        # The board lists a community's open flags; resolved ones pile up for a year.
+        Index("ix_flag_open", "community_id", "created_at",
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
+        # Resolved check items and handler flags of the recent window (board).
+        Index("ix_flag_community_kind_created_at", "community_id", "kind", "created_at"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     # A warning code of the sync contract (fever, tube_over_capacity, ...) or a board check.

@@ -13,7 +13,12 @@ RESULTS = ("negative", "positive", "invalid")
 
 
 class Box(db.Model):
-    __table_args__ = (UniqueConstraint("community_id", "barcode"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "barcode"),
+        # The board's boxes waiting for a courier, newest window only.
+        Index("ix_box_waiting", "community_id", "created_at",
+              sqlite_where=text("handed_over_at IS NULL"), postgresql_where=text("handed_over_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
@@ -32,6 +37,10 @@ class Tube(db.Model):
         CheckConstraint("status IN ('open', 'sealed', 'packed', 'handed_over', 'resulted')",
                         name="tube_status"),
         CheckConstraint("capacity BETWEEN 1 AND 20", name="tube_capacity"),
+        # The board's checks and the dashboard read one community's recent or open tubes:
+        # without these they walk every tube the community ever had.
+        Index("ix_tube_community_opened_at", "community_id", "opened_at"),
+        Index("ix_tube_community_status", "community_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +67,8 @@ class Sample(db.Model):
         Index("uq_sample_tube_person", "tube_id", "person_id", unique=True,
               sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
         CheckConstraint("slot IS NULL OR slot BETWEEN 1 AND 20", name="sample_slot_range"),
+        # One community's samples of a day or of the board's look-back window.
+        Index("ix_sample_community_recorded_at", "community_id", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +92,8 @@ class LabResult(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "tube_barcode"),
         CheckConstraint("result IN ('negative', 'positive', 'invalid')", name="lab_result_value"),
+        # The results page shows a community's latest imports (a year of them is ~15,000).
+        Index("ix_lab_result_community_imported_at", "community_id", "imported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,6 +31,14 @@ def find_tube(community_id: int, barcode: str) -> Tube | None:
                                                 Tube.barcode == barcode))
 
 
+def find_tubes(community_id: int, barcodes) -> dict:
+    """barcode -> Tube of those that exist, in one query."""
+    if not barcodes:
+        return {}
+    return {t.barcode: t for t in db.session.scalars(select(Tube).where(
+        Tube.community_id == community_id, Tube.barcode.in_(barcodes)))}
+
+
 def open_tube(community_id: int, site: Site, barcode: str, capacity: int, at: datetime) -> Tube:
     tube = Tube(community_id=community_id, site_id=site.id, barcode=barcode, capacity=capacity,
                 status="open", opened_at=at)
@@ -46,10 +54,14 @@ def shanghai_day(moment: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def used_slots(tube: Tube) -> set[int]:
+    return set(db.session.scalars(select(Sample.slot).where(
+        Sample.tube_id == tube.id, Sample.slot.is_not(None))))
+
+
 def free_slots(tube: Tube) -> list[int]:
     """Slots 1..capacity not held by a sample, lowest first (read afresh each call)."""
-    used = set(db.session.scalars(select(Sample.slot).where(
-        Sample.tube_id == tube.id, Sample.slot.is_not(None))))
+    used = used_slots(tube)
     return [slot for slot in range(1, tube.capacity + 1) if slot not in used]
 
 
@@ -60,11 +72,18 @@ def violated(error: IntegrityError, index: str) -> bool:
     return index in message or columns[index] in message
 
 
-def insert_sample(sample: Sample, tube: Tube) -> Sample | None:
+def insert_sample(sample: Sample, tube: Tube, used: set[int] | None = None) -> Sample | None:
     """Add the sample in the lowest free slot, retrying when a concurrent phone took it.
 
     Returns None when the person already holds a live sample in this tube (a concurrent
-    insert won the unique (tube, person) index)."""
+    insert won the unique (tube, person) index). With `used` (the tube's taken slots, kept
+    by a batch applied in one savepoint): no read, no savepoint of its own; a race lost to
+    another request fails the whole batch, which is then applied again carefully."""
+    if used is not None:
+        sample.slot = next((slot for slot in range(1, tube.capacity + 1) if slot not in used), None)
+        used.add(sample.slot)
+        db.session.add(sample)
+        return sample
     tried: set[int] = set()
     while True:
         slots = [s for s in free_slots(tube) if s not in tried]

@@ -121,7 +121,9 @@ def _reused(cid, now, lookback):
              .join(Tube, Tube.id == Sample.tube_id)
              .where(Tube.community_id == cid, Tube.opened_at >= lookback, Sample.voided_at.is_(None),
                     Sample.site_id != Tube.site_id).group_by(Sample.tube_id).subquery())
-    rows = db.session.execute(select(Tube, first.c.at).join(first, first.c.tube_id == Tube.id))
+    # The window's bounds again on the outer tube: otherwise PostgreSQL hashes every tube.
+    rows = db.session.execute(select(Tube, first.c.at).join(first, first.c.tube_id == Tube.id).where(
+        Tube.community_id == cid, Tube.opened_at >= lookback))
     return [_tube_item("tube_reused_other_site", t, at, at) for t, at in rows]
 
 
@@ -135,10 +137,11 @@ def _not_boxed(cid, now, lookback):
 
 def _boxes(cid, now, lookback):
     deadline = _minutes("handover")
-    counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
-        Tube.community_id == cid, Tube.box_id.is_not(None)).group_by(Tube.box_id)).all())
     boxes = db.session.scalars(scoped(Box, cid).where(
-        Box.handed_over_at.is_(None), Box.created_at >= lookback))
+        Box.handed_over_at.is_(None), Box.created_at >= lookback)).all()
+    # Tubes of the waiting boxes only: every box the community ever filled is a year of rows.
+    counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(
+        Tube.box_id.in_([b.id for b in boxes])).group_by(Tube.box_id)).all()) if boxes else {}
     return [Item("box_not_handed_over", f"box:{b.id}", b.created_at, b.created_at + deadline,
                  site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, 0)})
             for b in boxes]

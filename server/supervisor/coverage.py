@@ -14,11 +14,16 @@ from .periods import requested_day
 SPECIAL_TAGS = ("elderly-alone", "disabled", "home-quarantine")
 
 
-def coverage(community_id: int, start, end) -> dict:
-    """Counts per (compound, building, unit) and the ids of roster people not sampled."""
-    sampled = set(db.session.scalars(
+def sampled_people(community_id: int, start, end) -> set[int]:
+    """Ids of the people with a (non-voided) sample between start and end."""
+    return set(db.session.scalars(
         select(Sample.person_id).where(Sample.community_id == community_id, Sample.voided_at.is_(None),
                                        Sample.recorded_at >= start, Sample.recorded_at < end).distinct()))
+
+
+def coverage(community_id: int, start, end) -> dict:
+    """Counts per (compound, building, unit) and the ids of roster people not sampled."""
+    sampled = sampled_people(community_id, start, end)
     # Only plain columns: no decryption for counting 7,000 people.
     roster = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.tags)
                                 .where(Person.community_id == community_id, Person.in_roster.is_(True)))

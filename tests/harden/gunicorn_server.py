@@ -29,20 +29,24 @@ def free_port() -> int:
 
 
 class GunicornServer:
-    def __init__(self, workdir: Path, workers=2, threads=2, **env):
+    def __init__(self, workdir: Path, workers=2, threads=2, database_url=None, instance=None,
+                 seed=True, **env):
+        """A server on its own SQLite file, or (database_url, instance) shared with another
+        server: one database, the same keys, as several machines behind a load balancer."""
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.db_path = workdir / "checkpoint.db"
+        self.database_url = database_url or f"sqlite:///{self.db_path}"
         self.workers, self.threads = workers, threads
-        self.env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": str(workdir / "instance"),
-                    "CHECKPOINT_DATABASE_URL": f"sqlite:///{self.db_path}",
+        self.env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": str(instance or workdir / "instance"),
+                    "CHECKPOINT_DATABASE_URL": self.database_url,
                     "CHECKPOINT_LOGIN_RATE_LIMIT": "200 per minute", "PYTHONUNBUFFERED": "1",
                     **env}
         self.env.pop("CHECKPOINT_TEST_DATABASE_URL", None)
         self.log_path = workdir / "server.log"
         self.log = open(self.log_path, "ab")
-        for args in (("init",), ("seed-demo", "--residents", "0")):
+        for args in (("init",), ("seed-demo", "--residents", "0")) if seed else ():
             subprocess.run([str(BIN / "checkpoint"), *args], cwd=ROOT, env=self.env, check=True,
                            stdout=self.log, stderr=self.log)
         self.process = None
@@ -93,7 +97,7 @@ class GunicornServer:
             conn.close()
 
     def query(self, sql, **params):
-        engine = create_engine(f"sqlite:///{self.db_path}")
+        engine = create_engine(self.database_url)
         try:
             with engine.connect() as conn:
                 return conn.execute(text(sql), params).fetchall()

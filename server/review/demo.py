@@ -1,0 +1,46 @@
+"""Something for the demo's evening review and ledgers: work groups for the demo users, a few
+special-group needs and one open problem. Idempotent: a second run adds nothing."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import CareNeed, Community, Person, Problem, User, WorkGroupMember
+from ..supervisor.periods import today
+
+DEMO_GROUPS = {"volunteer": "gate_control", "clerk": "sampling", "supervisor": "data_summary"}
+DEMO_NEEDS = (("elderly-alone", "door_sampling", "行动不便，需上门采样"),
+              ("elderly-alone", "medicine", "降压药每周一次"),
+              ("disabled", "groceries", "每三天送菜"))
+DEMO_PROBLEM = "北苑采样点下午排队过长，需增加一个采样台"
+
+
+def seed_review_demo(community: Community) -> dict:
+    """Add the demo's work groups, needs and open problem unless already there. Flushes."""
+    made = {"work_groups": 0, "needs": 0, "problems": 0}
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.community_id == community.id))}
+    for username, group in DEMO_GROUPS.items():
+        user = users.get(username)
+        if user and not _exists(WorkGroupMember, WorkGroupMember.user_id == user.id):
+            db.session.add(WorkGroupMember(community_id=community.id, user_id=user.id, work_group=group))
+            made["work_groups"] += 1
+    if not _exists(CareNeed, CareNeed.community_id == community.id):
+        for n, (tag, need, note) in enumerate(DEMO_NEEDS):
+            person = db.session.scalars(select(Person).where(
+                Person.community_id == community.id, Person.tags.like(f"%{tag}%"))
+                .order_by(Person.id).offset(n).limit(1)).first()
+            if person is not None:
+                db.session.add(CareNeed(community_id=community.id, person_id=person.id, need=need, note=note))
+                made["needs"] += 1
+    owner = users.get("clerk") or next(iter(users.values()), None)
+    if owner and not _exists(Problem, Problem.community_id == community.id):
+        day = today()
+        db.session.add(Problem(community_id=community.id, day=day - timedelta(days=1), description=DEMO_PROBLEM,
+                               owner_id=owner.id, due_on=day + timedelta(days=1)))
+        made["problems"] += 1
+    db.session.flush()
+    return made
+
+
+def _exists(model, *where) -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(model).where(*where)))

@@ -1,0 +1,92 @@
+"""Special groups' ledger (masked), one person's needs and visit log, the door-to-door list."""
+from flask import redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..access import role_required
+from ..extensions import db
+from ..models import CareNeed, Person, utcnow
+from ..models.followup import NEEDS, SPECIAL_GROUPS
+from ..supervisor.periods import requested_day
+from . import bp, owned_or_404
+from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need,
+                   parse_local_time, special_people, special_tags, visits)
+from .problems import community_users
+
+
+@bp.get("/special")
+@role_required("supervisor")
+def special():
+    """The ledger of special groups, filtered by group and need; names masked."""
+    group = request.args.get("group") if request.args.get("group") in SPECIAL_GROUPS else None
+    need = request.args.get("need") if request.args.get("need") in NEEDS else None
+    return render_template("review/special.html", rows=special_people(current_user.community_id, group, need),
+                           group=group, need=need, groups=SPECIAL_GROUPS, needs=NEEDS)
+
+
+def _person_page(person, error=None, status=200):
+    cid = current_user.community_id
+    return render_template("review/person.html", person=person, groups=special_tags(person),
+                           needs=active_needs(cid, [person.id]).get(person.id, []), needs_all=NEEDS,
+                           visits=visits(cid, person.id), users=community_users(cid),
+                           now=utcnow(), error=error), status
+
+
+@bp.get("/special/<int:person_id>")
+@role_required("supervisor")
+def person(person_id):
+    """One person's needs and visit log, with the forms to add to them."""
+    return _person_page(owned_or_404(Person, person_id))
+
+
+@bp.post("/special/<int:person_id>/needs")
+@role_required("supervisor")
+def need_add(person_id):
+    """Record a need of the person."""
+    found = owned_or_404(Person, person_id)
+    try:
+        add_need(found, request.form.get("need", ""), request.form.get("note", ""))
+    except CareError as error:
+        return _person_page(found, str(error), 400)
+    db.session.commit()
+    return redirect(url_for(".person", person_id=found.id))
+
+
+@bp.post("/special/needs/<int:need_id>/end")
+@role_required("supervisor")
+def need_end(need_id):
+    """The need is met or gone: it leaves the ledger and the door-to-door list."""
+    need = owned_or_404(CareNeed, need_id)
+    end_need(need)
+    db.session.commit()
+    return redirect(url_for(".person", person_id=need.person_id))
+
+
+@bp.post("/special/<int:person_id>/visits")
+@role_required("supervisor")
+def visit_add(person_id):
+    """Log a home visit: who went, when, what was done."""
+    found = owned_or_404(Person, person_id)
+    users = community_users(current_user.community_id)
+    try:
+        visitor = int(request.form.get("visitor_id") or current_user.id)
+    except ValueError:
+        visitor = 0
+    try:
+        if visitor not in users:
+            raise CareError(_l("Choose who visited."))
+        add_visit(found, visitor, parse_local_time(request.form.get("visited_at", "")),
+                  request.form.get("need") or None, request.form.get("done", ""))
+    except CareError as error:
+        return _person_page(found, str(error), 400)
+    db.session.commit()
+    return redirect(url_for(".person", person_id=found.id, _anchor="visits"))
+
+
+@bp.get("/special/door-to-door")
+@role_required("supervisor")
+def door_list():
+    """People needing door-to-door sampling not yet sampled on the day, by building, unit, room."""
+    day = requested_day()
+    return render_template("review/door_to_door.html", day=day,
+                           units=door_to_door(current_user.community_id, day))
