@@ -10,7 +10,6 @@ from sqlalchemy import select
 from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
-from ..ledgers.assignments import routed_workers
 from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
 from . import bp, is_htmx
 from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, run_checks
@@ -86,6 +85,9 @@ def handler_flagged(community_id: int, now) -> set:
 
 
 def _context(now):
+    # Imported here: the ledgers' task list imports this module's labels.
+    from ..ledgers.assignments import routed_workers
+
     cid = current_user.community_id
     groups = board_groups(cid, now)
     shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
