@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .gate import bp as gate_bp
+    from .ledgers import bp as ledgers_bp
     from .pages import bp as pages_bp
     from .sampling import bp as sampling_bp
     from .residents import bp as residents_bp
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sampling_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(supervisor_bp)
+    app.register_blueprint(ledgers_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

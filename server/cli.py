@@ -315,7 +315,9 @@ COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, s
 
 
 def register_commands(app: Flask) -> None:
-    for command in COMMANDS:
+    from .ledgers.cli import COMMANDS as LEDGER_COMMANDS
+
+    for command in COMMANDS + LEDGER_COMMANDS:
         app.cli.add_command(command)
 
 

@@ -41,6 +41,19 @@ DEFAULTS = {
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
     "SUPERVISOR_LOOKBACK_HOURS": 72,
     "RESULTS_IMPORT_CHUNK": 1000,
+    # Home quarantine ledger (server/ledgers/quarantine.py): default length in days, the local
+    # time each report slot closes, how long a worker has to follow a missed report, how far
+    # back the missed-report check looks, how long a resident's self-report link lasts.
+    "QUARANTINE_DAYS": 14,
+    "QUARANTINE_SLOT_CLOSE": {"morning": "12:00", "evening": "22:00"},
+    "QUARANTINE_MISSED_DEADLINE_MINUTES": 60,
+    "QUARANTINE_LOOKBACK_DAYS": 3,
+    "QUARANTINE_LINK_DAYS": 60,
+    "SELF_REPORT_RATE_LIMIT": "30 per hour",
+    # Door sensors (server/ledgers/doors.py): accepted clock difference of a signed event, and
+    # the window in which openings of one household make one Flag.
+    "DOOR_EVENT_MAX_AGE_SECONDS": 300,
+    "DOOR_DEDUP_MINUTES": 5,
 }
 
 # Environment variables that may override a setting (CHECKPOINT_<NAME>).

@@ -88,5 +88,8 @@ def seed_demo(residents_count: int = 7300, seed: int = 20220506) -> dict:
     db.session.flush()
     report = RosterReport()
     upsert_people(residents(rng, residents_count), community.id, report)
+    from .ledgers.demo import seed_ledgers
+
+    seed_ledgers(community)
     return {"created": True, "community": community.code, "residents": report.created,
             "sites": len(GATES) + len(SAMPLING_POINTS), "users": [u[0] for u in DEMO_USERS]}

@@ -1,7 +1,9 @@
 """End of a campaign: delete its personal data, keep anonymous daily counts (DESIGN §4).
 
 Everything recorded before the cutoff goes: gate entries, samples, tubes, boxes, lab results,
-retests, flags, rejected records, special groups' needs and home visits, reviewed problems, the payloads of received records (their ids and digests stay,
+retests, flags, rejected records, special groups' needs and home visits, reviewed problems,
+quarantine placements that ended before the cutoff with their temperature reports (and
+older reports), door-sensor events, the payloads of received records (their ids and digests stay,
 so a late replay is still a `duplicate`), and people who are not in the roster and are no
 longer referenced. Residents of the roster stay: the roster is the community's ledger, not
 campaign data. The audit trail is append-only and holds no personal data; a purge event is
@@ -15,8 +17,9 @@ from sqlalchemy import delete, exists, or_, select, update
 
 from .audit import audit
 from .extensions import db
-from .models import (Box, CareNeed, CareVisit, DailyCount, Flag, GateEntry, InboxRecord, LabResult,
-                     Person, Problem, Retest, Sample, SyncRejection, Tube)
+from .models import (Box, CareNeed, CareVisit, DailyCount, DoorEvent, Flag, GateEntry,
+                     InboxRecord, LabResult, Person, Placement, Problem, Retest, Sample,
+                     SyncRejection, TemperatureReport, Tube)
 
 PURGED_PAYLOAD = '{"purged": true}'
 
@@ -57,11 +60,24 @@ def purge(before: date) -> dict[str, int]:
     for at, community in db.session.execute(select(Retest.created_at, Retest.community_id).where(
             or_(Retest.created_at < cutoff, Retest.tube_id.in_(old_tubes)))):
         counts[(day(at), community, None, "retest")] += 1
+    for start, community, kind in db.session.execute(select(
+            Placement.start_date, Placement.community_id, Placement.kind).where(
+            Placement.end_date < before)):
+        counts[(start, community, None, f"placement_{kind}")] += 1
     _add_daily_counts(counts)
 
     old_results = select(LabResult.id).where(or_(LabResult.tube_id.in_(old_tubes),
                                                  LabResult.imported_at < cutoff))
     done = {}
+    old_placements = select(Placement.id).where(Placement.end_date < before)
+    done["temperature_reports"] = _delete(TemperatureReport, or_(
+        TemperatureReport.day < before, TemperatureReport.placement_id.in_(old_placements)))
+    done["placements"] = _delete(Placement, Placement.end_date < before)
+    done["door_events"] = _delete(DoorEvent, DoorEvent.occurred_at < cutoff)
+    old_flags = select(Flag.id).where(or_(Flag.created_at < cutoff, Flag.tube_id.in_(old_tubes)))
+    for model in (TemperatureReport, DoorEvent):  # newer rows keep, without the old Flag
+        db.session.execute(update(model).where(model.flag_id.in_(old_flags)).values(flag_id=None),
+                           execution_options={"synchronize_session": False})
     done["flags"] = _delete(Flag, or_(Flag.created_at < cutoff, Flag.tube_id.in_(old_tubes)))
     done["retests"] = _delete(Retest, or_(Retest.created_at < cutoff,
                                           Retest.tube_id.in_(old_tubes),
@@ -85,7 +101,8 @@ def purge(before: date) -> dict[str, int]:
     done["people"] = _delete(Person, Person.in_roster.is_(False), Person.created_at < cutoff,
                              *[~exists().where(column == Person.id) for column in (
                                  GateEntry.person_id, Sample.person_id, Retest.person_id,
-                                 Flag.person_id, CareNeed.person_id, CareVisit.person_id)])
+                                 Flag.person_id, CareNeed.person_id, CareVisit.person_id,
+                                 Placement.person_id)])
     done["daily_counts"] = sum(1 for value in counts.values() if value)
     audit("purge", before=before.isoformat(), **done)
     db.session.flush()

@@ -22,6 +22,9 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "supervisor.results_cancel": {"token": "no-such-upload"},
                "supervisor.results_import": {"token": "no-such-upload"},
                "supervisor.export_download": {"kind": "tubes", "fmt": "csv"},
+               "ledgers.self_report": {"token": "not-a-signed-token"},
+               **{f"ledgers.{name}": {"placement_id": 999999} for name in (
+                   "placement", "placement_end", "placement_extend", "placement_link")},
                "review.problem": {"problem_id": 999999},
                "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
@@ -68,6 +71,24 @@ EXPECTED = {
     "residents.codes": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
     "residents.issue_codes": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
     "residents.sheet": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    # The resident's self-report page opens only with a valid signed token (none here).
+    "ledgers.self_report": {"GET": {ANON: 404, "user": 404}, "POST": {ANON: 404, "user": 404}},
+    # Door sensors authenticate with the integration's HMAC signature, never a device token.
+    "api.door_events": {"POST": {ANON: 401, "user": 401}},
+    # Every worker has a task list (empty without buildings); reporting needs a placement.
+    "ledgers.tasks": {"GET": {ANON: LOGIN, "user": 200}},
+    "api.tasks": {"GET": {ANON: 401, "user": 200}},
+    # The task list's offline shell: code and empty lists, no user or personal data.
+    "ledgers.tasks_shell": {"GET": {ANON: 200, "user": 200}},
+    "ledgers.tasks_report": {"POST": {ANON: LOGIN, "user": 404}},
+    # Supervisor ledgers: ids that exist nowhere (404), an empty form (404: no such person
+    # or building).
+    "ledgers.quarantine": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "ledgers.buildings": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    **{f"ledgers.{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}} for name in (
+        "quarantine_place", "buildings_assign", "placement_end", "placement_extend",
+        "placement_link")},
+    "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
 }
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
 # community's page (200), 404 for ids that do not exist or belong to the other community
@@ -134,7 +155,8 @@ def expected_for(endpoint, method, role):
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell", "pages.sampling_shell",
-          "pages.attention", "residents.register"}
+          "pages.attention", "residents.register", "ledgers.self_report",
+          "ledgers.tasks_shell"}
 
 
 def routes(app):

@@ -171,3 +171,48 @@ def test_truncating_the_audit_trail_is_refused(app, world):
             db.session.execute(text(statement))
         db.session.rollback()
     assert db.session.scalars(select(AuditEvent.target)).all() == ["person:1"]
+
+
+def test_purge_deletes_ended_quarantine_ledgers_and_old_door_events(runner, world, make_person):
+    """Placements that ended before the cutoff go with their reports; a running one stays;
+    door events before the cutoff go; the roster resident stays."""
+    from server.models import (DoorEvent, Integration, Placement, TemperatureReport)
+
+    a = world["a"]["community"]
+    resident = make_person(a, name="赵隔离", building="1-1")
+    old_day, today = OLD.date(), NOW.date()
+    old = Placement(community_id=a.id, person_id=resident.id, kind="quarantine", reason="密接",
+                    start_date=old_day - timedelta(days=13), end_date=old_day, created_at=OLD)
+    running = Placement(community_id=a.id, person_id=resident.id, kind="monitoring",
+                        start_date=today, end_date=today + timedelta(days=13))
+    integration = Integration(community_id=a.id, key_id="int_test", name="物业", secret="s" * 32)
+    db.session.add_all([old, running, integration])
+    db.session.flush()
+    missed = Flag(community_id=a.id, kind="quarantine_report_missed", person_id=resident.id,
+                  created_at=OLD)
+    db.session.add(missed)
+    db.session.flush()
+    db.session.add_all([
+        TemperatureReport(community_id=a.id, placement_id=old.id, day=old_day, slot="morning",
+                          temperature_c=Decimal("36.5"), reported_at=OLD, source="self"),
+        TemperatureReport(community_id=a.id, placement_id=old.id, day=old_day, slot="evening",
+                          flag_id=missed.id),
+        TemperatureReport(community_id=a.id, placement_id=running.id, day=today, slot="morning",
+                          temperature_c=Decimal("36.7"), reported_at=NOW, source="worker"),
+        DoorEvent(community_id=a.id, integration_id=integration.id, event_id="e-old",
+                  sensor_id="MC-1", action="open", occurred_at=OLD, received_at=OLD,
+                  flag_id=missed.id),
+        DoorEvent(community_id=a.id, integration_id=integration.id, event_id="e-new",
+                  sensor_id="MC-1", action="open", occurred_at=NOW, received_at=NOW),
+    ])
+    db.session.commit()
+    result = runner.invoke(args=["purge", "--before", CUTOFF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "placements      1" in result.output and "door_events     1" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(select(Placement.id)).all() == [running.id]
+    assert [str(t) for t in db.session.scalars(select(TemperatureReport.temperature_c))] == ["36.7"]
+    assert db.session.scalars(select(DoorEvent.event_id)).all() == ["e-new"]
+    assert count(Flag) == 0 and db.session.get(Person, resident.id) is not None
+    assert db.session.scalar(select(DailyCount.count).where(
+        DailyCount.kind == "placement_quarantine")) == 1

@@ -3,7 +3,8 @@
 // network-only and nothing else is ever put in a cache, so no personal data lands there.
 const PREFIX = "checkpoint-shell-";
 // Capture pages: the online page when the server answers, else the cached shell.
-const SHELL_FOR = [[/^\/gate\/\d+$/, "/shell/gate"], [/^\/sampling\/\d+$/, "/shell/sampling"]];
+const SHELL_FOR = [[/^\/gate\/\d+$/, "/shell/gate"], [/^\/sampling\/\d+$/, "/shell/sampling"],
+  [/^\/tasks$/, "/shell/tasks"]];
 
 export function cacheName(version) {
   return PREFIX + version;

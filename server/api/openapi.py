@@ -65,6 +65,18 @@ SCHEMAS = {
         "properties": {"server_time": {"type": "string"},
                        "results": {"type": "array",
                                    "items": {"$ref": "#/components/schemas/SyncResult"}}}},
+    "DoorEvent": {
+        "type": "object", "required": ["event_id", "sensor_id"],
+        "properties": {"event_id": {"type": "string", "minLength": 1, "maxLength": 80,
+                                    "description": "Unique per integration: a replay is refused."},
+                       "sensor_id": {"type": "string", "minLength": 1, "maxLength": 80},
+                       "action": {"type": "string", "enum": ["open", "close"], "default": "open"},
+                       "occurred_at": {"type": "string", "format": "date-time"}}},
+    "DoorEventAnswer": {
+        "type": "object", "required": ["status", "event", "flag"],
+        "properties": {"status": {"type": "string", "enum": [
+                           "flagged", "deduplicated", "recorded", "unknown_sensor"]},
+                       "event": {"type": "integer"}, "flag": {"type": ["integer", "null"]}}},
     "Health": {
         "type": "object", "required": ["status", "db", "version"],
         "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]},
@@ -150,6 +162,38 @@ PATHS = {
             "401": _error("Missing, invalid or revoked token"),
             "413": _error("More than 500 records or 1 MiB"),
             "503": _error("Database unavailable: retry later")}}},
+    "/api/v1/tasks": {"get": {
+        "summary": "The worker's tasks (masked): open Flags, due temperature reports and open "
+                   "retests of the buildings assigned to the device's user.",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Tasks", "content": {JSON: {"schema": {
+                "type": "object",
+                "required": ["generated_at", "buildings", "flags", "reports", "retests"],
+                "properties": {"generated_at": {"type": "string"},
+                               "buildings": {"type": "array", "items": {"type": "string"}},
+                               "flags": {"type": "array", "items": {"type": "object"}},
+                               "reports": {"type": "array", "items": {"type": "object"}},
+                               "retests": {"type": "array", "items": {"type": "object"}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/door-events": {"post": {
+        "summary": "One door-sensor event from the property platform, signed with the "
+                   "integration's secret: X-Checkpoint-Signature is hex HMAC-SHA256 of "
+                   "'<X-Checkpoint-Timestamp>.<raw body>'. An opening in a quarantined "
+                   "household raises (or, within a few minutes, joins) a Flag.",
+        "security": [{"integrationKey": [], "integrationSignature": [],
+                      "integrationTimestamp": []}],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "$ref": "#/components/schemas/DoorEvent"}}}},
+        "responses": {
+            "200": {"description": "Stored", "content": {JSON: {"schema": {
+                "$ref": "#/components/schemas/DoorEventAnswer"}}}},
+            "400": _error("Malformed event (invalid_field)"),
+            "401": _error("bad_signature (unknown key or wrong signature) or stale_timestamp"),
+            "409": _error("replayed_event: this event id was already received"),
+            "413": _error("Body too large"),
+            "503": _error("Database unavailable: retry later")}}},
 }
 
 
@@ -160,7 +204,12 @@ def document() -> dict:
                  "description": "Phones deliver field records; see DESIGN §5."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
-            "device": {"type": "http", "scheme": "bearer"}}},
+            "device": {"type": "http", "scheme": "bearer"},
+            "integrationKey": {"type": "apiKey", "in": "header", "name": "X-Checkpoint-Key"},
+            "integrationSignature": {"type": "apiKey", "in": "header",
+                                     "name": "X-Checkpoint-Signature"},
+            "integrationTimestamp": {"type": "apiKey", "in": "header",
+                                     "name": "X-Checkpoint-Timestamp"}}},
         "security": SECURED,
     }
 

@@ -15,12 +15,11 @@ from flask import current_app, g, jsonify
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Person
+from ..ledgers.quarantine import WATCH_TAG, local_day, watched_people
+from ..models import Person, utcnow
 from ..privacy import _decode_key, mask_name, normalise_doc_number
 from . import bp
 from .auth import token_required
-
-WATCH_TAG = "home-quarantine"
 
 
 def phone_key(purpose: str, community_code: str) -> bytes:
@@ -37,13 +36,12 @@ def phone_hash(key: bytes, doc_type: str, doc_number: str) -> str:
 @bp.get("/watchlist")
 @token_required
 def watchlist():
-    """Keyed hashes of the document numbers of home-quarantined people of the user's community."""
+    """Keyed hashes of the document numbers of the people under home quarantine today (the
+    quarantine ledger, server/ledgers/quarantine.py) in the user's community."""
     community = g.user.community
     key = phone_key("watchlist", community.code)
-    people = db.session.scalars(select(Person).where(
-        Person.community_id == community.id, Person.tags.contains(WATCH_TAG)))
-    hashes = sorted({phone_hash(key, p.doc_type, p.doc_number)
-                     for p in people if WATCH_TAG in p.tag_list})
+    people = watched_people(community.id, local_day(utcnow()))
+    hashes = sorted({phone_hash(key, p.doc_type, p.doc_number) for p in people})
     return jsonify(community=community.code, tag=WATCH_TAG, algorithm="HMAC-SHA256",
                    key=key.hex(), hashes=hashes)
 

@@ -6,6 +6,7 @@ from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, Re
 from ..identify import resolve_person
 from ..models import GateEntry
 from ..records import SyncContext, handles, text_field
+from ..ledgers.quarantine import local_day, on_watch
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
@@ -79,7 +80,7 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
         warnings.append(ctx.flag("fever", record, site_id=site.id,
                                  person_id=person.id if person else None,
                                  detail={"temperature_c": str(temperature), "turned_back": turned_back}))
-    if person is not None and direction == "out" and "home-quarantine" in person.tag_list:
+    if person is not None and direction == "out" and on_watch(person, local_day(record.recorded_at)):
         warnings.append(ctx.flag("watch_list", record, site_id=site.id, person_id=person.id,
                                  detail={"direction": direction}))
     return warnings

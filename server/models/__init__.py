@@ -8,10 +8,14 @@ from .sampling import Tube, Sample, Box, LabResult, Retest
 from .review import Flag, AuditEvent
 from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
+from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
+                      TemperatureReport)
 from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
+    "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
+    "DoorEvent",
 ]

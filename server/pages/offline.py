@@ -11,14 +11,15 @@ from .client import CLIENT_DIRS, ROOT
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
-SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention")
+SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/tasks")
 STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
-                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "icons/icon.svg",
+                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "js/tasks.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
 # Files whose content changes what the shell pages look like (their hash is the version).
 SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html", "templates/sampling/capture.html",
                  "templates/offline/attention.html", "templates/partials/_status.html",
+                 "templates/ledgers/tasks_shell.html",
                  "translations/zh/LC_MESSAGES/messages.mo")
 
 

@@ -34,12 +34,17 @@ KIND_LABELS = {
     "fever": _l("Fever at a gate"),
     "watch_list": _l("Watch list at a gate"),
     "tube_reopened": _l("Tubes reopened"),
+    "quarantine_report_missed": _l("Missed quarantine temperature reports"),
+    "quarantine_fever": _l("Fever under home quarantine"),
+    "door_opened_quarantine": _l("Door opened in a quarantined household"),
 }
 FACT_LABELS = {
     "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
     "device": _l("Phone"), "pending": _l("Pending"), "type": _l("Record"), "code": _l("Code"),
     "field": _l("Field"), "message": _l("Message"), "missing": _l("Missing records"),
     "max_seq": _l("Highest seq"),
+    "building": _l("Building"), "unit": _l("Unit"), "room": _l("Room"), "day": _l("Day"),
+    "slot": _l("Slot"), "opened_at": _l("Opened at"), "temperature": _l("Temperature"),
 }
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
@@ -80,16 +85,22 @@ def handler_flagged(community_id: int, now) -> set:
 
 
 def _context(now):
+    # Imported here: the ledgers' task list imports this module's labels.
+    from ..ledgers.assignments import routed_workers
+
     cid = current_user.community_id
     groups = board_groups(cid, now)
     shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
     tube_ids = {x.tube_id for x in shown}
     person_ids = {x.person_id for x in shown}
     device_ids = {x.device_id for x in shown}
+    people = _by_id(Person, person_ids, cid)
+    flags = [x for g in groups.values() for x in g["flags"]]
     return {
         "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
+        "workers": routed_workers(cid, flags, people),
         "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
-        "tubes": _by_id(Tube, tube_ids, cid), "people": _by_id(Person, person_ids, cid),
+        "tubes": _by_id(Tube, tube_ids, cid), "people": people,
         "devices": _by_id(Device, device_ids, cid),
         "sites": dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == cid)).all()),
     }

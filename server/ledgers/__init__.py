@@ -1,0 +1,8 @@
+"""Community ledgers: buildings and their workers (网格), home quarantine and health monitoring
+(居家隔离 / 健康监测) with the resident's signed self-report link, door sensors (门磁), and the
+worker's own task list."""
+from flask import Blueprint
+
+bp = Blueprint("ledgers", __name__)
+
+from . import buildings_views, quarantine_views, selfreport, tasks  # noqa: E402,F401

@@ -1,0 +1,122 @@
+"""Supervisor pages of the quarantine ledger: who is placed, placing a household's resident,
+ending early, extending, and the resident's self-report link (QR)."""
+from datetime import date
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import role_required, scoped
+from ..audit import audit
+from ..extensions import db
+from ..models import Person, Placement, utcnow
+from . import bp
+from .assignments import responsible_worker
+from .quarantine import LedgerError, due_slots, end_early, extend, local_day, place, reports_of
+from .selfreport import link_token
+
+
+@bp.get("/ledgers/quarantine")
+@role_required("supervisor")
+def quarantine():
+    """Running and coming placements, and a household search to place a resident."""
+    now = utcnow()
+    today = local_day(now)
+    placements = db.session.scalars(scoped(Placement).where(
+        Placement.end_date >= today, Placement.ended_early_at.is_(None))
+        .order_by(Placement.end_date, Placement.id)).all()
+    rows = [{"placement": p, "worker": responsible_worker(p),
+             "missed": sum(1 for *_x, missed in due_slots(p, now) if missed)} for p in placements]
+    household = {k: request.args.get(k, "").strip() for k in ("building", "unit", "room")}
+    residents = []
+    if household["building"]:
+        query = scoped(Person).where(Person.in_roster.is_(True), Person.building == household["building"])
+        for name in ("unit", "room"):
+            if household[name]:
+                query = query.where(getattr(Person, name) == household[name])
+        residents = db.session.scalars(query.order_by(Person.unit, Person.room, Person.id).limit(50)).all()
+    return render_template("ledgers/quarantine.html", rows=rows, household=household,
+                           residents=residents, today=today)
+
+
+@bp.post("/ledgers/quarantine")
+@role_required("supervisor")
+def quarantine_place():
+    """Place one roster resident under quarantine or monitoring (audited)."""
+    person = db.session.scalar(scoped(Person).where(Person.id == request.form.get("person_id", type=int)))
+    if person is None:
+        abort(404)
+    try:
+        start = date.fromisoformat(request.form.get("start") or local_day(utcnow()).isoformat())
+        days = request.form.get("days", type=int) or _default_days()
+        placement = place(person, request.form.get("kind", "quarantine"), request.form.get("reason", ""),
+                          start, days, current_user)
+    except (LedgerError, ValueError) as problem:
+        db.session.rollback()
+        return render_template("error.html", message=str(problem)), 400
+    db.session.commit()
+    flash(_("Placed from %(start)s to %(end)s.", start=placement.start_date, end=placement.end_date))
+    return redirect(url_for(".placement", placement_id=placement.id))
+
+
+def _default_days() -> int:
+    return current_app.config["QUARANTINE_DAYS"]
+
+
+def _placement(placement_id: int) -> Placement:
+    placement = db.session.scalar(scoped(Placement).where(Placement.id == placement_id))
+    if placement is None:
+        abort(404)
+    return placement
+
+
+@bp.get("/ledgers/quarantine/<int:placement_id>")
+@role_required("supervisor")
+def placement(placement_id):
+    """One placement: its reports, what is due, and the actions."""
+    placement = _placement(placement_id)
+    now = utcnow()
+    return render_template("ledgers/placement.html", placement=placement, now=now,
+                           reports=reports_of(placement), due=due_slots(placement, now),
+                           worker=responsible_worker(placement), today=local_day(now))
+
+
+@bp.post("/ledgers/quarantine/<int:placement_id>/end")
+@role_required("supervisor")
+def placement_end(placement_id):
+    """End a placement early (audited)."""
+    return _change(placement_id, lambda p: end_early(p, utcnow(), current_user,
+                                                      request.form.get("note", "")))
+
+
+@bp.post("/ledgers/quarantine/<int:placement_id>/extend")
+@role_required("supervisor")
+def placement_extend(placement_id):
+    """Extend a placement by some days (audited)."""
+    days = request.form.get("days", type=int) or 0
+    return _change(placement_id, lambda p: extend(p, days, local_day(utcnow()), current_user,
+                                                  request.form.get("note", "")))
+
+
+def _change(placement_id, action):
+    placement = _placement(placement_id)
+    try:
+        action(placement)
+    except LedgerError as problem:
+        db.session.rollback()
+        return render_template("error.html", message=str(problem)), 400
+    db.session.commit()
+    return redirect(url_for(".placement", placement_id=placement.id))
+
+
+@bp.post("/ledgers/quarantine/<int:placement_id>/link")
+@role_required("supervisor")
+def placement_link(placement_id):
+    """The resident's self-report link and its QR code, to print or send (audited)."""
+    placement = _placement(placement_id)
+    url = url_for(".self_report", token=link_token(placement), _external=True)
+    audit("self_report_link_issued", target=f"placement:{placement.id}")
+    db.session.commit()
+    qr = segno.make_qr(url, error="m").svg_data_uri(scale=4, border=4)
+    return render_template("ledgers/link.html", placement=placement, url=url, qr=qr)

@@ -1,0 +1,65 @@
+"""/q/<token>: a resident under quarantine or monitoring reports their temperature without an
+account. The token is itsdangerous-signed with the app's SECRET_KEY and carries only the
+placement id; a tampered, expired or foreign token gets a 404 page that says nothing more.
+The page shows the resident's masked name and their own reports, nothing else."""
+from flask import abort, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..audit import audit
+from ..extensions import db, limiter
+from ..models import Placement, utcnow
+from . import bp
+from .quarantine import LedgerError, is_active, local_day, record_report, reports_of, slot_for
+
+SALT = "checkpoint.quarantine.self-report"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def link_token(placement: Placement) -> str:
+    return _serializer().dumps({"p": placement.id})
+
+
+def placement_of(token: str) -> Placement | None:
+    max_age = current_app.config["QUARANTINE_LINK_DAYS"] * 86400
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+        return None
+    return db.session.get(Placement, data["p"])
+
+
+def _limit() -> str:
+    return current_app.config["SELF_REPORT_RATE_LIMIT"]
+
+
+@bp.route("/q/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit)  # per address: a link guessed or passed around cannot be hammered
+def self_report(token):
+    """The resident's own page: today's slot, a temperature field, their past reports."""
+    placement = placement_of(token)
+    if placement is None:
+        abort(404)
+    now = utcnow()
+    error = None
+    if request.method == "POST":
+        try:
+            record_report(placement, request.form.get("temperature", ""), now, "self")
+            audit("temperature_self_reported", target=f"placement:{placement.id}",
+                  community_id=placement.community_id)
+            db.session.commit()
+            return redirect(url_for(".self_report", token=token, done=1), code=303)
+        except LedgerError as problem:
+            db.session.rollback()
+            error = str(problem)
+    day, slot = slot_for(now)
+    return render_template(
+        "ledgers/self_report.html", placement=placement, name=placement.person.masked["name"],
+        reports=[r for r in reports_of(placement) if r.temperature_c is not None],
+        active=is_active(placement, local_day(now)), day=day, slot=slot, error=error,
+        done=request.args.get("done") == "1" and error is None,
+        value=request.form.get("temperature", "")), 400 if error else 200

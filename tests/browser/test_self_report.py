@@ -1,0 +1,28 @@
+"""A resident under home quarantine reports a temperature from the signed link on a 360 px phone."""
+from sqlalchemy import select
+
+from server.extensions import db
+from server.ledgers.selfreport import link_token
+from server.models import Placement
+
+
+def test_resident_reports_a_temperature_from_the_signed_link(page, live_server):
+    app = live_server.app()
+    with app.app_context():
+        placement = db.session.scalar(select(Placement).where(Placement.kind == "quarantine")
+                                      .order_by(Placement.id).limit(1))
+        token, name = link_token(placement), placement.person.masked["name"]
+        db.engine.dispose()
+    page.goto(f"{live_server.url}/q/{token}")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "体温上报"
+    assert name in page.locator("#resident-name").inner_text()
+    assert page.locator("button[type=submit]").bounding_box()["height"] >= 48
+    page.fill("#temperature", "36.8")
+    page.click("button[type=submit]")
+    page.locator("#report-saved").wait_for()
+    assert "36.8 °C" in page.locator("#my-reports").inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    rows = live_server.query("SELECT temperature_c, source FROM temperature_report "
+                             "WHERE placement_id = :p AND temperature_c IS NOT NULL", p=placement.id)
+    assert [(float(t), s) for t, s in rows] == [(36.8, "self")]
