@@ -42,6 +42,7 @@ class SyncContext:
     live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
     voided: set = field(default_factory=set)  # ids of samples voided by this batch
     records: list = field(default_factory=list)  # the batch being applied at once
+    memo: dict = field(default_factory=dict)  # other look-ups a domain module makes once per batch
     # Rows of append-only tables nothing reads back within a batch, inserted together.
     rows: dict = field(default_factory=dict)
     # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
@@ -128,6 +129,7 @@ class DatabaseInbox:
         self.ctx.live = None
         self.ctx.voided.clear()
         self.ctx.records = []
+        self.ctx.memo.clear()
         self.ctx.batched = False
 
     def digests(self, ids):

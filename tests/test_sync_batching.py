@@ -34,7 +34,8 @@ def test_a_batch_of_residents_costs_the_same_statements_for_10_or_100_records(
     site = world["a"]["gate"].id
 
     def send(first, size):
-        records = [gate_entry(site, seq=first + i + 1, person=person(numbers[first + i])) for i in range(size)]
+        records = [gate_entry(site, seq=first + i + 1, person=person(numbers[first + i]),
+                              direction=("in", "out")[i % 2]) for i in range(size)]
         return lambda: client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
 
     small = _statements(app, send(0, 10))

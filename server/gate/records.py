@@ -6,7 +6,7 @@ from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, Re
 from ..identify import resolve_person
 from ..models import GateEntry
 from ..records import SyncContext, handles, text_field
-from ..ledgers.quarantine import local_day, on_watch
+from ..ledgers.quarantine import local_day, on_watch, placements_of
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
@@ -45,6 +45,18 @@ def normalise_plate(value: str | None) -> str | None:
     return plate
 
 
+def _on_watch(ctx: SyncContext, person, day) -> bool:
+    """on_watch, with the placements of a batch's people read once for the whole batch."""
+    if not ctx.batched:
+        return on_watch(person, day)
+    if "placements" not in ctx.memo:
+        ctx.memo["people_read"] = {p.id for p in ctx.people.values()}
+        ctx.memo["placements"] = placements_of(ctx.memo["people_read"])
+    if person.id not in ctx.memo["people_read"]:
+        return on_watch(person, day)
+    return on_watch(person, day, ctx.memo["placements"].get(person.id, []))
+
+
 @handles("gate_entry")
 def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     data = record.data
@@ -80,7 +92,7 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
         warnings.append(ctx.flag("fever", record, site_id=site.id,
                                  person_id=person.id if person else None,
                                  detail={"temperature_c": str(temperature), "turned_back": turned_back}))
-    if person is not None and direction == "out" and on_watch(person, local_day(record.recorded_at)):
+    if person is not None and direction == "out" and _on_watch(ctx, person, local_day(record.recorded_at)):
         warnings.append(ctx.flag("watch_list", record, site_id=site.id, person_id=person.id,
                                  detail={"direction": direction}))
     return warnings
