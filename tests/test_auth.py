@@ -1,4 +1,6 @@
 """PIN login on pages and device tokens for phones (DESIGN §5)."""
+import json
+
 from sqlalchemy import select
 
 from server.extensions import db
@@ -38,6 +40,15 @@ def test_device_login_is_throttled_with_429(client, world):
 def test_device_login_with_a_malformed_body_is_400(client, world):
     assert client.post("/api/v1/devices", data="pin=1").status_code == 400
     assert client.post("/api/v1/devices", json={"username": 5, "pin": PIN}).status_code == 400
+
+
+def test_device_login_with_unstorable_text_is_400_not_a_database_error(client, world):
+    """Found by schemathesis on PostgreSQL: a NUL or a lone surrogate reached the database (503)."""
+    for body in ({"username": "clerk-a", "pin": PIN, "device_name": "phone\x00"},
+                 {"username": "clerk-a\ud800", "pin": PIN, "device_name": "x"},
+                 {"username": "clerk-a", "pin": "12\x0034", "device_name": "x"}):
+        answer = client.post("/api/v1/devices", data=json.dumps(body), content_type="application/json")
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_request"
 
 
 def test_a_revoked_or_expired_token_is_refused_at_once(client, world, device_token):

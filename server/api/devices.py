@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, jsonify, request
 
+from offline.protocol import is_clean_text
 from ..audit import audit
 from ..auth.pins import authenticate
 from ..auth.throttle import username_key
@@ -54,9 +55,11 @@ def register_device():
                               "message": "Send JSON with username, pin and device_name."}), 400
     username, pin = body.get("username"), body.get("pin")
     device_name = body.get("device_name") or "phone"
-    if not all(isinstance(v, str) for v in (username, pin, device_name)):
+    # Control characters and lone surrogates cannot be stored (PostgreSQL refuses them):
+    # a clear 400, not a database error.
+    if not all(is_clean_text(v) for v in (username, pin, device_name)):
         return jsonify(error={"code": "invalid_request",
-                              "message": "username, pin and device_name must be strings."}), 400
+                              "message": "username, pin and device_name must be plain text."}), 400
     user = authenticate(username, pin)
     if user is None:
         return jsonify(error={"code": "invalid_credentials",
