@@ -2,7 +2,10 @@
 
 Domain modules register one handler per record type with @handles("type"). A handler gets
 (ctx, record), changes the session (flush, never commit) and returns warning codes; it raises
-offline.protocol.RecordError for malformed data, which rolls back that record alone."""
+offline.protocol.RecordError for malformed data, which rolls back that record alone: a batch
+is first applied whole in one savepoint (ctx.batch.batched: look-ups and slots shared through
+ctx.batch), and a RecordError there sends the batch again record by record, each in its own
+savepoint (offline/ingest.py)."""
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,6 +30,26 @@ def handles(record_type: str):
 
 
 @dataclass
+class BatchMemory:
+    """What the handlers look up or hold once per batch (DatabaseInbox.prepare), forgotten
+    whole when the session rolls back (DatabaseInbox.reset)."""
+
+    people: dict = field(default_factory=dict)  # resolve_person's look-ups
+    tubes: dict = field(default_factory=dict)  # barcode -> Tube (None: not in the database)
+    added: dict = field(default_factory=dict)  # person id -> Samples added in this batch
+    slots: dict = field(default_factory=dict)  # tube id -> slots taken
+    live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
+    voided: set = field(default_factory=set)  # ids of samples voided by this batch
+    records: list = field(default_factory=list)  # the batch being applied at once
+    memo: dict = field(default_factory=dict)  # other look-ups a domain module makes once
+    # Rows of append-only tables nothing reads back within a batch, inserted together.
+    rows: dict = field(default_factory=dict)
+    # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
+    # taken by a concurrent request may fail the batch, which is then applied carefully.
+    batched: bool = False
+
+
+@dataclass
 class SyncContext:
     """Who is syncing, and helpers shared by every handler."""
 
@@ -34,24 +57,11 @@ class SyncContext:
     user: User
     now: datetime
     _sites: dict = field(default_factory=dict)
-    # Looked up once per batch (see DatabaseInbox.prepare); emptied when the session rolls back.
-    people: dict = field(default_factory=dict)
-    tubes: dict = field(default_factory=dict)  # barcode -> Tube met in this batch
-    added: dict = field(default_factory=dict)  # person id -> Samples added in this batch
-    slots: dict = field(default_factory=dict)  # tube id -> slots taken (batch applied at once)
-    live: dict | None = None  # person id -> live samples read for the batch (sampling/records.py)
-    voided: set = field(default_factory=set)  # ids of samples voided by this batch
-    records: list = field(default_factory=list)  # the batch being applied at once
-    memo: dict = field(default_factory=dict)  # other look-ups a domain module makes once per batch
-    # Rows of append-only tables nothing reads back within a batch, inserted together.
-    rows: dict = field(default_factory=dict)
-    # Applying a whole batch in one savepoint (offline.ingest's fast path): a unique key
-    # taken by a concurrent request may fail the batch, which is then applied carefully.
-    batched: bool = False
+    batch: BatchMemory = field(default_factory=BatchMemory)
 
     def insert_later(self, model, **row) -> None:
         """Queue a row of `model` for the batch's insert (every row of a model has the same keys)."""
-        self.rows.setdefault(model.__table__, []).append(row)
+        self.batch.rows.setdefault(model.__table__, []).append(row)
 
     @property
     def community_id(self) -> int:
@@ -112,25 +122,16 @@ class DatabaseInbox:
         self.accepted: list[dict] = []
 
     def prepare(self, records):
-        """One query for every person the batch names by document (not one per record)."""
+        """One query for every person the batch names (not one per record)."""
         from .identify import prefetch_people
 
-        prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.people)
-        self.ctx.records = records
-        self.ctx.batched = True
+        prefetch_people(self.ctx.community_id, [r.data.get("person") for r in records], self.ctx.batch.people)
+        self.ctx.batch.records = records
+        self.ctx.batch.batched = True
 
     def reset(self):
         self.accepted = []
-        self.ctx.rows.clear()
-        self.ctx.people.clear()
-        self.ctx.tubes.clear()
-        self.ctx.added.clear()
-        self.ctx.slots.clear()
-        self.ctx.live = None
-        self.ctx.voided.clear()
-        self.ctx.records = []
-        self.ctx.memo.clear()
-        self.ctx.batched = False
+        self.ctx.batch = BatchMemory()
 
     def digests(self, ids):
         if not ids:
@@ -151,9 +152,9 @@ class DatabaseInbox:
 
     def flush(self):
         """The rows the handlers queued and the accepted records' inbox rows, a statement each."""
-        for table, rows in self.ctx.rows.items():
+        for table, rows in self.ctx.batch.rows.items():
             db.session.execute(insert(table), rows)
-        self.ctx.rows.clear()
+        self.ctx.batch.rows.clear()
         if self.accepted:
             db.session.execute(insert(InboxRecord.__table__), self.accepted)
             self.accepted = []

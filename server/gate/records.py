@@ -47,14 +47,14 @@ def normalise_plate(value: str | None) -> str | None:
 
 def _on_watch(ctx: SyncContext, person, day) -> bool:
     """on_watch, with the placements of a batch's people read once for the whole batch."""
-    if not ctx.batched:
+    if not ctx.batch.batched:
         return on_watch(person, day)
-    if "placements" not in ctx.memo:
-        ctx.memo["people_read"] = {p.id for p in ctx.people.values()}
-        ctx.memo["placements"] = placements_of(ctx.memo["people_read"])
-    if person.id not in ctx.memo["people_read"]:
+    if "placements" not in ctx.batch.memo:
+        ctx.batch.memo["people_read"] = {p.id for p in ctx.batch.people.values()}
+        ctx.batch.memo["placements"] = placements_of(ctx.batch.memo["people_read"])
+    if person.id not in ctx.batch.memo["people_read"]:
         return on_watch(person, day)
-    return on_watch(person, day, ctx.memo["placements"].get(person.id, []))
+    return on_watch(person, day, ctx.batch.memo["placements"].get(person.id, []))
 
 
 @handles("gate_entry")
@@ -76,7 +76,7 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     visitor = data.get("visitor") or {}
     if not isinstance(visitor, dict):
         raise RecordError(INVALID_FIELD, "`visitor` must be an object.", "visitor")
-    person = resolve_person(ctx.community_id, data["person"], known=ctx.people) if data.get("person") else None
+    person = resolve_person(ctx.community_id, data["person"], known=ctx.batch.people) if data.get("person") else None
     threshold = Decimal(str(ctx.user.community.fever_threshold_c))
     fever = temperature is not None and temperature >= threshold
     ctx.insert_later(

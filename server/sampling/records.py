@@ -27,18 +27,18 @@ def _capacity(data: dict, default: int) -> int:
 def _find(ctx: SyncContext, barcode: str):
     """The tube, looked up once per batch (a batch holds a tube's opening, 10 samples, its
     seal); in a batch applied at once, every tube it names in one query."""
-    if ctx.batched and not ctx.tubes:
-        named = {r.data.get("tube") for r in ctx.records if isinstance(r.data.get("tube"), str)}
-        ctx.tubes.update(dict.fromkeys(named))
-        ctx.tubes.update(find_tubes(ctx.community_id, named))
-    if barcode not in ctx.tubes:
-        ctx.tubes[barcode] = find_tube(ctx.community_id, barcode)
-    return ctx.tubes[barcode]
+    if ctx.batch.batched and not ctx.batch.tubes:
+        named = {r.data.get("tube") for r in ctx.batch.records if isinstance(r.data.get("tube"), str)}
+        ctx.batch.tubes.update(dict.fromkeys(named))
+        ctx.batch.tubes.update(find_tubes(ctx.community_id, named))
+    if barcode not in ctx.batch.tubes:
+        ctx.batch.tubes[barcode] = find_tube(ctx.community_id, barcode)
+    return ctx.batch.tubes[barcode]
 
 
 def _open(ctx: SyncContext, site, barcode: str, capacity: int, at):
-    ctx.tubes[barcode] = open_tube(ctx.community_id, site, barcode, capacity, at)
-    return ctx.tubes[barcode]
+    ctx.batch.tubes[barcode] = open_tube(ctx.community_id, site, barcode, capacity, at)
+    return ctx.batch.tubes[barcode]
 
 
 def _tube_for(ctx: SyncContext, record: Record, site, barcode: str, warnings: list):
@@ -77,12 +77,12 @@ def apply_tube_open(ctx: SyncContext, record: Record) -> list:
 
 def _slots(ctx: SyncContext, tube) -> set | None:
     """The tube's taken slots, read once per batch applied at once (else None: read each time)."""
-    if not ctx.batched:
+    if not ctx.batch.batched:
         return None
-    if tube.id not in ctx.slots:
+    if tube.id not in ctx.batch.slots:
         with db.session.no_autoflush:
-            ctx.slots[tube.id] = used_slots(tube)
-    return ctx.slots[tube.id]
+            ctx.batch.slots[tube.id] = used_slots(tube)
+    return ctx.batch.slots[tube.id]
 
 
 def _live_samples(ctx: SyncContext, person_id: int, tube_id: int, at) -> list[int]:
@@ -91,30 +91,30 @@ def _live_samples(ctx: SyncContext, person_id: int, tube_id: int, at) -> list[in
     read. In a batch applied at once, one read for all the batch's people (_batch_samples),
     and the samples the batch added are counted from memory."""
     start, end = shanghai_day(at)
-    live = _batch_samples(ctx).get(person_id) if ctx.batched else None
+    live = _batch_samples(ctx).get(person_id) if ctx.batch.batched else None
     if live is not None:
-        live = [row for row in live if row[2] not in ctx.voided]
+        live = [row for row in live if row[2] not in ctx.batch.voided]
     else:
         with db.session.no_autoflush:
             live = db.session.execute(select(Sample.tube_id, Sample.recorded_at, Sample.id).where(
                 Sample.person_id == person_id, Sample.voided_at.is_(None),
                 or_(Sample.tube_id == tube_id,
                     and_(Sample.recorded_at >= start, Sample.recorded_at < end)))).all()
-        live = [row for row in live if row.id not in ctx.voided]
+        live = [row for row in live if row.id not in ctx.batch.voided]
     tubes = [tube for tube, recorded_at, _id in live if tube == tube_id or start <= recorded_at < end]
     # Counted twice once flushed and read back: harmless, only "any" and "this tube" matter.
-    return tubes + [s.tube_id for s in ctx.added.get(person_id, []) if s.voided_at is None
+    return tubes + [s.tube_id for s in ctx.batch.added.get(person_id, []) if s.voided_at is None
                     and (s.tube_id == tube_id or start <= s.recorded_at < end)]
 
 
 def _batch_samples(ctx: SyncContext) -> dict:
     """person id -> live samples (tube, recorded_at, id) that the batch's sample records
     could meet, read once: those of the batch's days and those in the batch's tubes."""
-    if ctx.live is None:
-        people = [p.id for p in ctx.people.values()]
-        days = [shanghai_day(r.recorded_at) for r in ctx.records if r.type == "sample"]
-        tubes = [t.id for t in ctx.tubes.values() if t is not None and t.id is not None]
-        ctx.live = {person: [] for person in people}
+    if ctx.batch.live is None:
+        people = [p.id for p in ctx.batch.people.values()]
+        days = [shanghai_day(r.recorded_at) for r in ctx.batch.records if r.type == "sample"]
+        tubes = [t.id for t in ctx.batch.tubes.values() if t is not None and t.id is not None]
+        ctx.batch.live = {person: [] for person in people}
         if people and days:
             start, end = min(d[0] for d in days), max(d[1] for d in days)
             with db.session.no_autoflush:
@@ -124,8 +124,8 @@ def _batch_samples(ctx: SyncContext) -> dict:
                     or_(Sample.tube_id.in_(tubes),
                         and_(Sample.recorded_at >= start, Sample.recorded_at < end))))
             for person, tube, recorded_at, sample_id in rows:
-                ctx.live[person].append((tube, recorded_at, sample_id))
-    return ctx.live
+                ctx.batch.live[person].append((tube, recorded_at, sample_id))
+    return ctx.batch.live
 
 
 @handles("sample")
@@ -135,7 +135,7 @@ def apply_sample(ctx: SyncContext, record: Record) -> list:
     barcode = check_tube_barcode(data.get("tube"), site)
     if not data.get("person"):
         raise RecordError(INVALID_FIELD, "`person` is required.", "person")
-    person = resolve_person(ctx.community_id, data["person"], known=ctx.people)
+    person = resolve_person(ctx.community_id, data["person"], known=ctx.batch.people)
     warnings: list = []
     tube = _tube_for(ctx, record, site, barcode, warnings)
     where = {"site_id": site.id, "tube_id": tube.id, "person_id": person.id}
@@ -154,8 +154,8 @@ def apply_sample(ctx: SyncContext, record: Record) -> list:
         record_id=record.id, community_id=ctx.community_id, site_id=site.id, tube_id=tube.id,
         person_id=person.id, device_id=ctx.device.id, user_id=ctx.user.id,
         recorded_at=record.recorded_at), tube, _slots(ctx, tube))
-    if ctx.batched:
-        ctx.added.setdefault(person.id, []).append(sample)
+    if ctx.batch.batched:
+        ctx.batch.added.setdefault(person.id, []).append(sample)
     if sample is None:
         warnings.append(ctx.flag("person_in_tube_twice", record, **where, detail={"tube": barcode}))
     elif sample.slot is None:
@@ -183,8 +183,8 @@ def apply_sample_void(ctx: SyncContext, record: Record) -> list:
     if sample.voided_at is None:
         # Voiding frees the slot for the person scanned next (the swab was never taken,
         # or the person moves to another tube); the voided row stays for the audit trail.
-        ctx.slots.get(sample.tube_id, set()).discard(sample.slot)
-        ctx.voided.add(sample.id)
+        ctx.batch.slots.get(sample.tube_id, set()).discard(sample.slot)
+        ctx.batch.voided.add(sample.id)
         sample.voided_at = record.recorded_at
         sample.void_reason = reason
         sample.slot = None
