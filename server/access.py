@@ -34,3 +34,11 @@ def scoped(model, community_id: int | None = None) -> Select:
     """select(model) limited to one community (the current user's unless given)."""
     cid = current_user.community_id if community_id is None else community_id
     return select(model).where(model.community_id == cid)
+
+
+def scoped_or_404(model, ident: int, *where):
+    """The current community's row of `model` with that id (and `where`); another
+    community's row is simply not found, like a missing one."""
+    from .extensions import db
+
+    return db.first_or_404(scoped(model).where(model.id == ident, *where))

@@ -1,19 +1,15 @@
 """The gate capture page (its offline copy is served by the service worker)."""
-from flask import abort, render_template
+from flask import render_template
 from flask_login import login_required
 
-from ..access import scoped
-from ..extensions import db
+from ..access import scoped_or_404
 from ..models import Site
 from . import bp
 
 
 def gate_or_404(site_id: int) -> Site:
     """A gate of the user's community; another community's site is simply not found."""
-    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "gate"))
-    if site is None:
-        abort(404)
-    return site
+    return scoped_or_404(Site, site_id, Site.kind == "gate")
 
 
 @bp.get("/gate/<int:site_id>")

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..extensions import db
 from ..models import Person, Placement, utcnow
@@ -65,10 +65,7 @@ def _default_days() -> int:
 
 
 def _placement(placement_id: int) -> Placement:
-    placement = db.session.scalar(scoped(Placement).where(Placement.id == placement_id))
-    if placement is None:
-        abort(404)
-    return placement
+    return scoped_or_404(Placement, placement_id)
 
 
 @bp.get("/ledgers/quarantine/<int:placement_id>")

@@ -21,14 +21,6 @@ SPECIAL_LABELS = {
 }
 
 
-def owned_or_404(model, ident: int):
-    """The current community's row of `model` with that id; another community's is a 404 too."""
-    from ..access import scoped
-    from ..extensions import db
-
-    return db.first_or_404(scoped(model).where(model.id == ident))
-
-
 @bp.context_processor
 def labels():
     return {"group_labels": GROUP_LABELS, "need_labels": NEED_LABELS, "special_labels": SPECIAL_LABELS}

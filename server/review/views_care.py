@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import CareNeed, Person, utcnow
 from ..models.followup import NEEDS, SPECIAL_GROUPS
 from ..supervisor.periods import requested_day
-from . import bp, owned_or_404
+from ..access import scoped_or_404
+from . import bp
 from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need,
                    parse_local_time, special_people, special_tags, visits)
 from .problems import community_users
@@ -36,14 +37,14 @@ def _person_page(person, error=None, status=200):
 @role_required("supervisor")
 def person(person_id):
     """One person's needs and visit log, with the forms to add to them."""
-    return _person_page(owned_or_404(Person, person_id))
+    return _person_page(scoped_or_404(Person, person_id))
 
 
 @bp.post("/special/<int:person_id>/needs")
 @role_required("supervisor")
 def need_add(person_id):
     """Record a need of the person."""
-    found = owned_or_404(Person, person_id)
+    found = scoped_or_404(Person, person_id)
     try:
         add_need(found, request.form.get("need", ""), request.form.get("note", ""))
     except CareError as error:
@@ -56,7 +57,7 @@ def need_add(person_id):
 @role_required("supervisor")
 def need_end(need_id):
     """The need is met or gone: it leaves the ledger and the door-to-door list."""
-    need = owned_or_404(CareNeed, need_id)
+    need = scoped_or_404(CareNeed, need_id)
     end_need(need)
     db.session.commit()
     return redirect(url_for(".person", person_id=need.person_id))
@@ -66,7 +67,7 @@ def need_end(need_id):
 @role_required("supervisor")
 def visit_add(person_id):
     """Log a home visit: who went, when, what was done."""
-    found = owned_or_404(Person, person_id)
+    found = scoped_or_404(Person, person_id)
     users = community_users(current_user.community_id)
     try:
         visitor = int(request.form.get("visitor_id") or current_user.id)

@@ -9,7 +9,8 @@ from ..extensions import db
 from ..models import Problem
 from ..supervisor.board import KIND_LABELS
 from ..supervisor.periods import requested_day
-from . import bp, owned_or_404
+from ..access import scoped_or_404
+from . import bp
 from .daily import daily_review
 from .problems import (ProblemError, add_problem, close_problem, community_users, days_open,
                        edit_problem, ledger, parse_form)
@@ -59,7 +60,7 @@ def problem_ledger():
 @role_required("supervisor")
 def problem(problem_id):
     """Edit one problem (description, owner, due date)."""
-    found = owned_or_404(Problem, problem_id)
+    found = scoped_or_404(Problem, problem_id)
     error = None
     if request.method == "POST":
         try:
@@ -76,7 +77,7 @@ def problem(problem_id):
 @role_required("supervisor")
 def problem_close(problem_id):
     """Close a problem with the fix that was made."""
-    found = owned_or_404(Problem, problem_id)
+    found = scoped_or_404(Problem, problem_id)
     try:
         close_problem(found, request.form.get("fix", ""))
     except ProblemError as error:

@@ -5,7 +5,8 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..models import WorkGroupMember
-from . import bp, owned_or_404
+from ..access import scoped_or_404
+from . import bp
 from .problems import community_users
 from .workgroups import assign, current_members, remove
 
@@ -36,7 +37,7 @@ def workgroup_add():
 @role_required("supervisor")
 def workgroup_remove(member_id):
     """Take a user out of a work group (kept in the history of past days)."""
-    member = owned_or_404(WorkGroupMember, member_id)
+    member = scoped_or_404(WorkGroupMember, member_id)
     remove(member)
     db.session.commit()
     return redirect(url_for(".workgroups"))

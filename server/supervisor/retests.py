@@ -1,10 +1,10 @@
 """The retest list (单采复核): members of positive and invalid pools, followed to closure."""
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..extensions import db
 from ..models import LabResult, Retest, Tube, utcnow
@@ -36,10 +36,7 @@ def retests():
 
 
 def _retest(retest_id: int) -> Retest:
-    retest = db.session.scalar(scoped(Retest).where(Retest.id == retest_id))
-    if retest is None:
-        abort(404)
-    return retest
+    return scoped_or_404(Retest, retest_id)
 
 
 @bp.post("/retests/<int:retest_id>/phone")
