@@ -48,10 +48,17 @@ def _tube_for(ctx: SyncContext, record: Record, site, barcode: str, warnings: li
         tube = _open(ctx, site, barcode, site.tube_capacity, record.recorded_at)
         warnings.append(ctx.flag("tube_not_opened", record, site_id=site.id, tube_id=tube.id,
                                  detail={"tube": barcode}))
-    elif tube.site_id != site.id:
-        warnings.append(ctx.flag("tube_reused_other_site", record, site_id=site.id, tube_id=tube.id,
-                                 detail={"tube": barcode, "tube_site_id": tube.site_id}))
+    else:
+        warnings += _reused_elsewhere(ctx, record, site, tube)
     return tube
+
+
+def _reused_elsewhere(ctx: SyncContext, record: Record, site, tube) -> list:
+    """A tube opened at another sampling point: flagged, never refused (the phone could not know)."""
+    if tube.site_id == site.id:
+        return []
+    return [ctx.flag("tube_reused_other_site", record, site_id=site.id, tube_id=tube.id,
+                     detail={"tube": tube.barcode, "tube_site_id": tube.site_id})]
 
 
 @handles("tube_open")
@@ -66,9 +73,7 @@ def apply_tube_open(ctx: SyncContext, record: Record) -> list:
         return []
     warnings = []
     # Opened before (another phone, or a sample that arrived first): keep the first opening.
-    if tube.site_id != site.id:
-        warnings.append(ctx.flag("tube_reused_other_site", record, site_id=site.id, tube_id=tube.id,
-                                 detail={"tube": barcode, "tube_site_id": tube.site_id}))
+    warnings += _reused_elsewhere(ctx, record, site, tube)
     if tube.status in SEALED:
         warnings.append(ctx.flag("tube_already_sealed", record, site_id=site.id, tube_id=tube.id,
                                  detail={"tube": barcode, "status": tube.status}))
