@@ -29,10 +29,14 @@ def retest_rows(community_id: int | None = None, only_open: bool = False) -> lis
 @role_required("supervisor")
 def retests():
     """Everyone to retest, masked, with their address and where they stand."""
+    return _retests_page()
+
+
+def _retests_page(revealed: dict | None = None):
     show = request.args.get("show", "open")
     rows = retest_rows(only_open=show != "all")
     return render_template("supervisor/retests.html", rows=rows, show=show, statuses=STATUSES,
-                           results=RESULTS)
+                           results=RESULTS, revealed=revealed or {})
 
 
 def _retest(retest_id: int) -> Retest:
@@ -46,6 +50,9 @@ def retest_phone(retest_id):
     retest = _retest(retest_id)
     audit("reveal_phone", target=f"person:{retest.person_id}", retest=retest.id)
     db.session.commit()
+    if not is_htmx():
+        # Tapped before htmx loaded (slow phone): the whole list, with this phone shown.
+        return _retests_page(revealed={retest.id: retest.person.phone})
     return render_template("supervisor/_phone.html", phone=retest.person.phone)
 
 
