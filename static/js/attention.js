@@ -69,7 +69,9 @@ function summary(entry) {
   if (typeof data.tube === "string") parts.push(t.tube(data.tube));
   if (typeof data.box === "string") parts.push(t.box(data.box));
   const person = data.person;
-  if (person && typeof person.code === "string") parts.push(`${t.code} ${maskNumber(person.code.slice(4))}`);
+  if (person && typeof person.code === "string") {
+    parts.push(`${t.code} ${maskNumber(person.code.slice(4)).replace(/\*{5,}/g, "****")}`);
+  }
   else if (person && typeof person.doc_number === "string") {
     parts.push(`${maskName(person.name || "")} ${maskNumber(person.doc_number)}`.trim());
   }
@@ -212,9 +214,12 @@ function version(entry) {
   return JSON.stringify([entry.id, entry.state, entry.error, entry.data]);
 }
 
-let arrived = false; // the first list shown: go to the record the link named (#r-<id>)
+// The record a link named (#record=<id>, from the sampling screen) comes first, marked: in view
+// at once, whatever the height of the status bar above it.
+const named = new URLSearchParams(location.hash.slice(1)).get("record");
 
 const show = latestOnly(() => outbox.needingAttention(), (entries) => {
+  if (named) entries.sort((a, b) => (b.id === named) - (a.id === named));
   const list = document.getElementById("attention-list");
   const shown = new Map([...list.children].map((li) => [li.dataset.id, li]));
   const unchanged = entries.length === list.children.length &&
@@ -224,12 +229,9 @@ const show = latestOnly(() => outbox.needingAttention(), (entries) => {
     const li = shown.get(entry.id);
     return li && li.dataset.version === version(entry) ? li : item(entry);
   }));
+  list.querySelector(".named")?.classList.remove("named");
+  if (named) document.getElementById(`r-${named}`)?.classList.add("named");
   document.getElementById("attention-empty").hidden = entries.length > 0;
-  if (!arrived && entries.length) {
-    arrived = true;
-    const target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
-    target?.scrollIntoView({ block: "start" });
-  }
 });
 
 show();

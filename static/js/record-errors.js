@@ -23,7 +23,7 @@ const MESSAGES = {
       too_large: "记录太大，无法上传",
     },
     byField: {
-      "person.code": "个人码无法识别（不是本系统或本社区的码）：请改填证件号码",
+      "person.code": "个人码无法识别，请改填证件号码",
       "person.doc_number": "证件号码格式不对（5–30 位字母或数字）",
       "person.doc_type": "证件类型不对",
       "person.phone": "电话号码只能是数字",
@@ -58,7 +58,7 @@ const MESSAGES = {
       too_large: "The record is too large to send",
     },
     byField: {
-      "person.code": "Unknown personal code (not ours, or another community's): enter the document number",
+      "person.code": "Unknown personal code: enter the document number",
       "person.doc_number": "Document number: 5–30 letters or digits",
       "person.doc_type": "Wrong document type",
       "person.phone": "The phone number must be digits",

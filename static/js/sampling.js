@@ -44,6 +44,7 @@ function loadSite() {
 function say(kind, text) {
   const feedback = $("feedback");
   signal(feedback, kind, text);
+  feedback.dataset.count = String(Number(feedback.dataset.count || 0) + 1); // what a test waits on
   // An outcome out of view is no outcome (after a tap far down the page, e.g. reopen a tube).
   const box = feedback.getBoundingClientRect();
   if (box.top < 0 || box.bottom > innerHeight) feedback.scrollIntoView({ block: "nearest" });
@@ -72,10 +73,15 @@ async function onScan(text, started, source = "wedge") {
   }
   if (verdict.kind === "personal_code") {
     if (!verdict.valid) return say("bad", t.badCode);
-    return addPerson({ code: verdict.text }, `${t.code} ${maskNumber(verdict.text.slice(4))}`, started,
+    return addPerson({ code: verdict.text }, `${t.code} ${compact(maskNumber(verdict.text.slice(4)))}`, started,
       verdict.text);
   }
   return say("bad", t.unknown);
+}
+
+/** 1101****1234: the masked middle shortened, so that the ends stay readable at 360 px. */
+function compact(label) {
+  return label.replace(/\*{5,}/g, "****");
 }
 
 function isRepeatOfLastSaved(text) {
@@ -147,7 +153,11 @@ async function addPerson(person, label, started, text = null) {
 
 function done(kind, text, started) {
   say(kind, text);
-  if (started !== undefined) performance.measure("scan", { start: started, end: performance.now() });
+  if (started === undefined) return;
+  performance.measure("scan", { start: started, end: performance.now() });
+  // On screen: the frame with the outcome painted (a task queued from the frame runs after it).
+  requestAnimationFrame(() => setTimeout(() => performance.measure("scan-visible",
+    { start: started, end: performance.now() })));
 }
 
 // ---- tube actions ----------------------------------------------------------------------------
@@ -297,6 +307,7 @@ function ask(text, { input = null, yes = null, choices = null, other = null }) {
   $("ask-yes").hidden = !typed && Boolean(choices);
   const box = $("ask-choices");
   box.hidden = !choices;
+  $("ask-row").hidden = Boolean(choices);
   dialog.hidden = false;
   if (dialog.getBoundingClientRect().top < 0) dialog.scrollIntoView({ block: "start" });
   // Not the "yes" button: a wedge scan's Enter must never answer a question by accident.
@@ -310,15 +321,18 @@ function ask(text, { input = null, yes = null, choices = null, other = null }) {
       resolve(value);
     };
     if (choices) {
+      // One grid of big buttons, cancel included, so that the whole question fits the screen.
       const buttons = choices.map(([value, label]) => choiceButton(label, () => finish(value)));
       if (other) {
         buttons.push(choiceButton(other, () => {
-          // The free text: the field and the confirm button appear, the presets stay.
+          // The free text: the field and the confirm/cancel row appear, the presets stay.
           $("ask-input").hidden = false;
           $("ask-yes").hidden = false;
+          $("ask-row").hidden = false;
           $("ask-input").focus({ preventScroll: true });
         }, "other"));
       }
+      buttons.push(choiceButton(t.cancel, () => finish(false), "cancel"));
       box.replaceChildren(...buttons);
     }
     $("ask-no").onclick = () => finish(false);
@@ -353,7 +367,7 @@ function render() {
     if (member) {
       // Compact in the slot (1101****1234) so the last digits stay visible at 360 px; the
       // whole slot is the button that offers remove / move.
-      const text = member.label.replace(/\*{5,}/g, "****");
+      const text = compact(member.label);
       if (tube.status === "open") {
         const b = button(text, () => run(() => slotActions(tube.barcode, member.record_id)));
         b.classList.add("slot-btn");
@@ -396,11 +410,11 @@ function renderNotes(tube) {
     const li = document.createElement("li");
     li.className = `tube-note ${note.kind}`;
     li.dataset.record = note.record_id;
-    const what = note.kind === "refused" ? `${t.noteRefused}：${describe(note.error)}` : t.noteTwice;
-    li.append(Object.assign(document.createElement("span"), { textContent: `${note.label} · ${what}` }));
+    const what = note.kind === "refused" ? t.noteRefused : t.noteTwice;
+    li.append(Object.assign(document.createElement("span"), { textContent: `${compact(note.label)} · ${what}` }));
     if (note.kind === "refused") {
       li.append(Object.assign(document.createElement("a"), {
-        className: "btn", href: `/offline/attention#r-${note.record_id}`, textContent: t.fix }));
+        className: "btn", href: `/offline/attention#record=${note.record_id}`, textContent: t.fix }));
     }
     return li;
   }));
