@@ -254,6 +254,7 @@ export function attachScanner(container, options = {}) {
   let loopTimer = null;
   let resumeWhenVisible = false;
   let torchOn = false;
+  let frames = 0; // frames decoded since the page opened (root.dataset.frames: what a test waits on)
   const canvas = document.createElement("canvas");
 
   function say(key, isError = false) {
@@ -378,6 +379,7 @@ export function attachScanner(container, options = {}) {
       const first = found.map((c) => ({ text: normalise(c.rawValue), format: c.format }))
         .find((c) => c.text && formats.includes(c.format));
       const counted = guard.offer(first || null);
+      root.dataset.frames = String(++frames);
       if (counted && running) emit(counted, "camera");
     }
     if (running) loopTimer = setTimeout(loop, FRAME_INTERVAL_MS);
