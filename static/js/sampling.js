@@ -62,7 +62,6 @@ async function onScan(text, started, source = "wedge") {
   const verdict = classify(text, site.pattern);
   if (mode === "box") return scanIntoBox(verdict, started);
   if (source === "camera" && isRepeatOfLastSaved(verdict.text)) {
-    root.dataset.repeatsIgnored = String(Number(root.dataset.repeatsIgnored || 0) + 1);
     return undefined; // the code is still in front of the camera: nothing happened, nothing to say
   }
   if (verdict.kind === "tube") return scanTube(verdict.text, started);
