@@ -34,3 +34,21 @@ def test_phone_masks_like_the_server(js):
 def test_a_voided_slot_goes_to_the_next_person_and_survives_a_reload(js):
     assert js["slots"] == [["a", 1], ["c", 3], ["d", 2]]
     assert js["current"] == "T1"
+
+
+def test_one_resident_by_code_and_by_document_is_one_person_through_the_roster_key(js):
+    assert js["sameByKey"] == "qr" and js["otherKey"] is None
+    assert js["elsewhereByKey"] == "T2"
+
+
+def test_a_refused_sample_frees_its_slot_and_comes_back_when_corrected(js):
+    assert js["note"] == ["r2", "refused", 2, "T2"]
+    assert js["next"] == 2  # as on the server, where the refused record never took a slot
+    assert js["afterRefusal"] == [["qr", 1], ["r3", 3], ["r4", 2]]
+    assert js["corrected"] == [["qr", 1, "qr"], ["r3", 3, "r3"], ["r4", 2, "r4"], ["r2", 4, "r2b"]]
+    assert js["notesAfterCorrection"] == 0 and js["knownAgain"] == "r2"
+
+
+def test_a_duplicate_leaves_a_note_and_a_discard_removes_it(js):
+    assert js["twiceNote"] == [["r3", "twice"]]
+    assert js["afterDrop"] == [["qr", "r4", "r2"], 0]

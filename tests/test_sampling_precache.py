@@ -38,3 +38,12 @@ def test_every_file_the_sampling_screen_loads_is_precached(client):
     assert "/client/scanner/camera.js" in needed and "/static/vendor/zxing_reader.wasm" in needed
     assert needed - set(manifest["urls"]) == set()
     assert "/shell/sampling" in manifest["urls"]
+
+
+def test_every_file_the_attention_page_loads_is_precached(client):
+    text = client.get("/sw.js").get_data(as_text=True)
+    manifest = json.loads(re.search(r'\{"version".*?\]\}', text).group(0))
+    needed = loaded_by("/static/js/attention.js")
+    assert "/static/js/sampling-state.js" in needed and "/static/js/record-errors.js" in needed
+    assert needed - set(manifest["urls"]) == set()
+    assert "/offline/attention" in manifest["urls"]

@@ -16,7 +16,9 @@ const MAX_DELAY_MS = 5 * 60 * 1000;
 const IDLE_DELAY_MS = 60 * 1000;
 const REQUEST_TIMEOUT_MS = 30 * 1000;
 
-/** "status" after every change, "login-needed" ({user}) on a 401, "synced" ({sent}). */
+/** "status" after every change, "login-needed" ({user}) on a 401, "synced" ({sent}),
+ *  "results" ({results: [{id, status, warnings, error}]}) with the server's answer to each batch
+ *  (a capture screen shows the warnings of what was just captured, e.g. person_in_tube_twice). */
 export const events = new EventTarget();
 let failures = 0;
 let batchSize = MAX_BATCH;
@@ -120,6 +122,8 @@ async function send(device, entries) {
   const { removed } = await outbox.settle(entries, answer.results || []);
   await store.setMeta("last_sync", new Date().toISOString());
   emit("status");
+  emit("results", { results: (answer.results || []).map(({ id, status, warnings = [], error = null }) => (
+    { id, status, warnings, error })) });
   return removed;
 }
 

@@ -8,7 +8,10 @@
 //   target.addEventListener("scan", (e) => e.detail);  // {text, format, source}
 //
 // Misreads are worse than slow reads: a 1D code counts only when two frames in a row
-// read the same text; any code is ignored for 2 s after it counted (no double adds).
+// read the same text; any code is ignored for 2 s after it counted (no double adds), or,
+// with `repeat: "until-gone"`, for as long as it stays in view and 2 s after it left.
+// The frame drawn over the video (and the part of it decoded) is a wide band for 1D labels
+// or a square for QR codes (`frame`, changed live with setFrame).
 // When the camera cannot open, the user is told why (in Chinese), and offered a photo
 // (decoded here, or by /api/v1/scan when online) and then manual entry.
 
@@ -138,11 +141,13 @@ function normalise(text) {
 
 // ---- the misread guard, apart from the DOM so its rules read plainly ------------------
 
-/** Decides which reads count: 1D twice in a row, nothing repeated within 2 s. */
+/** Decides which reads count: 1D twice in a row, nothing repeated within 2 s (or, untilGone,
+ *  within 2 s of the last frame that still showed it: a code held still counts once). */
 export class ReadGuard {
-  constructor({ repeatIgnoreMs = REPEAT_IGNORE_MS, candidateTtlMs = CANDIDATE_TTL_MS } = {}) {
+  constructor({ repeatIgnoreMs = REPEAT_IGNORE_MS, candidateTtlMs = CANDIDATE_TTL_MS, untilGone = false } = {}) {
     this.repeatIgnoreMs = repeatIgnoreMs;
     this.candidateTtlMs = candidateTtlMs;
+    this.untilGone = untilGone;
     this.candidate = null; // {text, format, at}
     this.last = null; // {text, at} of the last read that counted
   }
@@ -154,6 +159,7 @@ export class ReadGuard {
   offer(read, { now = performance.now(), deliberate = false } = {}) {
     if (!read) return null;
     if (this.last && this.last.text === read.text && now - this.last.at < this.repeatIgnoreMs) {
+      if (this.untilGone && !deliberate) this.last.at = now; // still in view: the window restarts
       return null;
     }
     if (ONE_D.has(read.format) && !deliberate) {
@@ -203,6 +209,9 @@ export function reasonFor(error) {
  * Build the scanner inside `container`. Options:
  *   target      element receiving `scan` events (default: container)
  *   field       "tube" | "person" (the formats it reads), or formats: [...]
+ *   frame       "band" (1D labels) | "square" (QR codes); default: square when only 2D formats
+ *   repeat      "timed" (default: a code counts again 2 s after it counted) | "until-gone"
+ *               (a code held in view counts once; again only after 2 s out of view)
  *   autoStart   open the camera at once (default true)
  *   serverScan  async (blob) => [{text, format}] | null: decode a photo on the server
  *               (e.g. POST /api/v1/scan with the device token); used when online
@@ -210,7 +219,7 @@ export function reasonFor(error) {
 export function attachScanner(container, options = {}) {
   const target = options.target || container;
   let formats = options.formats || FIELD_FORMATS[options.field || "tube"];
-  const guard = new ReadGuard();
+  const guard = new ReadGuard({ untilGone: options.repeat === "until-gone" });
 
   const video = el("video", { class: "scanner-video", playsinline: "", muted: "", autoplay: "" });
   video.muted = true;
@@ -231,7 +240,11 @@ export function attachScanner(container, options = {}) {
   const root = el("div", { class: "scanner" }, view,
     el("div", { class: "scanner-controls" }, startButton, torchButton), message, fallback);
   container.append(root);
-  region.classList.toggle("square", formats.every((f) => !ONE_D.has(f)));
+  const setFrame = (shape) => {
+    region.classList.toggle("square", shape === "square");
+    root.dataset.frame = shape;
+  };
+  setFrame(options.frame || (formats.every((f) => !ONE_D.has(f)) ? "square" : "band"));
 
   let stream = null;
   let track = null;
@@ -241,6 +254,7 @@ export function attachScanner(container, options = {}) {
   let loopTimer = null;
   let resumeWhenVisible = false;
   let torchOn = false;
+  let frames = 0; // frames decoded since the page opened (root.dataset.frames: what a test waits on)
   const canvas = document.createElement("canvas");
 
   function say(key, isError = false) {
@@ -365,6 +379,7 @@ export function attachScanner(container, options = {}) {
       const first = found.map((c) => ({ text: normalise(c.rawValue), format: c.format }))
         .find((c) => c.text && formats.includes(c.format));
       const counted = guard.offer(first || null);
+      root.dataset.frames = String(++frames);
       if (counted && running) emit(counted, "camera");
     }
     if (running) loopTimer = setTimeout(loop, FRAME_INTERVAL_MS);
@@ -457,9 +472,11 @@ export function attachScanner(container, options = {}) {
     setField(field) {
       formats = FIELD_FORMATS[field];
       detector = null;
-      region.classList.toggle("square", field === "person");
+      setFrame(field === "person" ? "square" : "band");
       if (running) { stop(); start(); }
     },
+    /** The frame for what comes next ("band" or "square"), without reopening the camera. */
+    setFrame,
     destroy() {
       stop();
       document.removeEventListener("visibilitychange", onVisibility);

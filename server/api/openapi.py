@@ -120,12 +120,16 @@ PATHS = {
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/roster-index": {"get": {
-        "summary": "Residents by keyed hash: address and masked name.", "security": SECURED,
+        "summary": "Residents by keyed hash: address and masked name; personal codes and "
+                   "documents of one person linked by an opaque person key.", "security": SECURED,
         "responses": {
             "200": {"description": "Roster index", "content": {JSON: {"schema": {
                 "type": "object", "required": ["community", "algorithm", "key", "entries"],
                 "properties": {"community": {"type": "string"}, "algorithm": {"type": "string"},
-                               "key": {"type": "string"}, "entries": {"type": "object"}}}}}},
+                               "key": {"type": "string"}, "entries": {"type": "object"},
+                               "codes": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "documents": {"type": "object",
+                                             "additionalProperties": {"type": "string"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/scan": {"post": {

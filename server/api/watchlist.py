@@ -1,5 +1,6 @@
-"""What the gate screen checks offline, as keyed hashes only: the home-quarantine watch list and
-the roster index (building and masked name of each resident).
+"""What the capture screens check offline, as keyed hashes only: the home-quarantine watch list
+and the roster index (building and masked name of each resident; which personal codes and
+documents belong to the same person).
 
 The server's HASH_KEY never leaves it: each community and purpose gets its own derived key,
 HMAC(HASH_KEY, purpose + ":" + community code), and the phone receives that key plus
@@ -12,7 +13,7 @@ import hashlib
 import hmac
 
 from flask import current_app, g, jsonify
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..ledgers.quarantine import WATCH_TAG, local_day, watched_people
@@ -33,6 +34,17 @@ def phone_hash(key: bytes, doc_type: str, doc_number: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def code_hash(key: bytes, token: str) -> str:
+    """The phone's look-up hash of a personal code's token (case matters: base64url)."""
+    return hmac.new(key, f"code:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def person_key(key: bytes, person_id: int) -> str:
+    """An opaque per-person key: the same person under their code and their document gets
+    the same key, and nothing of the person (no number, no row id) can be read from it."""
+    return hmac.new(key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
 @bp.get("/watchlist")
 @token_required
 def watchlist():
@@ -49,11 +61,25 @@ def watchlist():
 @bp.get("/roster-index")
 @token_required
 def roster_index():
-    """Residents by keyed hash of their document number: where they live and a masked name."""
+    """Residents by keyed hash of their document number: where they live and a masked name.
+
+    For everyone holding a personal code (in the roster or self-registered), `codes` maps the
+    keyed hash of the code's token and `documents` the keyed hash of their document to one
+    opaque person key: a phone that sees the same resident by QR code and by ID card knows it
+    is one person, and a code missing from `codes` is not a code of this community. The links
+    go through the person key, never through hash equality, so the hashes may be shortened."""
     community = g.user.community
     key = phone_key("roster", community.code)
     people = db.session.scalars(select(Person).where(
-        Person.community_id == community.id, Person.in_roster.is_(True)))
-    entries = {phone_hash(key, p.doc_type, p.doc_number): {
-        "compound": p.compound, "address": p.address, "name": mask_name(p.name)} for p in people}
-    return jsonify(community=community.code, algorithm="HMAC-SHA256", key=key.hex(), entries=entries)
+        Person.community_id == community.id,
+        or_(Person.in_roster.is_(True), Person.personal_code.is_not(None))))
+    entries, codes, documents = {}, {}, {}
+    link_key = phone_key("person", community.code)
+    for p in people:
+        doc = phone_hash(key, p.doc_type, p.doc_number)
+        if p.in_roster:
+            entries[doc] = {"compound": p.compound, "address": p.address, "name": mask_name(p.name)}
+        if p.personal_code:
+            codes[code_hash(key, p.personal_code)] = documents[doc] = person_key(link_key, p.id)
+    return jsonify(community=community.code, algorithm="HMAC-SHA256", key=key.hex(), entries=entries,
+                   codes=codes, documents=documents)

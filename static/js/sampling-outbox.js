@@ -2,6 +2,7 @@
 // the small interface { add(type, data) -> Promise<record> } so the screen knows no storage.
 import * as outbox from "/client/offline/outbox.js";
 import * as session from "/client/offline/session.js";
+import { events } from "/client/offline/sync.js";
 
 let pause = null;
 
@@ -28,4 +29,16 @@ export async function openOutbox() {
       return record;
     },
   };
+}
+
+/** Call `listener(results)` with the server's answer to every batch sent (by this page, another
+ *  tab or the service worker): [{id, status, warnings, error}]. */
+export function onResults(listener) {
+  events.addEventListener("results", (event) => listener(event.detail.results || []));
+}
+
+/** Sample records the server refused and this phone still holds: [{id, error}]. */
+export async function refusedSamples() {
+  return (await outbox.needingAttention()).filter((e) => e.type === "sample" && e.state === outbox.REJECTED)
+    .map((e) => ({ id: e.id, error: e.error }));
 }

@@ -1,6 +1,12 @@
 // The sampling screen's local state: tubes, people and boxes of this phone at one sampling
 // point. Pure logic plus localStorage, no DOM, no network. People are kept only as masked
-// labels and salted SHA-256 hashes (the outbox holds the records themselves until they sync).
+// labels, salted SHA-256 hashes and the roster index's opaque person keys (the outbox holds
+// the records themselves until they sync).
+//
+// A member is {record_id, hash, person, label, slot}: `hash` recognises the same scan again,
+// `person` (when the roster index knows it) the same resident under their QR code and their
+// ID card. A sample the server refused, or stored without a slot of its own (the person was
+// in the tube already), holds no slot there: it leaves the slots for the tube's `notes`.
 
 const KEEP_DAYS = 30;
 
@@ -54,6 +60,13 @@ export class SamplingState {
     this.storage.setItem(this.key, JSON.stringify(this.data));
   }
 
+  /** Read again what another page (the attention page) may have changed. */
+  reload() {
+    const saved = JSON.parse(this.storage.getItem(this.key) || "null");
+    if (saved) this.data = saved;
+    this.rollOver();
+  }
+
   /** Salted hash of a person's identity: enough to recognise a second scan, not to read it. */
   async personHash(person) {
     const text = `${this.data.salt}:${person.code || `${person.doc_type}:${person.doc_number}`}`;
@@ -91,10 +104,16 @@ export class SamplingState {
     this.save();
   }
 
+  /** The member of this tube who is this person (same scan, or same person key), if any. */
+  memberLike(barcode, hash, person = null) {
+    const tube = this.data.tubes[barcode];
+    return tube ? tube.members.find((m) => m.hash === hash || (person && m.person === person)) || null : null;
+  }
+
   /** The tube (other than `except`) holding this person today on this phone, if any. */
-  tubeOf(hash, except = null) {
-    const barcode = this.data.people[hash];
-    return barcode && barcode !== except ? barcode : null;
+  tubeOf(hash, except = null, person = null) {
+    const barcodes = [this.data.people[hash], person && this.data.people[`p:${person}`]];
+    return barcodes.find((barcode) => barcode && barcode !== except) || null;
   }
 
   /** Like the server: the lowest free slot, so a void's slot goes to the next person. */
@@ -103,18 +122,95 @@ export class SamplingState {
     const taken = new Set(tube.members.map((m) => m.slot));
     let slot = 1;
     while (taken.has(slot)) slot++;
-    tube.members.push({ ...member, slot });
-    this.data.people[member.hash] = barcode;
+    const added = { person: null, ...member, slot };
+    tube.members.push(added);
+    this.remember(added, barcode);
     this.save();
+    return added;
+  }
+
+  remember(member, barcode) {
+    this.data.people[member.hash] = barcode;
+    if (member.person) this.data.people[`p:${member.person}`] = barcode;
+  }
+
+  forget(member, barcode) {
+    for (const id of [member.hash, member.person && `p:${member.person}`]) {
+      if (id && this.data.people[id] === barcode) delete this.data.people[id];
+    }
   }
 
   removeMember(barcode, recordId) {
     const tube = this.data.tubes[barcode];
     const member = tube.members.find((m) => m.record_id === recordId);
     tube.members = tube.members.filter((m) => m.record_id !== recordId);
-    if (member && this.data.people[member.hash] === barcode) delete this.data.people[member.hash];
+    if (member) this.forget(member, barcode);
     this.save();
     return member;
+  }
+
+  /** Where a sample record is on this phone: {barcode, member} or {barcode, note}, or null. */
+  findRecord(recordId) {
+    for (const tube of Object.values(this.data.tubes)) {
+      const member = tube.members.find((m) => m.record_id === recordId);
+      if (member) return { barcode: tube.barcode, member };
+      const note = (tube.notes || []).find((n) => n.record_id === recordId);
+      if (note) return { barcode: tube.barcode, note };
+    }
+    return null;
+  }
+
+  /**
+   * The server did not give this sample a slot: `kind` "refused" (rejected: waits for a
+   * correction on the attention page) or "twice" (accepted, but the person was in the tube
+   * already). The slot is freed, as on the server, and the tube keeps a note. Returns the note.
+   */
+  unslot(recordId, kind, error = null) {
+    const found = this.findRecord(recordId);
+    if (!found) return null;
+    const tube = this.data.tubes[found.barcode];
+    if (found.note) {
+      Object.assign(found.note, { kind, error });
+      this.save();
+      return { ...found.note, tube: tube.barcode };
+    }
+    const { member } = found;
+    tube.members = tube.members.filter((m) => m.record_id !== recordId);
+    this.forget(member, tube.barcode);
+    const note = { record_id: recordId, kind, error, label: member.label, slot: member.slot,
+      hash: member.hash, person: member.person };
+    tube.notes = [...(tube.notes || []), note];
+    this.save();
+    return { ...note, tube: tube.barcode };
+  }
+
+  /**
+   * A refused sample was corrected (same record id, another person): it takes a slot again
+   * under its new identity. Works on a note as on a phantom slot still shown as a member.
+   */
+  correct(recordId, { hash, person = null, label }) {
+    const found = this.findRecord(recordId);
+    if (!found) return null;
+    const tube = this.data.tubes[found.barcode];
+    if (found.member) {
+      this.forget(found.member, tube.barcode);
+      Object.assign(found.member, { hash, person, label, corrected: true });
+      this.remember(found.member, tube.barcode);
+      this.save();
+      return found.member;
+    }
+    tube.notes = tube.notes.filter((n) => n.record_id !== recordId);
+    return this.addMember(tube.barcode, { record_id: recordId, hash, person, label, corrected: true });
+  }
+
+  /** A refused sample was discarded: it leaves the phone's tube altogether. */
+  drop(recordId) {
+    const found = this.findRecord(recordId);
+    if (!found) return;
+    const tube = this.data.tubes[found.barcode];
+    if (found.member) this.removeMember(tube.barcode, recordId);
+    tube.notes = (tube.notes || []).filter((n) => n.record_id !== recordId);
+    this.save();
   }
 
   setStatus(barcode, status) {

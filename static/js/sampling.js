@@ -3,9 +3,11 @@
 // the phone's outbox before the screen says "saved"; it works with no network at all.
 import { classify } from "/client/scanner/classify.js";
 import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
-import { openOutbox } from "./sampling-outbox.js";
+import { describe } from "./record-errors.js";
+import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
 import { signal, warmUp } from "./sampling-feedback.js";
 import { t } from "./sampling-messages.js";
+import { loadRoster } from "./sampling-roster.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
 
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
@@ -16,10 +18,15 @@ const root = $("sampling");
 const site = loadSite();
 const state = new SamplingState(site.id);
 let outbox = null;
+let roster = null; // the roster index: who is who offline (null until loaded, or never fetched)
+let scanner = null; // the camera
 let mode = "tube"; // or "box"
 let busy = Promise.resolve();
 // Documents scanned since this page opened, by sample record id (memory only): for "move".
 const recent = new Map();
+// The text of the last person saved and their record (memory only): the camera seeing the
+// same code again is a repeat read, ignored quietly, not a second scan.
+let lastSaved = null;
 
 function loadSite() {
   // The online page carries the site's settings; the offline copy reads what was kept.
@@ -35,7 +42,12 @@ function loadSite() {
 }
 
 function say(kind, text) {
-  signal($("feedback"), kind, text);
+  const feedback = $("feedback");
+  signal(feedback, kind, text);
+  feedback.dataset.count = String(Number(feedback.dataset.count || 0) + 1); // what a test waits on
+  // An outcome out of view is no outcome (after a tap far down the page, e.g. reopen a tube).
+  const box = feedback.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > innerHeight) feedback.scrollIntoView({ block: "nearest" });
 }
 
 /** Write a record; only a stored record may say "saved". */
@@ -46,19 +58,46 @@ async function write(type, data) {
 
 // ---- scanning --------------------------------------------------------------------------------
 
-async function onScan(text, started) {
+async function onScan(text, started, source = "wedge") {
   const verdict = classify(text, site.pattern);
   if (mode === "box") return scanIntoBox(verdict, started);
+  if (source === "camera" && isRepeatOfLastSaved(verdict.text)) {
+    return undefined; // the code is still in front of the camera: nothing happened, nothing to say
+  }
   if (verdict.kind === "tube") return scanTube(verdict.text, started);
   if (verdict.kind === "id_number") {
     if (!verdict.valid) return say("bad", t.badId);
-    return addPerson({ doc_type: "cn_ric", doc_number: verdict.text }, maskNumber(verdict.text), started);
+    return addPerson({ doc_type: "cn_ric", doc_number: verdict.text }, maskNumber(verdict.text), started,
+      verdict.text);
   }
   if (verdict.kind === "personal_code") {
     if (!verdict.valid) return say("bad", t.badCode);
-    return addPerson({ code: verdict.text }, `${t.code} ${maskNumber(verdict.text.slice(4))}`, started);
+    return addPerson({ code: verdict.text }, `${t.code} ${compact(maskNumber(verdict.text.slice(4)))}`, started,
+      verdict.text);
   }
   return say("bad", t.unknown);
+}
+
+/** 1101****1234: the masked middle shortened, so that the ends stay readable at 360 px. */
+function compact(label) {
+  return label.replace(/\*{5,}/g, "****");
+}
+
+function isRepeatOfLastSaved(text) {
+  const tube = state.current;
+  const last = tube && tube.members[tube.members.length - 1];
+  return Boolean(lastSaved && last && lastSaved.text === text && lastSaved.record_id === last.record_id);
+}
+
+/** The roster index's person key of whom a scan names: null when unknown; false when it is a
+ *  personal code that the index (which lists the community's codes) does not hold. */
+async function personKey(person) {
+  if (!roster) return null;
+  if (person.code) {
+    if (!roster.knowsCodes) return null;
+    return (await roster.personOfCode(person.code.slice(4))) || false;
+  }
+  return roster.personOfDocument(person.doc_type, person.doc_number);
 }
 
 async function scanTube(barcode, started) {
@@ -83,33 +122,41 @@ async function scanTube(barcode, started) {
   return done("ok", t.opened(barcode), started);
 }
 
-async function addPerson(person, label, started) {
+async function addPerson(person, label, started, text = null) {
   const tube = state.current;
   if (!tube || tube.status !== "open") return say("bad", t.noTube);
   if (tube.members.length >= tube.capacity) {
     $("seal").classList.add("attention");
     return say("full", t.full(tube.capacity));
   }
-  const hash = await state.personHash(person);
-  if (tube.members.some((m) => m.hash === hash)) return say("bad", t.inTube);
-  const elsewhere = state.tubeOf(hash, tube.barcode);
+  const [hash, key] = await Promise.all([state.personHash(person), personKey(person)]);
+  // A code the community's list does not hold would be refused at sync: say so now.
+  if (key === false) return say("bad", t.codeNotOurs);
+  const same = state.memberLike(tube.barcode, hash, key);
+  if (same) return say("bad", same.hash === hash ? t.inTube : t.inTubeAs(same.slot));
+  const elsewhere = state.tubeOf(hash, tube.barcode, key);
   if (elsewhere) {
-    say("warn", t.today(elsewhere));
-    if (!(await ask(t.today(elsewhere), { yes: t.addAnyway }))) return undefined;
+    const question = state.tubeOf(hash, tube.barcode) ? t.today(elsewhere) : t.todayAs(elsewhere);
+    say("warn", question);
+    if (!(await ask(question, { yes: t.addAnyway }))) return undefined;
   }
   const record = await write("sample", { tube: tube.barcode, person });
   recent.set(record.id, person);
-  state.addMember(tube.barcode, { record_id: record.id, hash, label });
+  const { slot } = state.addMember(tube.barcode, { record_id: record.id, hash, person: key || null, label });
+  lastSaved = text ? { text, record_id: record.id } : null;
   render();
   const count = tube.members.length;
-  const { slot } = tube.members[count - 1];
   if (count >= tube.capacity) $("seal").classList.add("attention");
   return done(count >= tube.capacity ? "full" : "ok", t.saved(slot, tube.capacity), started);
 }
 
 function done(kind, text, started) {
   say(kind, text);
-  if (started !== undefined) performance.measure("scan", { start: started, end: performance.now() });
+  if (started === undefined) return;
+  performance.measure("scan", { start: started, end: performance.now() });
+  // On screen: the frame with the outcome painted (a task queued from the frame runs after it).
+  requestAnimationFrame(() => setTimeout(() => performance.measure("scan-visible",
+    { start: started, end: performance.now() })));
 }
 
 // ---- tube actions ----------------------------------------------------------------------------
@@ -134,9 +181,24 @@ async function undo() {
   return say("ok", t.undone);
 }
 
+/** What to do with a person in the tube (tapping their slot): remove or move. */
+async function slotActions(barcode, recordId) {
+  const member = state.tube(barcode).members.find((m) => m.record_id === recordId);
+  if (!member) return undefined;
+  const choice = await ask(t.slotActions(member.slot, member.label), {
+    choices: [["remove", t.remove], ["move", t.move]] });
+  if (choice === "remove") return remove(barcode, recordId);
+  if (choice === "move") return move(barcode, recordId);
+  return undefined;
+}
+
+const REMOVE_REASONS = ["wrong_person", "not_sampled", "duplicate", "resample"];
+
 async function remove(barcode, recordId) {
   const member = state.tube(barcode).members.find((m) => m.record_id === recordId);
-  const reason = await ask(t.askRemove(member.label), { input: t.reason, yes: t.remove });
+  // Preset reasons (a tap with gloves); "other" opens a text field. Stored as their code.
+  const reason = await ask(t.removeWhy(member.label), {
+    choices: REMOVE_REASONS.map((code) => [code, t.reasons[code]]), other: t.other, input: t.reason, yes: t.remove });
   if (!reason) return undefined;
   await write("sample_void", { sample_record_id: recordId, reason });
   state.removeMember(barcode, recordId);
@@ -228,24 +290,50 @@ function setMode(next) {
 
 // ---- dialog ----------------------------------------------------------------------------------
 
-/** An in-page question (window.confirm blocks wedge input); resolves to false, true or the text typed. */
-function ask(text, { input = null, yes }) {
+/**
+ * An in-page question (window.confirm blocks wedge input); resolves to false, true, the text
+ * typed or the value of the choice tapped. `choices` ([[value, label], ...]) are big buttons;
+ * with `other`, one more button opens the text field (`input` is its placeholder).
+ */
+function ask(text, { input = null, yes = null, choices = null, other = null }) {
   const dialog = $("ask");
+  const typed = Boolean(input) && !choices;
   $("ask-text").textContent = text;
-  $("ask-input").hidden = !input;
+  $("ask-input").hidden = !typed;
   $("ask-input").value = "";
   $("ask-input").placeholder = input || "";
-  $("ask-yes").textContent = yes;
+  $("ask-yes").textContent = yes || "";
+  $("ask-yes").hidden = !typed && Boolean(choices);
+  const box = $("ask-choices");
+  box.hidden = !choices;
+  $("ask-row").hidden = Boolean(choices);
   dialog.hidden = false;
+  if (dialog.getBoundingClientRect().top < 0) dialog.scrollIntoView({ block: "start" });
   // Not the "yes" button: a wedge scan's Enter must never answer a question by accident.
-  (input ? $("ask-input") : dialog).focus();
+  (typed ? $("ask-input") : dialog).focus();
   return new Promise((resolve) => {
     const finish = (value) => {
       dialog.hidden = true;
+      box.replaceChildren();
       $("ask-yes").onclick = $("ask-no").onclick = $("ask-input").onkeydown = null;
       $("scan").focus();
       resolve(value);
     };
+    if (choices) {
+      // One grid of big buttons, cancel included, so that the whole question fits the screen.
+      const buttons = choices.map(([value, label]) => choiceButton(label, () => finish(value)));
+      if (other) {
+        buttons.push(choiceButton(other, () => {
+          // The free text: the field and the confirm/cancel row appear, the presets stay.
+          $("ask-input").hidden = false;
+          $("ask-yes").hidden = false;
+          $("ask-row").hidden = false;
+          $("ask-input").focus({ preventScroll: true });
+        }, "other"));
+      }
+      buttons.push(choiceButton(t.cancel, () => finish(false), "cancel"));
+      box.replaceChildren(...buttons);
+    }
     $("ask-no").onclick = () => finish(false);
     $("ask-yes").onclick = () => {
       if (!input) return finish(true);
@@ -268,22 +356,29 @@ function render() {
   slots.replaceChildren();
   const capacity = tube ? tube.capacity : site.capacity;
   const bySlot = new Map((tube ? tube.members : []).map((m) => [m.slot, m]));
-  for (let i = 0; i < capacity; i++) {
+  // Past capacity (a corrected record arriving in a full tube) the extra slots show too.
+  const shown = Math.max(capacity, ...[...bySlot.keys()]);
+  for (let i = 0; i < shown; i++) {
     const member = bySlot.get(i + 1);
     const li = document.createElement("li");
     li.className = member ? "slot filled" : "slot";
     li.dataset.slot = String(i + 1);
     if (member) {
-      // Compact in the slot (1101****1234) so the last digits stay visible at 360 px.
-      li.append(Object.assign(document.createElement("span"), {
-        textContent: member.label.replace(/\*{5,}/g, "****"), title: member.label }));
+      // Compact in the slot (1101****1234) so the last digits stay visible at 360 px; the
+      // whole slot is the button that offers remove / move.
+      const text = compact(member.label);
       if (tube.status === "open") {
-        li.append(button(t.remove, () => run(() => remove(tube.barcode, member.record_id))),
-          button(t.move, () => run(() => move(tube.barcode, member.record_id))));
+        const b = button(text, () => run(() => slotActions(tube.barcode, member.record_id)));
+        b.classList.add("slot-btn");
+        b.title = member.label;
+        li.append(b);
+      } else {
+        li.append(Object.assign(document.createElement("span"), { textContent: text, title: member.label }));
       }
     }
     slots.append(li);
   }
+  renderNotes(tube);
   const last = tube && tube.members[tube.members.length - 1];
   $("last-person").textContent = last ? last.label : "";
   $("seal").disabled = !tube || tube.status !== "open";
@@ -303,6 +398,78 @@ function render() {
   const box = state.box;
   $("box-barcode").textContent = box ? box.barcode : "—";
   $("box-tubes").textContent = box ? box.tubes.join(", ") : "";
+  // The camera's frame follows what comes next: a person's QR code, or a tube's label.
+  const wantsPerson = mode === "tube" && tube && tube.status === "open" && tube.members.length < tube.capacity;
+  scanner?.setFrame(wantsPerson ? "square" : "band");
+}
+
+/** Samples of the tube that hold no slot on the server: refused (to correct) or duplicates. */
+function renderNotes(tube) {
+  $("tube-notes").replaceChildren(...(tube?.notes || []).map((note) => {
+    const li = document.createElement("li");
+    li.className = `tube-note ${note.kind}`;
+    li.dataset.record = note.record_id;
+    const what = note.kind === "refused" ? t.noteRefused : t.noteTwice;
+    li.append(Object.assign(document.createElement("span"), { textContent: `${compact(note.label)} · ${what}` }));
+    if (note.kind === "refused") {
+      li.append(Object.assign(document.createElement("a"), {
+        className: "btn", href: `/offline/attention#record=${note.record_id}`, textContent: t.fix }));
+    }
+    return li;
+  }));
+}
+
+// ---- what the server said ----------------------------------------------------------------
+
+/** The server's answers to the records of this screen: a sample refused, or stored without a
+ *  slot of its own (the person was in the tube already), leaves its slot; the clerk is told
+ *  while the tube is still open. */
+function onServerResults(results) {
+  let notice = null;
+  for (const result of results) {
+    const found = state.findRecord(result.id);
+    if (!found) continue;
+    const slot = found.member ? found.member.slot : found.note.slot;
+    const current = found.barcode === state.data.current;
+    if (result.status === "rejected") {
+      if (found.note?.kind === "refused") continue;
+      state.unslot(result.id, "refused", result.error);
+      notice = ["bad", t.serverRefused(slot, describe(result.error))];
+    } else if (result.status === "accepted" || result.status === "duplicate") {
+      const warnings = result.warnings || [];
+      if (warnings.includes("person_in_tube_twice") && found.member) {
+        state.unslot(result.id, "twice");
+        notice = ["warn", t.serverTwice(slot)];
+      } else if (current && warnings.includes("person_sampled_twice_today")) {
+        notice = notice || ["warn", t.serverToday(slot)];
+      } else if (current && warnings.includes("tube_over_capacity")) {
+        notice = notice || ["warn", t.serverOver(slot)];
+      }
+    }
+  }
+  if (!notice) return;
+  render();
+  say(...notice);
+}
+
+/** Samples refused while this screen was closed (synced by another page or the service worker). */
+async function markRefused() {
+  let changed = false;
+  for (const { id, error } of await refusedSamples()) {
+    const found = state.findRecord(id);
+    if (found && found.note?.kind !== "refused") {
+      state.unslot(id, "refused", error);
+      changed = true;
+    }
+  }
+  if (changed) render();
+}
+
+function choiceButton(label, onClick, value = "") {
+  const b = button(label, onClick);
+  b.classList.add("choice");
+  if (value) b.dataset.choice = value;
+  return b;
 }
 
 function button(label, onClick) {
@@ -358,6 +525,16 @@ async function start() {
     event.target.value = "";
     if (text.trim()) run(() => onScan(text, started));
   });
+  $("keyboard").addEventListener("click", () => {
+    // Typing by hand: the phone's keyboard may show; it hides again when the field is left.
+    $("scan").inputMode = "text";
+    $("keyboard").setAttribute("aria-pressed", "true");
+    $("scan").focus();
+  });
+  $("scan").addEventListener("blur", () => {
+    $("scan").inputMode = "none";
+    $("keyboard").setAttribute("aria-pressed", "false");
+  });
   $("seal").addEventListener("click", () => run(() => state.current && seal(state.current.barcode)));
   $("undo").addEventListener("click", () => run(undo));
   $("manual").addEventListener("submit", manualEntry);
@@ -368,10 +545,18 @@ async function start() {
     if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
   }, true);
   // The camera reads tube labels (1D) and personal codes (QR); a read takes the wedge's path.
-  attachScanner($("camera"), { formats: [...FIELD_FORMATS.tube, ...FIELD_FORMATS.person], autoStart: false });
+  // A code held in front of it counts once, however long it stays.
+  scanner = attachScanner($("camera"), { formats: [...FIELD_FORMATS.tube, ...FIELD_FORMATS.person],
+    autoStart: false, repeat: "until-gone" });
+  render();
   $("camera").addEventListener("scan", (event) => {
     const started = performance.now();
-    run(() => onScan(event.detail.text, started));
+    run(() => onScan(event.detail.text, started, event.detail.source));
+  });
+  onResults((results) => run(() => onServerResults(results)));
+  // The attention page corrects or discards a refused sample in this phone's state.
+  addEventListener("storage", (event) => {
+    if (event.key === state.key) { state.reload(); render(); }
   });
   $("scan").focus();
   warmUp();
@@ -382,6 +567,8 @@ async function start() {
     outbox = null;
   }
   if (!outbox) say("bad", t.noUser);
+  else roster = await loadRoster(outbox.device.user_id);
+  await markRefused().catch(() => {});
   root.dataset.ready = "true";
 }
 

@@ -119,8 +119,10 @@ def test_a_malformed_record_is_rejected_alone_then_corrected_or_discarded(page, 
     item.locator(".fix").click()
     # The corrected record leaves the list and the rest moves up: click discard only then.
     page.wait_for_function("(id) => !document.querySelector(`li[data-id='${id}']`)", arg=bad_id)
-    page.once("dialog", lambda dialog: dialog.accept("体温计故障，已重新登记"))
     page.locator(f"li[data-id='{too_hot}'] .discard").click()
+    page.locator(f"li[data-id='{too_hot}'] .reason.other").click()
+    page.locator(f"li[data-id='{too_hot}'] .discard-reason").fill("体温计故障，已重新登记")
+    page.locator(f"li[data-id='{too_hot}'] .confirm-discard").click()
     page.wait_for_function("() => document.querySelectorAll('#attention-list li').length === 0")
     page.wait_for_function("() => document.body.dataset.pending === '0' && document.body.dataset.attention === '0'")
 

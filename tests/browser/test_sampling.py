@@ -141,8 +141,10 @@ def test_mistakes_are_refused_before_anything_is_written_and_can_be_undone(page,
     page.click("#undo")
     page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'")
 
-    # Remove a named person, with a reason.
-    page.locator("#slots .slot.filled button", has_text="移除").first.click()
+    # Remove a named person, with a reason: tap the slot, 移除, then a preset or one's own words.
+    page.locator("#slots .slot.filled button").first.click()
+    page.locator("#ask-choices button", has_text="移除").click()
+    page.locator("#ask-choices button[data-choice=other]").click()
     page.fill("#ask-input", "登记错人")
     page.click("#ask-yes")
     page.wait_for_function("() => document.getElementById('tube-count').textContent === '0/10'")
@@ -173,7 +175,8 @@ def test_mistakes_are_refused_before_anything_is_written_and_can_be_undone(page,
 
     # Move a person to another tube: removed here (sample_void "moved"), added there.
     scan(valid_id(4), "ok", "第 1/10 位")
-    page.locator("#slots .slot.filled button", has_text="转管").click()
+    page.locator("#slots .slot.filled button").click()
+    page.locator("#ask-choices button", has_text="转管").click()
     page.fill("#ask-input", "T2022050696")
     page.click("#ask-yes")
     page.wait_for_function("() => document.getElementById('feedback').textContent.includes('已转入 T2022050696')")

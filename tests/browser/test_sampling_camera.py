@@ -35,3 +35,74 @@ def test_a_tube_is_opened_by_camera_offline_and_synced_once_online(camera_browse
     context.set_offline(False)
     assert wait_server(live_server, "SELECT barcode, status FROM tube", [(TUBE, "open")]) == [(TUBE, "open")]
     context.close()
+
+
+def qr_frame(text, size=(1280, 720), side=640):
+    """A personal QR code held close to the camera: it fills most of the frame's height."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="png", scale=10, border=4)
+    qr = Image.open(io.BytesIO(out.getvalue())).convert("L").resize((side, side), Image.NEAREST)
+    frame = Image.new("L", size, 255)
+    frame.paste(qr, ((size[0] - side) // 2, (size[1] - side) // 2))
+    return frame.convert("RGB")
+
+
+def test_a_qr_held_close_is_read_once_and_the_outcome_stays_in_view(browser_type, browser_type_launch_args,
+                                                                    live_server, tmp_path):
+    from .sampling_helpers import (assert_outcome_in_view, residents_with_codes, said, scan, shots_dir,
+                                   small_targets)
+    from .test_scanning import write_y4m
+
+    ((number, code, person_id),), _stray = residents_with_codes(live_server, 1)
+    video = tmp_path / "qr.y4m"
+    write_y4m(qr_frame(code), video)
+    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video.resolve()}"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    try:
+        context = browser.new_context(**MOBILE, permissions=["camera"])
+        page = context.new_page()
+        login(page, live_server, "clerk")
+        site_id = live_server.query("SELECT id FROM site WHERE code = 'S1'")[0][0]
+        page.goto(f"{live_server.url}/sampling/{site_id}")
+        page.wait_for_function("() => document.getElementById('sampling').dataset.ready === 'true'")
+        assert scan(page, "T2022051402")[1] == "已开管 T2022051402"
+        # A person comes next: the frame is a square that a QR code fits, not a 1D band.
+        assert page.locator(".scanner").get_attribute("data-frame") == "square"
+
+        start = page.get_by_role("button", name="打开相机扫码")
+        box = start.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 740 and box["height"] >= 44  # no scrolling to it
+        before = said(page)
+        start.click()
+        page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'", timeout=15_000)
+        assert page.locator("#feedback").inner_text() == "已保存：第 1/10 位"
+        assert said(page) == before + 1
+        # The outcome is above the open camera, in view, nothing scrolled.
+        assert page.locator(".scanner-view").is_visible()
+        assert_outcome_in_view(page)
+        assert small_targets(page) == []
+        page.screenshot(path=f"{shots_dir(tmp_path)}/sampling-camera-qr.png")
+
+        # The code stays in front of the camera for well over the 2 s repeat window: nothing
+        # more happens (no second sample, no "already in this tube", no error beep).
+        frames = int(page.locator(".scanner").get_attribute("data-frames"))
+        page.wait_for_function("(n) => Number(document.querySelector('.scanner').dataset.frames) >= n",
+                               arg=frames + 50, timeout=30_000)
+        assert said(page) == before + 1
+        assert page.locator("#feedback").get_attribute("class") == "feedback ok"
+        assert page.locator("#tube-count").inner_text() == "1/10"
+        page.get_by_role("button", name="关闭相机").click()
+
+        rows = wait_server(live_server, "SELECT person_id FROM sample", [(person_id,)])
+        assert rows == [(person_id,)]
+        assert live_server.query("SELECT count(*) FROM flag") == [(0,)]
+        assert number not in page.content()
+        context.close()
+    finally:
+        browser.close()
