@@ -1,0 +1,35 @@
+"""Over HTTPS through the proxy, as phones on the network use the app (`make run HOST=0.0.0.0`,
+deploy/Caddyfile): Chromium's own Referer/Origin behaviour, nothing forged by the test."""
+from .conftest import login
+from .gate_helpers import open_gate, pass_resident, sync_now, wait_drained
+
+
+def test_a_clerk_logs_in_and_out_through_the_page_over_https(page, https_server):
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    login(page, https_server, "clerk")
+    assert "示范社区" in page.locator("h1").inner_text()
+    sent = posts[0].all_headers()  # what the browser itself sent with the form
+    assert posts[0].url == https_server.url + "/login"
+    assert sent["origin"] == https_server.url and sent["referer"].startswith(https_server.url)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+    assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+    page.click("#logout-form button[type=submit]")
+    page.wait_for_url(https_server.url + "/login")
+    assert "已退出" in page.content()
+    assert "此表单已过期" not in page.content()
+
+
+def test_an_offline_gate_shift_over_https_reaches_the_server(page, context, https_server):
+    site = open_gate(page, https_server)  # waits until the service worker controls the page
+    context.set_offline(True)
+    for n in (1, 2, 3):
+        pass_resident(page, n)
+    page.reload()  # the shell comes from the service worker: the network is still off
+    page.wait_for_function("() => document.body.dataset.pending === '3'")
+    context.set_offline(False)
+    sync_now(page)
+    wait_drained(page)
+    rows = https_server.query("SELECT direction FROM gate_entry WHERE site_id = :s", s=site)
+    assert [r[0] for r in rows] == ["in", "in", "in"]
