@@ -33,3 +33,34 @@ def test_an_offline_gate_shift_over_https_reaches_the_server(page, context, http
     wait_drained(page)
     rows = https_server.query("SELECT direction FROM gate_entry WHERE site_id = :s", s=site)
     assert [r[0] for r in rows] == ["in", "in", "in"]
+
+
+def test_a_self_report_link_never_reaches_the_proxy_or_gunicorn_logs(page, https_server):
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.ledgers.selfreport import link_token
+    from server.models import Placement
+
+    app = https_server.app()
+    with app.app_context():
+        placement = db.session.scalar(select(Placement).where(Placement.kind == "quarantine")
+                                      .order_by(Placement.id).limit(1))
+        token = link_token(placement)
+        db.engine.dispose()
+    page.goto(f"{https_server.url}/q/{token}")
+    page.fill("#temperature", "36.7")
+    page.click("button[type=submit]")  # a POST over HTTPS from a public page: CSRF + Origin
+    page.locator("#report-saved").wait_for()
+    page.goto(f"{https_server.url}/q/{token}-tampered")  # a 404 is logged too
+    https_server.stop()  # every log line written and flushed
+
+    gunicorn_lines = [line for line in https_server.logs().splitlines() if '"POST /q/' in line]
+    proxy_lines = https_server.proxy_log.read_text().splitlines()
+    # The visits were logged (so the check below means something), without the token.
+    assert any("/q/[redacted]" in line for line in gunicorn_lines), gunicorn_lines
+    assert sum('"uri":"/q/[redacted]"' in line for line in proxy_lines) >= 3
+    assert any('"Referer":["https://127.0.0.1' in line and "/q/[redacted]" in line
+               for line in proxy_lines)  # the browser's Referer, same-origin, redacted too
+    assert token not in https_server.logs()
+    assert token[:20] not in https_server.logs()
