@@ -23,6 +23,7 @@ def test_a_clerk_logs_in_and_out_through_the_page_over_https(page, https_server)
 
 def test_an_offline_gate_shift_over_https_reaches_the_server(page, context, https_server):
     site = open_gate(page, https_server)  # waits until the service worker controls the page
+    assert page.locator("#st-offline-mode").count() == 0  # the certificate is trusted
     context.set_offline(True)
     for n in (1, 2, 3):
         pass_resident(page, n)
@@ -66,3 +67,27 @@ def test_a_self_report_link_never_reaches_the_proxy_or_gunicorn_logs(page, https
                https_server.logs().splitlines() if "GET /static/" in line)
     assert token not in https_server.logs()
     assert token[:20] not in https_server.logs()
+
+
+def test_a_phone_that_tapped_through_the_certificate_warning_is_told_offline_mode_is_off(
+        browser, tmp_path, lan_certificate):
+    from .conftest import MOBILE, HttpsServer, proxy_problem, require
+
+    require(proxy_problem())
+    server = HttpsServer(tmp_path).start()  # its own certificate: this browser does not trust it
+    context = browser.new_context(ignore_https_errors=True, **MOBILE)  # "continue anyway"
+    try:
+        page = context.new_page()
+        login(page, server, "volunteer")  # pages work...
+        warning = page.locator("#st-offline-mode")
+        warning.wait_for()  # ...but the service worker was refused, and the phone says so
+        assert "离线模式不可用" in warning.inner_text() and "证书" in warning.inner_text()
+        assert page.evaluate("() => navigator.serviceWorker.controller") is None
+        box = warning.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 740  # seen without scrolling
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(tmp_path / "untrusted.png"))
+    finally:
+        context.close()
+        server.stop()
+        server.log.close()
