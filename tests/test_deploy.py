@@ -134,7 +134,7 @@ def test_upgrade_migrates_an_older_database_and_restarts_the_app(installed):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "upgrade: done" in run.stdout
     calls = (installed["tmp"] / "calls.log").read_text().splitlines()
-    assert calls == ["stop checkpoint", "start checkpoint"]
+    assert calls == ["stop checkpoint", "start checkpoint", "reload caddy"]
     with sqlite3.connect(installed["db"]) as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head
     # The app the unit started answers on loopback only, as the proxy expects it.
