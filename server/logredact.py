@@ -24,14 +24,16 @@ def redact(value):
 
 
 class RedactFilter(logging.Filter):
-    """Rewrites a record's message and arguments (never drops the record)."""
+    """Rewrites a record's message, formatted with its arguments first (a token may sit in
+    either, and "%s" after /q/ is a placeholder, not a token). Never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.msg)
-        if isinstance(record.args, dict):
-            record.args = {k: redact(v) for k, v in record.args.items()}
-        elif isinstance(record.args, tuple):
-            record.args = tuple(redact(a) for a in record.args)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging reports it itself, later
+            return True
+        if "/q/" in message:
+            record.msg, record.args = redact(message), None
         return True
 
 
