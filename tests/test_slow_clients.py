@@ -99,3 +99,6 @@ def test_64_slow_clients_do_not_delay_health_past_a_second(lan_server, capsys):
         print(f"\n/api/v1/health with {SLOW_CLIENTS} slow clients: "
               f"max {max(took) * 1000:.0f} ms, median {sorted(took)[len(took) // 2] * 1000:.0f} ms")
     assert max(took) < 1.0, took
+    # Phones can only reach the proxy: gunicorn listens on loopback.
+    assert "Listening at: http://127.0.0.1:" in lan_server.logs()
+    assert "Listening at: http://0.0.0.0" not in lan_server.logs()
