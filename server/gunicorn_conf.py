@@ -21,3 +21,6 @@ errorlog = "-"
 logger_class = "server.logredact.GunicornLogger"
 # The proxy is the only client: its X-Forwarded-For is the phone's address.
 access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+# gunicorn 27's control socket sits at one path in $HOME: several servers on one machine (tests,
+# make run beside a service) would take it from each other, and nothing here uses it.
+control_socket_disable = True
