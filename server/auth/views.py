@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, Length
 from ..audit import audit
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from . import bp
 from ..sessions import mark_login
+from . import bp
 from .pins import authenticate
 from .throttle import username_key
 
