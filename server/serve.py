@@ -120,8 +120,11 @@ def run(plan: list[Child]) -> int:
             # the first phones are not answered "502 Bad Gateway".
             if child.listens:
                 wait_listening(child.listens, process, stopping)
+        if not started:
+            return 0  # stopped before anything started
         first, code = exits.get()
-        if not stopping.is_set():
+        asked = stopping.is_set()  # a signal, not a child dying on its own
+        if not asked:
             click.echo(f"{first.name} exited with status {code}: stopping the others.", err=True)
         stop_all()
         for _child, process in started:
@@ -130,7 +133,9 @@ def run(plan: list[Child]) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        return 0 if stopping.is_set() and code in (0, -signal.SIGINT, -signal.SIGTERM) else (code or 1)
+        if asked and code in (0, -signal.SIGINT, -signal.SIGTERM):
+            return 0
+        return code or 1  # a child that ends on its own is a failure, even with status 0
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -52,9 +52,11 @@ def sleeper(name, folder, exit_code=None):
     return serve.Child(name, [sys.executable, "-c", code])
 
 
-def test_when_one_child_dies_the_others_are_stopped_and_its_status_is_returned(tmp_path):
-    plan = [sleeper("web", tmp_path), sleeper("proxy", tmp_path, exit_code=3)]
-    assert serve.run(plan) == 3
+@pytest.mark.parametrize("status, expected", [(3, 3), (0, 1)])
+def test_when_one_child_dies_the_others_are_stopped_and_the_launcher_fails(tmp_path, status,
+                                                                         expected):
+    plan = [sleeper("web", tmp_path), sleeper("proxy", tmp_path, exit_code=status)]
+    assert serve.run(plan) == expected  # even a clean exit of one child is not a running server
     assert (tmp_path / "web").read_text() == str(int(signal.SIGTERM))
 
 
