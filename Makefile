@@ -9,9 +9,9 @@ WORKERS ?= 2
 THREADS ?= 4
 VENDOR := static/vendor
 
-.PHONY: run test bench setup python-deps vendor zbar translations instance clean
+.PHONY: run test bench setup python-deps vendor zbar proxy translations instance clean
 
-setup: python-deps vendor zbar translations
+setup: python-deps vendor zbar proxy translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,16 @@ zbar:
 		|| echo "Could not install libzbar0; the zbar fallback stays off."; \
 	else echo "libzbar0 is missing: run 'sudo apt-get install -y libzbar0' (the zbar fallback stays off until then)."; fi
 
+# Caddy: the HTTPS reverse proxy in front of gunicorn for phones (make run HOST=0.0.0.0) and in
+# production (deploy/). Plain `make run` on loopback does not need it.
+proxy:
+	@if command -v caddy >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing caddy (HTTPS reverse proxy for phones on the network)..."; \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null)) \
+		|| echo "Could not install caddy; make run HOST=0.0.0.0 will not start until it is installed."; \
+	else echo "caddy is missing: run 'sudo apt-get install -y caddy' (needed by make run HOST=0.0.0.0 only)."; fi
+
 translations/zh/LC_MESSAGES/messages.mo: translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
@@ -55,19 +65,11 @@ instance: setup
 	$(BIN)/checkpoint init
 	$(BIN)/checkpoint seed-demo --if-empty
 
+# Loopback: gunicorn over HTTP. Any other HOST: Caddy over HTTPS on PORT (LAN certificate),
+# gunicorn behind it on loopback (server/serve.py starts, watches and stops both).
 run: instance
 	@$(BIN)/checkpoint demo-logins
-	@if [ "$(HOST)" = "127.0.0.1" ] || [ "$(HOST)" = "localhost" ]; then \
-		$(BIN)/checkpoint serve-info --host $(HOST) --port $(PORT); \
-		exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
-			--access-logfile - wsgi:app; \
-	else \
-		$(BIN)/checkpoint tls-cert; \
-		$(BIN)/checkpoint serve-info --host $(HOST) --port $(PORT) --https; \
-		exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
-			--certfile instance/tls-cert.pem --keyfile instance/tls-key.pem \
-			--access-logfile - wsgi:app; \
-	fi
+	@exec $(BIN)/checkpoint serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 test: setup
 	$(BIN)/pytest

@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         path = os.path.join(app.instance_path, "checkpoint.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     _check_secrets(app)
+    from . import logredact
+
+    logredact.install("werkzeug", app.logger.name)  # request lines, "Exception on <path>"
 
     from . import database, errors, i18n, privacy, ratelimit, security, sessions  # noqa: F401
     from .extensions import csrf, db, limiter, login_manager, migrate

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from .config import write_instance_config
 from .extensions import db
+from .serve import serve_command
 
 
 def _instance_path() -> str:
@@ -268,14 +269,13 @@ def export_command(kind, community_code, day, fmt, output, full):
 @click.option("--force", is_flag=True, help="Replace an existing certificate.")
 def tls_cert_command(force):
     """Write a self-signed certificate for phones on the LAN (instance/tls-cert.pem)."""
-    from .netinfo import lan_addresses, write_self_signed_cert
+    from .netinfo import ensure_lan_cert
 
     path = Path(_instance_path())
-    cert, key = path / "tls-cert.pem", path / "tls-key.pem"
-    if cert.exists() and key.exists() and not force:
+    cert = path / "tls-cert.pem"
+    if not ensure_lan_cert(path, force):
         click.echo(f"Kept existing certificate {cert}.")
         return
-    write_self_signed_cert(cert, key, lan_addresses())
     click.echo(f"Wrote {cert} (self-signed; see README: trusting it on a phone).")
 
 
@@ -309,7 +309,7 @@ def purge_command(before):
     click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
 
 
-COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, serve_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 
@@ -328,6 +328,7 @@ def main() -> None:
     group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
                        help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
     # `init` must run before the instance config (and so the app) exists.
-    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command):
+    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command,
+                    serve_command):
         group.add_command(command)
     sys.exit(group.main(prog_name="checkpoint"))

@@ -28,9 +28,13 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     # Shared phones: a page session unused this long is logged out (server/sessions.py).
     "SESSION_IDLE_MINUTES": 30,
+    # ... and any page session ends this long after its login, however busy (a shift).
+    "SESSION_MAX_HOURS": 12,
     # Reverse proxies in front of the app whose X-Forwarded-* headers we believe (0: none).
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,  # tokens tied to the session; phones stay offline for hours
+    # Flask-WTF's Referer-only HTTPS check is replaced by the Origin check of csrf_origin.py.
+    "WTF_CSRF_SSL_STRICT": False,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "SYNC_MAX_RECORDS": 500,
     "SYNC_MAX_BYTES": 1024 * 1024,
@@ -70,6 +74,7 @@ ENV_SETTINGS = {
     "FEVER_THRESHOLD_C": float,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_IDLE_MINUTES": int,
+    "SESSION_MAX_HOURS": float,
     "TRUSTED_PROXIES": int,
 }
 

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .csrf_origin import ForeignOrigin
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        # Usually a form opened before a logout, an idle timeout or a server restart.
         db.session.rollback()
-        message = _("This form has expired: nothing was saved. Reload the page and try again.")
-        # The header tells the page's scripts to fetch a fresh token and retry once
-        # (offline/client/csrf.js); a plain form shows the page with the message.
-        headers = {CSRF_EXPIRED_HEADER: "1"}
+        if isinstance(error, ForeignOrigin):
+            # Another site (or a page that hides where it came from): a fresh token would
+            # not help, so no retry header.
+            message, headers = str(ForeignOrigin.description), {}
+        else:
+            # Usually a form opened before a logout, an idle timeout or a server restart.
+            message = _("This form has expired: nothing was saved. Reload the page and try again.")
+            # The header tells the page's scripts to fetch a fresh token and retry once
+            # (offline/client/csrf.js); a plain form shows the page with the message.
+            headers = {CSRF_EXPIRED_HEADER: "1"}
         if request.headers.get("HX-Request"):
             return render_template("partials/_error.html", message=message), 400, headers
         return render_template("error.html", error=error, message=message), 400, headers

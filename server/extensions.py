@@ -5,8 +5,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from .csrf_origin import OriginCheckingCSRF
 
 
 class Base(DeclarativeBase):
@@ -16,7 +17,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = OriginCheckingCSRF()  # token + same-origin check (server/csrf_origin.py)
 babel = Babel()
 # No default limits: only the routes that guard PINs are limited, explicitly.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -57,3 +57,12 @@ def write_self_signed_cert(cert_path: Path, key_path: Path, addresses: list[str]
                                            serialization.NoEncryption()))
     key_path.chmod(0o600)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def ensure_lan_cert(instance: Path, force: bool = False) -> bool:
+    """instance/tls-cert.pem and tls-key.pem for this machine's addresses; True when written."""
+    cert, key = instance / "tls-cert.pem", instance / "tls-key.pem"
+    if cert.exists() and key.exists() and not force:
+        return False
+    write_self_signed_cert(cert, key, lan_addresses())
+    return True

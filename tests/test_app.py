@@ -31,7 +31,7 @@ def test_pages_send_protective_headers(client):
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert "'wasm-unsafe-eval'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -28,7 +28,7 @@ def assert_protective_headers(response, url):
     assert directives["frame-ancestors"] == "'none'", url
     assert directives["object-src"] == "'none'", url
     assert response.headers["X-Content-Type-Options"] == "nosniff", url
-    assert response.headers["Referrer-Policy"] == "no-referrer", url
+    assert response.headers["Referrer-Policy"] == "same-origin", url
 
 
 def test_every_page_route_sends_protective_headers_anonymous_and_logged_in(app, client, world,

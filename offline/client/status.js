@@ -7,6 +7,7 @@ import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as store from "./db.js";
 import { latestOnly } from "./latest.js";
+import { offlineUnavailable } from "./offline-mode.js";
 import { events, requestBackgroundSync, start, syncNow } from "./sync.js";
 
 const MESSAGES = {
@@ -103,7 +104,7 @@ function registerServiceWorker() {
     registration.addEventListener("updatefound", () => {
       registration.installing?.addEventListener("statechange", offer);
     });
-  }).catch(() => {});
+  }).catch(offlineUnavailable);
   let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     // Only after the user chose to update (a first install claims without a reload).

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from ..audit import audit
 from ..extensions import db, limiter, login_manager
 from ..models import User
+from ..sessions import mark_login
 from . import bp
 from .pins import authenticate
 from .throttle import username_key
@@ -55,6 +56,7 @@ def login():
         else:
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
+            mark_login()
             audit("login", target=f"user:{user.id}")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("pages.home"))

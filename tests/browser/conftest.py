@@ -43,8 +43,40 @@ def _require_chromium():
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": [NO_DNS, "--log-level=3"]}
+def browser_type_launch_args(browser_type_launch_args, lan_certificate):
+    # HOME holds the NSS database in which the LAN certificate is trusted (see lan_certificate).
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": [NO_DNS, "--log-level=3"], "env": {**os.environ, "HOME": str(lan_certificate.home)}}
+
+
+class LanCertificate:
+    """A certificate made like `checkpoint tls-cert` and trusted the way a phone trusts it once
+    installed: added as a CA to the NSS database Chromium reads ($HOME/.pki/nssdb), with
+    Debian's certutil (libnss3-tools). Chromium registers no service worker from an origin
+    whose certificate it does not trust (BROWSER-TESTS.md §9)."""
+
+    def __init__(self, folder: Path):
+        from server.netinfo import write_self_signed_cert
+
+        self.home = folder / "home"
+        self.cert, self.key = folder / "tls-cert.pem", folder / "tls-key.pem"
+        write_self_signed_cert(self.cert, self.key, [])
+        self.problem = None
+        certutil = shutil.which("certutil")
+        if certutil is None:
+            self.problem = "certutil not found (apt-get install -y libnss3-tools)"
+            return
+        nssdb = self.home / ".pki" / "nssdb"
+        nssdb.mkdir(parents=True)
+        for args in (["-N", "--empty-password"],
+                     ["-A", "-t", "C,,", "-n", "checkpoint-lan", "-i", str(self.cert)]):
+            subprocess.run([certutil, "-d", f"sql:{nssdb}", *args], check=True,
+                           capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def lan_certificate(tmp_path_factory):
+    return LanCertificate(tmp_path_factory.mktemp("lan-cert"))
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +183,86 @@ class LiveServer:
 def live_server(tmp_path):
     """A fresh server and database for one test."""
     server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()
+    server.log.close()
+
+
+def require(problem: str | None) -> None:
+    """A missing tool fails in CI and skips with the reason elsewhere."""
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem + ": required in CI")
+        pytest.skip(problem)
+
+
+class HttpsServer(LiveServer):
+    """The app as `make run HOST=0.0.0.0` serves phones: `checkpoint serve` starts Caddy over
+    HTTPS on the port (deploy/Caddyfile, the production recipe's file) and gunicorn behind it on
+    loopback. With `certificate`, that certificate (trusted by the test browser) is used;
+    without, the launcher makes its own, which no browser trusts (a phone that tapped through
+    the warning)."""
+
+    def __init__(self, workdir: Path, certificate: LanCertificate | None = None,
+                 residents: int = 300, workers: int = 1, threads: int = 8):
+        super().__init__(workdir, residents)
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.instance = workdir / "instance"
+        self.workers, self.threads = workers, threads
+        if certificate is not None:
+            shutil.copy(certificate.cert, self.instance / "tls-cert.pem")
+            shutil.copy(certificate.key, self.instance / "tls-key.pem")
+
+    @property
+    def proxy_log(self) -> Path:
+        return self.instance / "logs" / "proxy-access.log"
+
+    def start(self):
+        import ssl
+
+        self.process = subprocess.Popen(
+            [CHECKPOINT, "serve", "--host", "0.0.0.0", "--port", str(self.port),
+             "--workers", str(self.workers), "--threads", str(self.threads)],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 120  # gunicorn imports the app first: slow under load
+        while time.monotonic() < deadline and self.process.poll() is None:
+            cert = self.instance / "tls-cert.pem"
+            try:
+                context = ssl.create_default_context(cafile=str(cert))
+                with urllib.request.urlopen(self.url + "/api/v1/health", timeout=2,
+                                            context=context) as answer:
+                    if answer.status == 200:
+                        return self
+            except (OSError, ssl.SSLError):
+                time.sleep(0.2)
+        raise RuntimeError(f"HTTPS server did not start; see {self.workdir / 'server.log'}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # the launcher passes it on to Caddy and gunicorn
+            self.process.wait(timeout=60)
+        self.process = None
+
+    def logs(self) -> str:
+        """Everything the proxy and gunicorn logged (launcher output and Caddy's access log)."""
+        self.log.flush()
+        text = (self.workdir / "server.log").read_text(errors="replace")
+        if self.proxy_log.exists():
+            text += self.proxy_log.read_text(errors="replace")
+        return text
+
+
+def proxy_problem() -> str | None:
+    if shutil.which("caddy") is None:
+        return "caddy not found (apt-get install -y caddy, or `make setup` as root)"
+    return None
+
+
+@pytest.fixture
+def https_server(tmp_path, lan_certificate):
+    """Like live_server, over HTTPS through the proxy, with a certificate the browser trusts."""
+    require(proxy_problem() or lan_certificate.problem)
+    server = HttpsServer(tmp_path, lan_certificate).start()
     yield server
     server.stop()
     server.log.close()

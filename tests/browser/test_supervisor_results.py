@@ -1,6 +1,7 @@
 """A supervisor imports a lab file on a phone-sized screen: preview, confirm, retest list."""
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from server.demo_day import generate_sampling_day, tube_barcode
@@ -13,7 +14,14 @@ from .conftest import login
 DAY = date(2022, 5, 6)
 
 
-def test_supervisor_imports_results_and_reveals_a_phone(page, live_server, tmp_path):
+@pytest.fixture(params=["http", "https"])
+def served(request):
+    """Plain HTTP on loopback, and HTTPS through the proxy as phones on the network use it."""
+    return request.getfixturevalue("live_server" if request.param == "http" else "https_server")
+
+
+def test_supervisor_imports_results_and_reveals_a_phone(page, served, tmp_path):
+    live_server = served
     app = live_server.app()
     with app.app_context():
         demo = db.session.scalar(select(Community).where(Community.code == "demo"))

@@ -1,0 +1,38 @@
+// Says so when this phone gets pages but no offline mode. The service worker (the offline app
+// shell) only runs in a secure context whose certificate the browser trusts: a volunteer who
+// tapped through the certificate warning instead of installing the LAN certificate, or who
+// opened an http:// address, can browse but would lose the gate screen when the signal drops.
+// Shown in the status bar, in the page's language; the status bar hooks in with one line
+// (registration failure); an insecure context is noticed here at import.
+const MESSAGES = {
+  zh: {
+    certificate: "离线模式不可用：本机未信任服务器证书。请先安装证书（见使用说明），再重新打开本页；在此之前断网时无法登记。",
+    insecure: "离线模式不可用：请用 https:// 开头的地址打开本页；在此之前断网时无法登记。",
+  },
+  en: {
+    certificate: "Offline mode is unavailable: this phone does not trust the server's certificate. Install the certificate (see the instructions), then reopen this page; until then nothing can be captured without network.",
+    insecure: "Offline mode is unavailable: open this page at its https:// address; until then nothing can be captured without network.",
+  },
+};
+const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+
+function show(text) {
+  let box = document.getElementById("st-offline-mode");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "st-offline-mode";
+    box.className = "st-message st-warning";
+    box.setAttribute("role", "alert");
+    (document.getElementById("statusbar") || document.body).append(box);
+  }
+  box.textContent = text;
+  document.body.dataset.offlineMode = "unavailable";
+}
+
+/** The service worker could not be registered (certificate not trusted, or refused). */
+export function offlineUnavailable(error) {
+  console.warn("service worker not registered:", error);
+  show(window.isSecureContext ? t.certificate : t.insecure);
+}
+
+if (!window.isSecureContext || !("serviceWorker" in navigator)) show(t.insecure);
