@@ -16,7 +16,10 @@ DEFAULTS = {
     # Login throttling counts in the database, across every worker (server/ratelimit.py).
     "RATELIMIT_STORAGE_URI": "checkpointdb://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Wrong PINs (server/auth/throttle.py), page and device login together: per account, and
+    # per address with a ceiling for 50 phones sharing one NAT (a gate's or a site's Wi-Fi).
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    "LOGIN_ADDRESS_RATE_LIMIT": "100 per 5 minutes",
     # Photos sent for decoding, per device: a clerk falls back to photos now and then,
     # an ID-card read costs 1-3 s of CPU, so a burst is fine and a flood is not.
     "SCAN_RATE_LIMIT": "30 per minute",
@@ -64,6 +67,7 @@ ENV_SETTINGS = {
     "DATABASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str,
+    "LOGIN_ADDRESS_RATE_LIMIT": str,
     "SCAN_RATE_LIMIT": str,
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
