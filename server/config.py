@@ -52,7 +52,10 @@ DEFAULTS = {
     "QUARANTINE_MISSED_DEADLINE_MINUTES": 60,
     "QUARANTINE_LOOKBACK_DAYS": 3,
     "QUARANTINE_LINK_DAYS": 60,
-    "SELF_REPORT_RATE_LIMIT": "30 per hour",
+    # Self-reports (POSTs; page views are free) per address, sized for a carrier's NAT, and
+    # per link (one resident).
+    "SELF_REPORT_RATE_LIMIT": "120 per hour",
+    "SELF_REPORT_LINK_RATE_LIMIT": "10 per hour",
     # Door sensors (server/ledgers/doors.py): accepted clock difference of a signed event, and
     # the window in which openings of one household make one Flag.
     "DOOR_EVENT_MAX_AGE_SECONDS": 300,
