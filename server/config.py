@@ -38,7 +38,10 @@ DEFAULTS = {
     "SYNC_MAX_RECORDS": 500,
     "SYNC_MAX_BYTES": 1024 * 1024,
     "FEVER_THRESHOLD_C": 37.3,
+    # A record's time more than this ahead of the server's, or older than a record can wait on
+    # a phone, means the phone's clock is wrong: the record is counted when received, flagged.
     "CLOCK_SKEW_SECONDS": 600,
+    "CLOCK_MAX_AGE_DAYS": 7,
     # The supervisor board's deadlines in minutes (seal a tube, box it, hand the box over,
     # get the lab result, phones sync what they hold) and how far back its checks look.
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},

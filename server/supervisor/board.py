@@ -45,6 +45,8 @@ FACT_LABELS = {
     "max_seq": _l("Highest seq"),
     "building": _l("Building"), "unit": _l("Unit"), "room": _l("Room"), "day": _l("Day"),
     "slot": _l("Slot"), "opened_at": _l("Opened at"), "temperature": _l("Temperature"),
+    "phone_time": _l("Phone's time"), "counted_at": _l("Counted at (received)"),
+    "records": _l("Records"),
 }
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
