@@ -309,7 +309,28 @@ def purge_command(before):
     click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
 
 
-COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one tick (heartbeat and due jobs), then exit.")
+@with_appcontext
+def scheduler_command(once):
+    """Run the periodic jobs on time (missed quarantine reports, upload expiry, ...) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from .scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    scheduler = Scheduler(current_app._get_current_object())
+    if once:
+        ran = scheduler.run_once()
+        click.echo(f"Ran: {', '.join(ran) or 'nothing due'}.")
+        return
+    click.echo(f"Scheduler {scheduler.owner}: tick {scheduler.tick:g} s; stop with SIGTERM or Ctrl-C.")
+    scheduler.run_forever()
+
+
+COMMANDS = (scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 

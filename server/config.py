@@ -59,6 +59,16 @@ DEFAULTS = {
     # per link (one resident).
     "SELF_REPORT_RATE_LIMIT": "120 per hour",
     "SELF_REPORT_LINK_RATE_LIMIT": "10 per hour",
+    # `checkpoint scheduler` (server/scheduler/): how often it wakes (and beats), how long a
+    # claim on a job holds if it dies mid-run, when its silence makes health "degraded", and
+    # per-job intervals in seconds over server/scheduler/jobs.py's defaults (0 turns one off).
+    "SCHEDULER_TICK_SECONDS": 30.0,
+    "SCHEDULER_LEASE_SECONDS": 600,
+    "SCHEDULER_SILENT_SECONDS": 300,
+    "SCHEDULER_INTERVALS": {},
+    # /api/v1/health and `checkpoint doctor`: the disk is "nearly full" under either.
+    "MIN_FREE_DISK_MB": 500,
+    "MIN_FREE_DISK_PERCENT": 5,
     # Door sensors (server/ledgers/doors.py): accepted clock difference of a signed event, and
     # the window in which openings of one household make one Flag.
     "DOOR_EVENT_MAX_AGE_SECONDS": 300,
@@ -81,6 +91,10 @@ ENV_SETTINGS = {
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_IDLE_MINUTES": int,
     "TRUSTED_PROXIES": int,
+    "SCHEDULER_TICK_SECONDS": float,
+    "MIN_FREE_DISK_MB": int,
+    "SCHEDULER_INTERVALS": lambda v: {name.strip(): float(seconds) for name, _, seconds in
+                                      (pair.partition("=") for pair in v.split(",") if pair.strip())},
 }
 
 

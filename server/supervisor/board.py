@@ -98,7 +98,10 @@ def _context(now):
     device_ids = {x.device_id for x in shown}
     people = _by_id(Person, person_ids, cid)
     flags = [x for g in groups.values() for x in g["flags"]]
+    from ..scheduler import status as scheduler_status
+
     return {
+        "scheduler": scheduler_status(current_app, now),
         "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
         "workers": routed_workers(cid, flags, people),
         "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
