@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from .config import write_instance_config
+from .config import add_missing_keys, write_instance_config
 from .extensions import db
 
 
@@ -25,7 +25,8 @@ def init_command():
     if write_instance_config(path):
         click.echo(f"Wrote {path}/config.py with new secret and encryption keys.")
     else:
-        click.echo(f"Kept existing {path}/config.py.")
+        added = add_missing_keys(path)
+        click.echo(f"Kept existing {path}/config.py" + (f"; added {', '.join(added)}." if added else "."))
     from flask_migrate import upgrade
 
     from . import create_app
@@ -330,7 +331,53 @@ def scheduler_command(once):
     scheduler.run_forever()
 
 
-COMMANDS = (scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+@click.command("backup")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The encrypted backup file to write (e.g. /backup/checkpoint-2022-05-06.age).")
+@with_appcontext
+def backup_command(output):
+    """Back up the whole database into one file encrypted with BACKUP_KEY."""
+    import time
+
+    from .backup import BackupError, backup
+
+    started = time.monotonic()
+    try:
+        meta = backup(output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the {meta['backend']} database (revision {meta['revision']}) to {output}: "
+               f"{meta['encrypted_bytes'] / 2**20:.1f} MiB encrypted, "
+               f"{time.monotonic() - started:.1f} s. It holds personal data: see README, backups.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(file, yes):
+    """Replace the database with a backup (checked in full first; refused if it does not open)."""
+    import time
+
+    from .backup import BackupError, check_target, opened, restore
+
+    started = time.monotonic()
+    try:
+        with opened(file) as (meta, database):
+            target = check_target(meta)
+            if not yes and not click.confirm(
+                    f"Replace every row of {target} with the backup of {meta['created_at']} "
+                    f"(revision {meta['revision']})?", default=False):
+                raise click.ClickException("Nothing restored.")
+            restore(meta, database)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the backup of {meta['created_at']} into {target} "
+               f"({time.monotonic() - started:.1f} s). Run `checkpoint init` to migrate it if "
+               "this version is newer; restart the app and the scheduler.")
+
+
+COMMANDS = (backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 

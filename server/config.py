@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then CHECKPOINT_* environment variables."""
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -8,6 +9,7 @@ DEFAULTS = {
     "SECRET_KEY": None,  # required; generated into the instance config by `checkpoint init`
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
     "HASH_KEY": None,  # base64 32 bytes: HMAC key for look-ups of document numbers
+    "BACKUP_KEY": None,  # age identity (AGE-SECRET-KEY-1...): encrypts `checkpoint backup` files
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -80,6 +82,7 @@ ENV_SETTINGS = {
     "SECRET_KEY": str,
     "DATA_KEY": str,
     "HASH_KEY": str,
+    "BACKUP_KEY": str,
     "DATABASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str,
@@ -125,8 +128,27 @@ def write_instance_config(instance_path: str) -> bool:
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"DATA_KEY = {new_key()!r}\n"
         f"HASH_KEY = {new_key()!r}\n"
+        f"{_backup_key_lines()}"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
     return True
+
+
+def _backup_key_lines() -> str:
+    from .backup import new_backup_key
+
+    return ("# Encrypts `checkpoint backup` files (server/backup.py): without it no backup can be\n"
+            "# restored. Keep a copy apart from the backups themselves.\n"
+            f"BACKUP_KEY = {new_backup_key()!r}\n")
+
+
+def add_missing_keys(instance_path: str) -> list[str]:
+    """Keys added since an instance config was written (BACKUP_KEY), appended to it."""
+    path = Path(instance_path) / "config.py"
+    if not path.exists() or re.search(r"^BACKUP_KEY\s*=", path.read_text(), re.MULTILINE):
+        return []
+    with open(path, "a") as f:
+        f.write(_backup_key_lines())
+    return ["BACKUP_KEY"]
