@@ -377,7 +377,24 @@ def restore_command(file, yes):
                "this version is newer; restart the app and the scheduler.")
 
 
-COMMANDS = (backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
+@click.command("doctor")
+@click.option("--url", default=None, help="The address phones use (e.g. https://checkpoint.example.org): "
+              "the running app reports what it sees of a request to it.")
+@click.option("--insecure", is_flag=True, help="Accept the self-signed LAN certificate at --url.")
+def doctor_command(url, insecure):
+    """Check this deployment and name each problem in plain words (exit 1 if any)."""
+    from .doctor import instance_path, run
+
+    report = run(url, insecure)
+    click.echo(f"Checkpoint doctor: instance {instance_path()}" + (f", {url}" if url else ""))
+    for line in report.lines():
+        click.echo(f"  {line}")
+    click.echo(f"{report.failures} problem(s), {report.warnings} warning(s).")
+    if report.failures:
+        sys.exit(1)
+
+
+COMMANDS = (doctor_command, backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 
@@ -396,6 +413,7 @@ def main() -> None:
     group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
                        help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
     # `init` must run before the instance config (and so the app) exists.
-    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command):
+    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command,
+                    doctor_command):
         group.add_command(command)
     sys.exit(group.main(prog_name="checkpoint"))
