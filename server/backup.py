@@ -208,6 +208,9 @@ def _sqlite_restore(source_path: Path, path: str) -> None:
     try:
         # One locked copy: readers of the live file see the old content or the new, never half.
         source.backup(target)
+    except sqlite3.OperationalError as error:
+        raise BackupError(f"The database is busy ({error}): stop the app and the scheduler, "
+                          "then restore again. Nothing was restored.") from None
     finally:
         target.close()
         source.close()

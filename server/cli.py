@@ -367,7 +367,8 @@ def restore_command(file, yes):
             target = check_target(meta)
             if not yes and not click.confirm(
                     f"Replace every row of {target} with the backup of {meta['created_at']} "
-                    f"(revision {meta['revision']})?", default=False):
+                    f"(revision {meta['revision']})? Stop the app and the scheduler first.",
+                    default=False):
                 raise click.ClickException("Nothing restored.")
             restore(meta, database)
     except BackupError as error:

@@ -1,12 +1,12 @@
 """GET /api/v1/doctor: what the app saw of the request that reached it (scheme, client address,
 the X-Forwarded-* headers as received), for `checkpoint doctor --url`, which compares them with
-what it sent. Only a request signed with the instance's SECRET_KEY gets an answer; any other
-is a plain 404, so the deployment's proxy set-up is nobody else's business."""
+what it sent. Only a request signed with the instance's SECRET_KEY gets an answer (401
+otherwise, like an unsigned door event): the deployment's proxy set-up is nobody else's business."""
 import hashlib
 import hmac
 import time
 
-from flask import abort, current_app, jsonify, request
+from flask import current_app, jsonify, request
 
 from ..models import utcnow
 from . import bp
@@ -34,7 +34,8 @@ def _signed() -> bool:
 @bp.get("/doctor")
 def doctor_echo():
     if not _signed():
-        abort(404)
+        return jsonify(error={"code": "bad_signature",
+                              "message": "Only `checkpoint doctor` with this instance's keys."}), 401
     # ProxyFix keeps what it replaced: the values as the socket and headers gave them.
     original = request.environ.get("werkzeug.proxy_fix.orig", {})
     return jsonify(

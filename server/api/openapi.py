@@ -110,7 +110,8 @@ PATHS = {
         "responses": {
             "200": {"description": "Scheme, client address, X-Forwarded-* headers as received",
                     "content": {JSON: {"schema": {"type": "object"}}}},
-            "404": {"description": "Not signed by this instance"}}}},
+            "401": {"description": "Not signed by this instance", "content": {JSON: {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/api/v1/devices": {"post": {
         "summary": "Trade a username and PIN for a device token.", "security": [],
         "requestBody": {"required": True, "content": {JSON: {"schema": {

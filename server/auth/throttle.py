@@ -62,10 +62,13 @@ def give_back_unless_wrong(response):
         return response
     db.session.rollback()  # ends the request's read transaction (committed work is kept)
     storage = limiter.limiter.storage
-    for lim in counted:
-        decr = getattr(storage, "decr", None)
-        if decr is not None:
-            decr(lim.key, 1)
-        else:  # storages without decr (Redis) take a negative increment
-            storage.incr(lim.key, lim.limit.get_expiry(), amount=-1)
+    try:
+        for lim in counted:
+            decr = getattr(storage, "decr", None)
+            if decr is not None:
+                decr(lim.key, 1)
+            else:  # storages without decr (Redis) take a negative increment
+                storage.incr(lim.key, lim.limit.get_expiry(), amount=-1)
+    except Exception:  # noqa: BLE001 - the user's answer stands; the count errs on the safe side
+        current_app.logger.warning("PIN throttle: could not give a hit back", exc_info=True)
     return response
