@@ -61,14 +61,18 @@ class Batch:
     fast: bool  # worth trying in one savepoint
 
 
-def read(raw_records: list, inbox: Inbox, handlers: dict[str, Handler]) -> Batch:
+def read(raw_records: list, inbox: Inbox, handlers: dict[str, Handler],
+         judge_time: Callable[[Record], Record] | None = None) -> Batch:
     """Parse the batch and do its look-ups: reads only, so that the caller can run this
     before taking a database's write lock. What it read may be stale by the time the batch
-    is applied; ingest() copes (a unique key taken meanwhile sends it down the careful path)."""
+    is applied; ingest() copes (a unique key taken meanwhile sends it down the careful path).
+    `judge_time` may replace a record's implausible time (the phone's clock) before anything
+    looks at it, so that both paths and every look-up count the record on the same day."""
     parsed: list[Record | RecordError] = []
     for raw in raw_records:
         try:
-            parsed.append(parse_record(raw))
+            record = parse_record(raw)
+            parsed.append(judge_time(record) if judge_time else record)
         except RecordError as error:
             parsed.append(error)
     records = [r for r in parsed if isinstance(r, Record)]

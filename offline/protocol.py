@@ -52,10 +52,13 @@ class Record:
     id: str
     seq: int | None
     type: str
-    recorded_at: datetime
+    recorded_at: datetime  # when it happened, as far as the server can tell (UTC)
     data: dict
     digest: str
     raw: dict = field(repr=False, compare=False)
+    # The phone's own time, kept when the server found it implausible (a clock reset to 1970,
+    # a year ahead) and set recorded_at to the time it received the record instead.
+    claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,9 @@ def parse_record(raw) -> Record:
 
 
 def parse_time(value) -> datetime:
-    """An ISO 8601 time with its offset, as UTC."""
+    """An ISO 8601 time with its offset, as UTC. Any year is well-formed: a phone whose clock
+    was reset (1970) or set wrong still captured real data, which the server keeps (it judges
+    the time, see server/records.py); only a time it cannot read is malformed."""
     if not isinstance(value, str) or len(value) > 40:
         raise RecordError(INVALID_FIELD, "`recorded_at` must be an ISO 8601 time.", "recorded_at")
     try:
@@ -147,6 +152,8 @@ def parse_time(value) -> datetime:
         raise RecordError(INVALID_FIELD, "`recorded_at` must be an ISO 8601 time.", "recorded_at") from None
     if moment.tzinfo is None:
         raise RecordError(INVALID_FIELD, "`recorded_at` needs a UTC offset.", "recorded_at")
-    if not 2000 <= moment.year <= 2100:
-        raise RecordError(INVALID_FIELD, "`recorded_at` is out of range.", "recorded_at")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 with an offset: beyond what UTC can hold
+        edge = datetime.min if moment.year < 5000 else datetime.max
+        return edge.replace(tzinfo=timezone.utc)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
 import zxingcpp
-from pyzbar import pyzbar
 
 from .imageio import MAX_BYTES, MAX_PIXELS, load_grey
 
-__all__ = ["Decoded", "decode_image", "FORMATS", "MAX_BYTES", "MAX_PIXELS"]
+__all__ = ["Decoded", "decode_image", "zbar_status", "FORMATS", "MAX_BYTES", "MAX_PIXELS"]
 
 _Z = zxingcpp.BarcodeFormat
 # Web name -> the zxing-cpp format (a family: Code39 also covers Code 32, PZN
@@ -53,17 +53,36 @@ for _web, _fmt in _ZXING_FORMATS.items():
 
 # ZBar only where it is reliable. Never Code 39 (ZBar misreads Full-ASCII Code 39,
 # returning "+A" for "a"), never PDF417 (ZBar's decoder is partial) and ZBar has no
-# Data Matrix reader at all.
-_ZBAR_SYMBOLS: dict[str, pyzbar.ZBarSymbol] = {
-    "ean_13": pyzbar.ZBarSymbol.EAN13,
-    "ean_8": pyzbar.ZBarSymbol.EAN8,
-    "upc_a": pyzbar.ZBarSymbol.UPCA,
-    "upc_e": pyzbar.ZBarSymbol.UPCE,
-    "code_128": pyzbar.ZBarSymbol.CODE128,
-    "itf": pyzbar.ZBarSymbol.I25,
-    "qr_code": pyzbar.ZBarSymbol.QRCODE,
+# Data Matrix reader at all. Web name -> pyzbar's ZBarSymbol name.
+_ZBAR_SYMBOLS: dict[str, str] = {
+    "ean_13": "EAN13",
+    "ean_8": "EAN8",
+    "upc_a": "UPCA",
+    "upc_e": "UPCE",
+    "code_128": "CODE128",
+    "itf": "I25",
+    "qr_code": "QRCODE",
 }
-_ZBAR_NAMES = {symbol.name: web for web, symbol in _ZBAR_SYMBOLS.items()}
+_ZBAR_NAMES = {symbol: web for web, symbol in _ZBAR_SYMBOLS.items()}
+
+
+@cache
+def _pyzbar():
+    """pyzbar's decoder, or None when Debian's libzbar0 is missing: ZBar is only a fallback
+    (10 more right reads of 413 photos), so the app starts and scans with zxing-cpp alone.
+    Imported on first use, not at start: pyzbar loads the shared library when imported."""
+    try:
+        from pyzbar import pyzbar
+    except (ImportError, OSError):  # ImportError: library not found; OSError: not loadable
+        return None
+    return pyzbar
+
+
+def zbar_status() -> str | None:
+    """None when the ZBar fallback works, else why it is off (for `checkpoint doctor`)."""
+    if _pyzbar() is None:
+        return "libzbar0 is not installed or cannot be loaded: the ZBar fallback is off"
+    return None
 
 # Fallbacks cost a second and a third decoder pass. On photos without a barcode
 # the three passes take ~37 ms median at 640x480 but ~74 ms at 1024x768, over
@@ -164,9 +183,11 @@ def _zxing(grey: np.ndarray, wanted: frozenset[str]) -> list[Decoded]:
 
 
 def _zbar_sharpened(grey: np.ndarray, wanted: frozenset[str]) -> list[Decoded]:
-    symbols = [_ZBAR_SYMBOLS[name] for name in sorted(wanted & _ZBAR_SYMBOLS.keys())]
-    if not symbols:
+    pyzbar = _pyzbar()
+    names = [_ZBAR_SYMBOLS[name] for name in sorted(wanted & _ZBAR_SYMBOLS.keys())]
+    if pyzbar is None or not names:
         return []
+    symbols = [pyzbar.ZBarSymbol[name] for name in names]
     # Unsharp mask: ZBar's edge detector needs steeper bar edges than ZXing's.
     blurred = cv2.GaussianBlur(grey, (0, 0), 2.0)
     sharp = cv2.addWeighted(grey, 1.5, blurred, -0.5, 0)

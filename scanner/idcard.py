@@ -77,6 +77,21 @@ def _models_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
+def model_paths() -> dict[str, Path]:
+    """RapidOCR's settings -> the bundled ONNX model file each one needs."""
+    models = _models_dir()
+    return {
+        "Det.model_path": models / "PP-OCRv6_det_small.onnx",
+        "Rec.model_path": models / "PP-OCRv6_rec_small.onnx",
+        "Cls.model_path": models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    }
+
+
+def missing_models() -> list[str]:
+    """Model files that are not there (checked without loading the engine)."""
+    return [str(p) for p in model_paths().values() if not p.is_file()]
+
+
 def get_engine() -> Any:
     """Return the process-wide RapidOCR engine, building it on first use (thread-safe).
 
@@ -90,13 +105,8 @@ def get_engine() -> Any:
         if _engine is None:
             from rapidocr import RapidOCR
 
-            models = _models_dir()
-            paths = {
-                "Det.model_path": models / "PP-OCRv6_det_small.onnx",
-                "Rec.model_path": models / "PP-OCRv6_rec_small.onnx",
-                "Cls.model_path": models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-            }
-            missing = [str(p) for p in paths.values() if not p.is_file()]
+            paths = model_paths()
+            missing = missing_models()
             if missing:
                 raise RuntimeError(
                     "RapidOCR models missing (reinstall the rapidocr wheel): " + ", ".join(missing)

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from .config import write_instance_config
+from .config import add_missing_keys, write_instance_config
 from .extensions import db
 from .serve import serve_command
 
@@ -26,7 +26,8 @@ def init_command():
     if write_instance_config(path):
         click.echo(f"Wrote {path}/config.py with new secret and encryption keys.")
     else:
-        click.echo(f"Kept existing {path}/config.py.")
+        added = add_missing_keys(path)
+        click.echo(f"Kept existing {path}/config.py" + (f"; added {', '.join(added)}." if added else "."))
     from flask_migrate import upgrade
 
     from . import create_app
@@ -309,7 +310,92 @@ def purge_command(before):
     click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
 
 
-COMMANDS = (purge_command, init_command, tls_cert_command, serve_info_command, serve_command, seed_demo_command, demo_logins_command, create_community_command,
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one tick (heartbeat and due jobs), then exit.")
+@with_appcontext
+def scheduler_command(once):
+    """Run the periodic jobs on time (missed quarantine reports, upload expiry, ...) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from .scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    scheduler = Scheduler(current_app._get_current_object())
+    if once:
+        ran = scheduler.run_once()
+        click.echo(f"Ran: {', '.join(ran) or 'nothing due'}.")
+        return
+    click.echo(f"Scheduler {scheduler.owner}: tick {scheduler.tick:g} s; stop with SIGTERM or Ctrl-C.")
+    scheduler.run_forever()
+
+
+@click.command("backup")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The encrypted backup file to write (e.g. /backup/checkpoint-2022-05-06.age).")
+@with_appcontext
+def backup_command(output):
+    """Back up the whole database into one file encrypted with BACKUP_KEY."""
+    import time
+
+    from .backup import BackupError, backup
+
+    started = time.monotonic()
+    try:
+        meta = backup(output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the {meta['backend']} database (revision {meta['revision']}) to {output}: "
+               f"{meta['encrypted_bytes'] / 2**20:.1f} MiB encrypted, "
+               f"{time.monotonic() - started:.1f} s. It holds personal data: see README, backups.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(file, yes):
+    """Replace the database with a backup (checked in full first; refused if it does not open)."""
+    import time
+
+    from .backup import BackupError, check_target, opened, restore
+
+    started = time.monotonic()
+    try:
+        with opened(file) as (meta, database):
+            target = check_target(meta)
+            if not yes and not click.confirm(
+                    f"Replace every row of {target} with the backup of {meta['created_at']} "
+                    f"(revision {meta['revision']})? Stop the app and the scheduler first.",
+                    default=False):
+                raise click.ClickException("Nothing restored.")
+            restore(meta, database)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the backup of {meta['created_at']} into {target} "
+               f"({time.monotonic() - started:.1f} s). Run `checkpoint init` to migrate it if "
+               "this version is newer; restart the app and the scheduler.")
+
+
+@click.command("doctor")
+@click.option("--url", default=None, help="The address phones use (e.g. https://checkpoint.example.org): "
+              "the running app reports what it sees of a request to it.")
+@click.option("--insecure", is_flag=True, help="Accept the self-signed LAN certificate at --url.")
+def doctor_command(url, insecure):
+    """Check this deployment and name each problem in plain words (exit 1 if any)."""
+    from .doctor import instance_path, run
+
+    report = run(url, insecure)
+    click.echo(f"Checkpoint doctor: instance {instance_path()}" + (f", {url}" if url else ""))
+    for line in report.lines():
+        click.echo(f"  {line}")
+    click.echo(f"{report.failures} problem(s), {report.warnings} warning(s).")
+    if report.failures:
+        sys.exit(1)
+
+
+COMMANDS = (doctor_command, backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, serve_command, seed_demo_command, demo_logins_command, create_community_command,
             create_site_command, create_user_command, import_roster_command,
             import_results_command, export_command, seed_sampling_day_command)
 
@@ -329,6 +415,6 @@ def main() -> None:
                        help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
     # `init` must run before the instance config (and so the app) exists.
     for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command,
-                    serve_command):
+                    serve_command, doctor_command):
         group.add_command(command)
     sys.exit(group.main(prog_name="checkpoint"))

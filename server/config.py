@@ -1,6 +1,7 @@
 """Configuration: defaults, then instance/config.py, then CHECKPOINT_* environment variables."""
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -8,6 +9,7 @@ DEFAULTS = {
     "SECRET_KEY": None,  # required; generated into the instance config by `checkpoint init`
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
     "HASH_KEY": None,  # base64 32 bytes: HMAC key for look-ups of document numbers
+    "BACKUP_KEY": None,  # age identity (AGE-SECRET-KEY-1...): encrypts `checkpoint backup` files
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -16,7 +18,10 @@ DEFAULTS = {
     # Login throttling counts in the database, across every worker (server/ratelimit.py).
     "RATELIMIT_STORAGE_URI": "checkpointdb://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Wrong PINs (server/auth/throttle.py), page and device login together: per account, and
+    # per address with a ceiling for 50 phones sharing one NAT (a gate's or a site's Wi-Fi).
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    "LOGIN_ADDRESS_RATE_LIMIT": "100 per 5 minutes",
     # Photos sent for decoding, per device: a clerk falls back to photos now and then,
     # an ID-card read costs 1-3 s of CPU, so a burst is fine and a flood is not.
     "SCAN_RATE_LIMIT": "30 per minute",
@@ -39,7 +44,10 @@ DEFAULTS = {
     "SYNC_MAX_RECORDS": 500,
     "SYNC_MAX_BYTES": 1024 * 1024,
     "FEVER_THRESHOLD_C": 37.3,
+    # A record's time more than this ahead of the server's, or older than a record can wait on
+    # a phone, means the phone's clock is wrong: the record is counted when received, flagged.
     "CLOCK_SKEW_SECONDS": 600,
+    "CLOCK_MAX_AGE_DAYS": 7,
     # The supervisor board's deadlines in minutes (seal a tube, box it, hand the box over,
     # get the lab result, phones sync what they hold) and how far back its checks look.
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
@@ -53,7 +61,20 @@ DEFAULTS = {
     "QUARANTINE_MISSED_DEADLINE_MINUTES": 60,
     "QUARANTINE_LOOKBACK_DAYS": 3,
     "QUARANTINE_LINK_DAYS": 60,
-    "SELF_REPORT_RATE_LIMIT": "30 per hour",
+    # Self-reports (POSTs; page views are free) per address, sized for a carrier's NAT, and
+    # per link (one resident).
+    "SELF_REPORT_RATE_LIMIT": "120 per hour",
+    "SELF_REPORT_LINK_RATE_LIMIT": "10 per hour",
+    # `checkpoint scheduler` (server/scheduler/): how often it wakes (and beats), how long a
+    # claim on a job holds if it dies mid-run, when its silence makes health "degraded", and
+    # per-job intervals in seconds over server/scheduler/jobs.py's defaults (0 turns one off).
+    "SCHEDULER_TICK_SECONDS": 30.0,
+    "SCHEDULER_LEASE_SECONDS": 600,
+    "SCHEDULER_SILENT_SECONDS": 300,
+    "SCHEDULER_INTERVALS": {},
+    # /api/v1/health and `checkpoint doctor`: the disk is "nearly full" under either.
+    "MIN_FREE_DISK_MB": 500,
+    "MIN_FREE_DISK_PERCENT": 5,
     # Door sensors (server/ledgers/doors.py): accepted clock difference of a signed event, and
     # the window in which openings of one household make one Flag.
     "DOOR_EVENT_MAX_AGE_SECONDS": 300,
@@ -65,9 +86,11 @@ ENV_SETTINGS = {
     "SECRET_KEY": str,
     "DATA_KEY": str,
     "HASH_KEY": str,
+    "BACKUP_KEY": str,
     "DATABASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str,
+    "LOGIN_ADDRESS_RATE_LIMIT": str,
     "SCAN_RATE_LIMIT": str,
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
@@ -76,6 +99,10 @@ ENV_SETTINGS = {
     "SESSION_IDLE_MINUTES": int,
     "SESSION_MAX_HOURS": float,
     "TRUSTED_PROXIES": int,
+    "SCHEDULER_TICK_SECONDS": float,
+    "MIN_FREE_DISK_MB": int,
+    "SCHEDULER_INTERVALS": lambda v: {name.strip(): float(seconds) for name, _, seconds in
+                                      (pair.partition("=") for pair in v.split(",") if pair.strip())},
 }
 
 
@@ -106,8 +133,27 @@ def write_instance_config(instance_path: str) -> bool:
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"DATA_KEY = {new_key()!r}\n"
         f"HASH_KEY = {new_key()!r}\n"
+        f"{_backup_key_lines()}"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
     return True
+
+
+def _backup_key_lines() -> str:
+    from .backup import new_backup_key
+
+    return ("# Encrypts `checkpoint backup` files (server/backup.py): without it no backup can be\n"
+            "# restored. Keep a copy apart from the backups themselves.\n"
+            f"BACKUP_KEY = {new_backup_key()!r}\n")
+
+
+def add_missing_keys(instance_path: str) -> list[str]:
+    """Keys added since an instance config was written (BACKUP_KEY), appended to it."""
+    path = Path(instance_path) / "config.py"
+    if not path.exists() or re.search(r"^BACKUP_KEY\s*=", path.read_text(), re.MULTILINE):
+        return []
+    with open(path, "a") as f:
+        f.write(_backup_key_lines())
+    return ["BACKUP_KEY"]

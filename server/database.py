@@ -2,6 +2,8 @@
 import fcntl
 import os
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from flask import Flask, g, has_request_context, request
@@ -65,7 +67,24 @@ def _configure_sqlite(engine) -> None:
     engine.dialect.do_commit, engine.dialect.do_rollback = do_commit, do_rollback
 
 
+_WRITING = ContextVar("checkpoint_writing", default=False)
+
+
+@contextmanager
+def writing():
+    """Outside a request (the scheduler, commands): transactions begun inside take the write
+    lock up front, like a writing request. Without it a job that reads, then writes, fails
+    with "database is locked" when a request wrote in between."""
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+
+
 def _writing_request() -> bool:
+    if _WRITING.get():
+        return True
     return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
             and not g.get("reading_first"))
 

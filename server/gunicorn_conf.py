@@ -24,3 +24,6 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)
 # gunicorn 27's control socket sits at one path in $HOME: several servers on one machine (tests,
 # make run beside a service) would take it from each other, and nothing here uses it.
 control_socket_disable = True
+# Which forwarded headers to believe is the app's decision alone (CHECKPOINT_TRUSTED_PROXIES,
+# ProxyFix): gunicorn's own default would believe X-Forwarded-Proto from any loopback client.
+forwarded_allow_ips = ""

@@ -69,6 +69,15 @@ class DatabaseStorage(Storage):
                              {"now": now})
         return hits
 
+    def decr(self, key: str, amount: int = 1) -> int:
+        """Give hits back (server/auth/throttle.py): never below zero, never into a new window."""
+        with _engine().connect() as conn:
+            hits = conn.execute(text(
+                'UPDATE rate_limit_bucket SET hits = hits - :amount '
+                'WHERE "key" = :key AND expires_at > :now AND hits >= :amount RETURNING hits'),
+                {"key": key, "amount": amount, "now": time.time()}).scalar()
+        return hits or 0
+
     def get(self, key: str) -> int:
         with _engine().connect() as conn:
             hits = conn.execute(text(

@@ -6,10 +6,12 @@ offline.protocol.RecordError for malformed data, which rolls back that record al
 is first applied whole in one savepoint (ctx.batch.batched: look-ups and slots shared through
 ctx.batch), and a RecordError there sends the batch again record by record, each in its own
 savepoint (offline/ingest.py)."""
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -92,12 +94,41 @@ class SyncContext:
                             record_id=record.id if record else None, detail=detail, **fields))
         return kind
 
+    def judge_time(self, record: Record) -> Record:
+        """The record as the server counts it. A time ahead of the server's by more than
+        CLOCK_SKEW_SECONDS, or older than a record can plausibly wait on a phone
+        (CLOCK_MAX_AGE_DAYS), says the phone's clock is wrong (reset to 1970 by a battery swap,
+        set by hand): the record is kept and counted at the time the server received it, with
+        the phone's own time beside it (claimed_at) for the clock_skew Flag."""
+        config = current_app.config
+        ahead = record.recorded_at - self.now > timedelta(seconds=config["CLOCK_SKEW_SECONDS"])
+        behind = self.now - record.recorded_at > timedelta(days=config["CLOCK_MAX_AGE_DAYS"])
+        if not (ahead or behind):
+            return record
+        return dataclasses.replace(record, recorded_at=self.now, claimed_at=record.recorded_at)
+
     def clock_warnings(self, record: Record) -> list[str]:
-        skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-        if record.recorded_at > self.now + skew:
-            return [self.flag("clock_skew", record, detail={
-                "recorded_at": record.recorded_at.isoformat(), "received_at": self.now.isoformat()})]
-        return []
+        """clock_skew for a record whose time judge_time replaced: one open Flag per phone,
+        counting its records (a phone with a wrong clock sends hundreds), not one per record."""
+        if record.claimed_at is None:
+            return []
+        memo = self.batch.memo
+        if "clock_flag" not in memo:
+            memo["clock_flag"] = db.session.scalar(select(Flag).where(
+                Flag.device_id == self.device.id, Flag.kind == "clock_skew",
+                Flag.resolved_at.is_(None)).order_by(Flag.id).limit(1))
+        phone_time = str(record.raw.get("recorded_at"))[:40]
+        counted_at = self.now.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+        facts = {"phone_time": phone_time, "counted_at": counted_at.strftime("%Y-%m-%d %H:%M")}
+        flag = memo["clock_flag"]
+        if flag is None:
+            memo["clock_flag"] = flag = Flag(
+                community_id=self.community_id, kind="clock_skew", device_id=self.device.id,
+                record_id=record.id, detail={**facts, "records": 1})
+            db.session.add(flag)
+        else:  # a new dict: the JSON column sees only assignments
+            flag.detail = {**flag.detail, **facts, "records": flag.detail.get("records", 1) + 1}
+        return ["clock_skew"]
 
 
 def text_field(data: dict, name: str, *, required=False, max_length=200, pattern=None) -> str | None:

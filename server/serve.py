@@ -1,6 +1,7 @@
 """`checkpoint serve`: start the processes that make a running Checkpoint, watch them, stop them
 together (used by `make run`; production runs the same pieces under systemd, see deploy/).
 
+- Both modes run the scheduler beside the app (`checkpoint scheduler`: the periodic jobs).
 - Loopback (`--host 127.0.0.1`, the newcomer's `make run`): gunicorn on HOST:PORT, plain HTTP
   (127.0.0.1 and localhost are secure contexts: camera and service worker work).
 - Any other host (`make run HOST=0.0.0.0`, phones on the Wi-Fi): Caddy on PORT over HTTPS with
@@ -42,15 +43,20 @@ def children(host: str, port: int, workers: int, threads: int, instance: Path) -
     a new process (a scheduler, ...) is added here and nowhere else."""
     app = {"WORKERS": str(workers), "THREADS": str(threads)}
     if host in LOOPBACK:
-        return [gunicorn(f"{host}:{port}", app)]
+        return [gunicorn(f"{host}:{port}", app), scheduler()]
     upstream = f"127.0.0.1:{free_port()}"
-    return [gunicorn(upstream, {**app, "CHECKPOINT_TRUSTED_PROXIES": "1"}),
+    return [gunicorn(upstream, {**app, "CHECKPOINT_TRUSTED_PROXIES": "1"}), scheduler(),
             caddy(port, upstream, instance)]
 
 
 def gunicorn(bind: str, env: dict[str, str]) -> Child:
     return Child("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf",
                               "wsgi:app"], {**env, "CHECKPOINT_BIND": bind}, listens=bind)
+
+
+def scheduler() -> Child:
+    """The periodic jobs (missed quarantine reports, upload expiry, ...): `checkpoint scheduler`."""
+    return Child("scheduler", [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"])
 
 
 def caddy(port: int, upstream: str, instance: Path) -> Child:

@@ -23,7 +23,9 @@ _HASHED_PIN = hash_pin(PIN)
 def test_keys() -> dict:
     return {"SECRET_KEY": "test-secret-" + "x" * 40,
             "DATA_KEY": base64.b64encode(b"d" * 32).decode(),
-            "HASH_KEY": base64.b64encode(b"h" * 32).decode()}
+            "HASH_KEY": base64.b64encode(b"h" * 32).decode(),
+            # A fixed age identity for the tests' backups (server/backup.py).
+            "BACKUP_KEY": "AGE-SECRET-KEY-1YTY8ANR27FERPTK6FGQG24A7ZKERNJ5GD8FJXHJ6LWANJV393X6QT0KYFZ"}
 
 
 def base_config(database_url: str) -> dict:

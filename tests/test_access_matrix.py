@@ -45,6 +45,8 @@ EXPECTED = {
     "auth.login": {"GET": {ANON: 200, "user": 200}, "POST": {ANON: 200, "user": 200}},
     "auth.logout": {"POST": {ANON: LOGIN, "user": 302}},
     "api.health": {"GET": {ANON: 200, "user": 200}},
+    # Answers only a request signed with SECRET_KEY (`checkpoint doctor --url`): 401 otherwise.
+    "api.doctor_echo": {"GET": {ANON: 401, "user": 401}},
     "api.openapi": {"GET": {ANON: 200, "user": 200}},
     "api.register_device": {"POST": {ANON: 400, "user": 400}},  # empty body: the login form
     "api.sites": {"GET": {ANON: 401, "user": 200}},

@@ -88,7 +88,11 @@ def check_unwritable_then_recovered(app, client, world, device_token, fault):
         assert answer.status_code == 503
         assert answer.headers["Retry-After"].isdigit()
         assert answer.get_json()["error"]["code"] == "database_unavailable"
-        assert client.get("/api/v1/health").status_code == 200  # reads still work
+        health = client.get("/api/v1/health")
+        assert health.status_code == 200  # reads still work
+        if fault == "read_only":  # and it says why phones cannot sync
+            assert health.get_json()["status"] == "degraded"
+            assert "database_read_only" in {r["code"] for r in health.get_json()["reasons"]}
         unwritable.restore()
     assert count(InboxRecord) == 0 and count(GateEntry) == 0  # rolled back, nothing half-done
     answer = client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)

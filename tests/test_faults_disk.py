@@ -52,6 +52,12 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+def reasons(client) -> set:
+    answer = client.get("/api/v1/health")
+    assert answer.status_code == 200  # degraded, still answering
+    return {r["code"] for r in answer.get_json().get("reasons", [])}
+
+
 def test_a_really_full_disk_answers_503_and_recovers(app, client, world, device_token, database_url):
     headers, device_id = device_token(world["a"]["volunteer"])
     records = [gate_entry(world["a"]["gate"].id, seq=i + 1, note="x" * 400) for i in range(200)]
@@ -59,7 +65,10 @@ def test_a_really_full_disk_answers_503_and_recovers(app, client, world, device_
     # An empty write-ahead log, so the batch must grow a file.
     db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     db.session.commit()
+    app.config["MIN_FREE_DISK_MB"] = 1  # an 8 MB disk: only a full one is "nearly full"
+    assert "disk_nearly_full" not in reasons(client)
     filler = fill(Path(database_url.removeprefix("sqlite:///")).parent)
+    assert "disk_nearly_full" in reasons(client)  # health tells the operator
 
     answer = client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
     assert answer.status_code == 503, answer.get_data(as_text=True)[:300]

@@ -77,13 +77,22 @@ def test_a_signed_link_opens_the_residents_own_page_only(app, client, world, mak
         assert client.post(f"/q/{bad}", data={"temperature": "36.5"}).status_code in (400, 404)
 
 
-def test_the_self_report_page_is_rate_limited(make_app, world, make_person):
-    app = make_app(SELF_REPORT_RATE_LIMIT="3 per hour")
+def test_self_reports_are_rate_limited_and_page_views_are_not(make_app, world, make_person):
+    app = make_app(SELF_REPORT_RATE_LIMIT="5 per hour", SELF_REPORT_LINK_RATE_LIMIT="3 per hour")
     with app.app_context():
-        person = make_person(world["a"]["community"], doc_number=valid_id(33), building="2-2")
-        url = f"/q/{link_token(placed(person, world['a']['supervisor']))}"
+        urls = [f"/q/{link_token(placed(make_person(world['a']['community'], doc_number=valid_id(n), building='2-2'), world['a']['supervisor']))}"
+                for n in (33, 35)]
         client = app.test_client()
-        assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+        # Residents behind one carrier NAT open their pages as often as they like.
+        assert {client.get(url).status_code for url in urls for _ in range(10)} == {200}
+
+        def report(url):
+            return client.post(url, data={"temperature": "36.5"}).status_code
+
+        # One resident's link: 3 reports an hour; the address: 5 reports an hour.
+        assert [report(urls[0]) for _ in range(4)] == [303, 303, 303, 429]
+        assert [report(urls[1]) for _ in range(3)] == [303, 303, 429]
+        assert client.get(urls[1]).status_code == 200
 
 
 def test_an_ended_placement_takes_no_more_reports(app, client, world, make_person):

@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_loopback_is_gunicorn_alone_over_http(tmp_path):
     plan = serve.children("127.0.0.1", 5000, 2, 4, tmp_path)
-    assert [c.name for c in plan] == ["gunicorn"]
+    assert [c.name for c in plan] == ["gunicorn", "scheduler"]
     assert plan[0].env["CHECKPOINT_BIND"] == "127.0.0.1:5000"
     assert "CHECKPOINT_TRUSTED_PROXIES" not in plan[0].env  # no proxy: forwarded headers ignored
 
 
 def test_the_network_gets_caddy_in_front_and_gunicorn_on_loopback(tmp_path, monkeypatch):
     monkeypatch.setattr(serve.shutil, "which", lambda name: f"/usr/bin/{name}")
-    gunicorn, caddy = serve.children("0.0.0.0", 5000, 2, 4, tmp_path)
+    gunicorn, scheduler, caddy = serve.children("0.0.0.0", 5000, 2, 4, tmp_path)
+    assert scheduler.argv[-1] == "scheduler"
     host, _sep, port = gunicorn.env["CHECKPOINT_BIND"].rpartition(":")
     assert host == "127.0.0.1" and gunicorn.env["CHECKPOINT_TRUSTED_PROXIES"] == "1"
     assert caddy.env["CHECKPOINT_SITE"] == ":5000" and caddy.env["CHECKPOINT_UPSTREAM"] == f"127.0.0.1:{port}"
@@ -39,9 +40,12 @@ def test_without_caddy_the_network_mode_says_how_to_install_it(tmp_path, monkeyp
         serve.children("0.0.0.0", 5000, 2, 4, tmp_path)
 
 
-def sleeper(name, folder, exit_code=None):
-    """A child that notes the signal it got in a file, or exits at once with exit_code."""
-    code = (f"import sys; sys.exit({exit_code})" if exit_code is not None else textwrap.dedent(f"""
+def sleeper(name, folder, exit_code=None, after=None):
+    """A child that notes the signal it got in a file, or exits with exit_code (once the child
+    named `after` is up: on a busy machine it could otherwise die before the other started)."""
+    wait = f"import os, time\nwhile not os.path.exists({str(folder / f'{after}.up')!r}): time.sleep(0.02)\n"
+    code = (f"{wait if after else ''}import sys; sys.exit({exit_code})" if exit_code is not None
+            else textwrap.dedent(f"""
         import signal, sys, time
         def bye(signum, frame):
             open({str(folder / name)!r}, "w").write(str(signum)); sys.exit(0)
@@ -55,7 +59,7 @@ def sleeper(name, folder, exit_code=None):
 @pytest.mark.parametrize("status, expected", [(3, 3), (0, 1)])
 def test_when_one_child_dies_the_others_are_stopped_and_the_launcher_fails(tmp_path, status,
                                                                          expected):
-    plan = [sleeper("web", tmp_path), sleeper("proxy", tmp_path, exit_code=status)]
+    plan = [sleeper("web", tmp_path), sleeper("proxy", tmp_path, exit_code=status, after="web")]
     assert serve.run(plan) == expected  # even a clean exit of one child is not a running server
     assert (tmp_path / "web").read_text() == str(int(signal.SIGTERM))
 

@@ -5,6 +5,7 @@
 // 413: halve the batch. 401: keep everything, mark that user's token as needing a login.
 // 5xx or network error: keep everything, retry with exponential backoff and jitter.
 // A Web Lock makes sure two tabs (or a tab and the service worker) never send at once.
+import { noteServerTime } from "./clock.js";
 import * as outbox from "./outbox.js";
 import * as store from "./db.js";
 
@@ -121,6 +122,7 @@ async function send(device, entries) {
   }
   const { removed } = await outbox.settle(entries, answer.results || []);
   await store.setMeta("last_sync", new Date().toISOString());
+  await noteServerTime(answer.server_time);
   emit("status");
   emit("results", { results: (answer.results || []).map(({ id, status, warnings = [], error = null }) => (
     { id, status, warnings, error })) });

@@ -8,15 +8,11 @@ from flask import current_app, jsonify, request
 from offline.protocol import is_clean_text
 from ..audit import audit
 from ..auth.pins import authenticate
-from ..auth.throttle import username_key
-from ..extensions import db, limiter
+from ..auth.throttle import pin_throttled, wrong_pin
+from ..extensions import db
 from ..models import Device, utcnow
 from . import bp
 from .auth import token_digest
-
-
-def _limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def issue_device(user, name: str, device_id: str | None = None) -> tuple[Device, str]:
@@ -45,8 +41,7 @@ def device_answer(device: Device, token: str) -> dict:
 
 
 @bp.post("/devices")
-@limiter.limit(_limit)  # per address
-@limiter.limit(_limit, key_func=username_key)  # per account, whatever the address
+@pin_throttled  # wrong PINs, per account and per address, counted with the page login's
 def register_device():
     """Issue a device token: 201, or 401 for wrong credentials, 429 when throttled."""
     body = request.get_json(silent=True)
@@ -62,6 +57,7 @@ def register_device():
                               "message": "username, pin and device_name must be plain text."}), 400
     user = authenticate(username, pin)
     if user is None:
+        wrong_pin()
         return jsonify(error={"code": "invalid_credentials",
                               "message": "Wrong username or PIN."}), 401
     device, token = issue_device(user, device_name)

@@ -79,8 +79,20 @@ SCHEMAS = {
                        "event": {"type": "integer"}, "flag": {"type": ["integer", "null"]}}},
     "Health": {
         "type": "object", "required": ["status", "db", "version"],
-        "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]},
-                       "db": {"type": "string"}, "version": {"type": "string"}}},
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "db": {"type": "string"}, "version": {"type": "string"},
+            # Why "degraded" (scheduler_silent, scheduler_never_ran, disk_nearly_full,
+            # database_read_only), the scheduler's heartbeat and the fullest disk.
+            "reasons": {"type": "array", "items": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+            "scheduler": {"type": "object", "properties": {
+                "status": {"type": "string", "enum": ["ok", "silent", "never"]},
+                "last_beat": {"type": ["string", "null"]}}},
+            "disk": {"type": "object", "properties": {
+                "free_mb": {"type": ["integer", "null"]},
+                "free_percent": {"type": ["number", "null"]}, "low": {"type": "boolean"}}}}},
 }
 
 PATHS = {
@@ -91,6 +103,15 @@ PATHS = {
                 "$ref": "#/components/schemas/Health"}}}},
             "503": {"description": "Database unavailable", "content": {JSON: {"schema": {
                 "$ref": "#/components/schemas/Health"}}}}}}},
+    "/api/v1/doctor": {"get": {
+        "summary": "For `checkpoint doctor --url`: what the app saw of this request. Answers "
+                   "only a request signed with the instance's SECRET_KEY (X-Checkpoint-Doctor).",
+        "security": [],
+        "responses": {
+            "200": {"description": "Scheme, client address, X-Forwarded-* headers as received",
+                    "content": {JSON: {"schema": {"type": "object"}}}},
+            "401": {"description": "Not signed by this instance", "content": {JSON: {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/api/v1/devices": {"post": {
         "summary": "Trade a username and PIN for a device token.", "security": [],
         "requestBody": {"required": True, "content": {JSON: {"schema": {

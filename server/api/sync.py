@@ -49,7 +49,7 @@ def sync():
     ctx = SyncContext(device=device, user=g.user, now=now)
     handlers = {kind: _bound(fn, ctx) for kind, fn in HANDLERS.items()}
     inbox = DatabaseInbox(ctx)
-    batch = read(envelope.records, inbox, handlers)
+    batch = read(envelope.records, inbox, handlers, judge_time=ctx.judge_time)
     start_writing()
     results = ingest(db.session, batch, inbox, handlers)
     _update_device(device, envelope, results, now)

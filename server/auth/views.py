@@ -8,12 +8,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..audit import audit
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, login_manager
 from ..models import User
 from ..sessions import mark_login
 from . import bp
 from .pins import authenticate
-from .throttle import username_key
+from .throttle import pin_throttled, wrong_pin
 
 
 class LoginForm(FlaskForm):
@@ -36,21 +36,15 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in.")
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])  # per address
-@limiter.limit(_login_limit, methods=["POST"], key_func=username_key)  # per account
+@pin_throttled  # wrong PINs, per account and per address, counted with the device login's
 def login():
     """PIN login page."""
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.pin.data)
         if user is None:
+            wrong_pin()
             # One message for unknown user and wrong PIN: no account enumeration.
             form.pin.errors.append(_("Wrong username or PIN."))
         else:

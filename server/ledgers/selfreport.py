@@ -33,12 +33,23 @@ def placement_of(token: str) -> Placement | None:
     return db.session.get(Placement, data["p"])
 
 
-def _limit() -> str:
+def _address_limit() -> str:
     return current_app.config["SELF_REPORT_RATE_LIMIT"]
 
 
+def _link_limit() -> str:
+    return current_app.config["SELF_REPORT_LINK_RATE_LIMIT"]
+
+
+def _link_key() -> str:
+    return "link:" + (request.view_args or {}).get("token", "")[:200]
+
+
+# Reports are counted, page views are not (a resident behind a carrier's NAT shares an
+# address with many others): per address a ceiling for a NAT, per link a resident's own pace.
 @bp.route("/q/<token>", methods=["GET", "POST"])
-@limiter.limit(_limit)  # per address: a link guessed or passed around cannot be hammered
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_link_key)
 def self_report(token):
     """The resident's own page: today's slot, a temperature field, their past reports."""
     placement = placement_of(token)

@@ -11,11 +11,12 @@ from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
 from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
+from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
-    "DoorEvent",
+    "DoorEvent", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
 ]

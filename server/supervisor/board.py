@@ -45,6 +45,8 @@ FACT_LABELS = {
     "max_seq": _l("Highest seq"),
     "building": _l("Building"), "unit": _l("Unit"), "room": _l("Room"), "day": _l("Day"),
     "slot": _l("Slot"), "opened_at": _l("Opened at"), "temperature": _l("Temperature"),
+    "phone_time": _l("Phone's time"), "counted_at": _l("Counted at (received)"),
+    "records": _l("Records"),
 }
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
@@ -96,7 +98,10 @@ def _context(now):
     device_ids = {x.device_id for x in shown}
     people = _by_id(Person, person_ids, cid)
     flags = [x for g in groups.values() for x in g["flags"]]
+    from ..scheduler import status as scheduler_status
+
     return {
+        "scheduler": scheduler_status(current_app, now),
         "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
         "workers": routed_workers(cid, flags, people),
         "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,

@@ -22,7 +22,7 @@ def _folder() -> Path:
 
 def save(data: bytes, filename: str, **meta) -> str:
     """Store an upload for the current user; returns its id."""
-    _sweep()
+    sweep()
     token = secrets.token_urlsafe(18)
     folder = _folder()
     fd = os.open(folder / f"{token}.bin", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -70,9 +70,17 @@ def delete(token: str) -> None:
             (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-def _sweep() -> None:
-    # Uploads abandoned between preview and confirmation must not linger with personal data.
+def sweep() -> int:
+    """Delete uploads older than an hour; returns how many files went. Uploads abandoned between
+    preview and confirmation must not linger with personal data: run at each upload and by the
+    scheduler (server/scheduler/jobs.py), so that they go even when nobody uploads again."""
     limit = time.time() - MAX_AGE_SECONDS
+    removed = 0
     for path in _folder().iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker swept it first
+            pass
+    return removed
