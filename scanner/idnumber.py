@@ -45,8 +45,10 @@ def check_id_number(number: str, today: datetime.date | None = None) -> IdCheck:
     if ric.calc_check_digit(number) != number[17]:
         return invalid
     try:
-        birth = ric.get_birth_date(number)
-    except Exception:  # stdnum raises InvalidComponent (or ValueError) for impossible dates
+        # stdnum's ric.get_birth_date, without its generic clean-up of a number that is
+        # already clean (it was a third of the cost of checking a number, at every sync).
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:  # an impossible date
         return invalid
     if not EARLIEST_BIRTH_YEAR <= birth.year or birth > (today or datetime.date.today()):
         return invalid
