@@ -54,7 +54,7 @@ def _setup(url: str):
                     pin_hash=hash_pin("123456"))
         db.session.add_all([community, gate, point, user])
         db.session.flush()
-        people = residents(random.Random(7), 2000)
+        people = residents(random.Random(7), 8000)
         upsert_people(people, community.id, RosterReport())
         devices = [issue_device(user, f"cpu phone {i}") for i in range(2)]
         db.session.commit()
@@ -95,9 +95,10 @@ def _cpu_per_batch(app, token, bodies, profile=None) -> list[float]:
 
 
 def measure(url: str, baseline_url: str, profile: bool = False) -> dict:
-    from bench.ingest import _batches
+    from bench.ingest import Roster, _batches
 
     app, sites, numbers, tokens = _setup(url)
+    roster = Roster(numbers)
     os.environ["BASELINE_DATABASE_URL"] = baseline_url
     from bench import baseline_app
 
@@ -107,10 +108,10 @@ def measure(url: str, baseline_url: str, profile: bool = False) -> dict:
     profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not wall time
     for phone, kind in ((0, "gate"), (1, "tubes")):
         device_id, token = tokens[phone]
-        stream = _batches(device_id, sites, numbers, random.Random(phone), phone)
+        stream = _batches(device_id, sites, numbers, roster, random.Random(phone), phone)
         bodies = [next(stream)[0] for _ in range(WARMUP + ROUNDS)]
         ours = _cpu_per_batch(app, token, bodies, profiler)
-        stream = _batches(device_id, sites, numbers, random.Random(100 + phone), phone)
+        stream = _batches(device_id, sites, numbers, roster, random.Random(100 + phone), phone)
         bare = _cpu_per_batch(baseline_app.app, None, [next(stream)[0] for _ in range(WARMUP + ROUNDS)])
         replays = _cpu_per_batch(app, token, bodies[:WARMUP + ROUNDS // 2])
         figures[kind] = {"records": len(json.loads(bodies[0])["records"]),

@@ -7,15 +7,16 @@ convert() -- before the lock -- and the statements under the lock only hand them
 The converters are the column types' own bind processors, so the stored bytes are those the
 ORM would store (tests/test_bulk.py compares them).
 
-SQL text: SQLite takes executemany of one prepared INSERT; PostgreSQL takes multi-row VALUES
-(one statement, not one per row). `IN` lists go as one parameter (json_each / ANY) so that a
+SQL text: multi-row VALUES (one statement, not one per row). `IN` lists go as one parameter (json_each / ANY) so that a
 query's text does not change with the batch."""
 import json
+from datetime import datetime
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 
 PG_CHUNK = 1000  # rows per multi-row VALUES (PostgreSQL takes at most 65535 parameters)
+SQLITE_VARIABLES = 32000  # SQLite takes at most 32766 parameters per statement (3.32+)
 
 
 class Ref:
@@ -42,17 +43,33 @@ def _plan(table: Table, columns: tuple, dialect_name: str, dialect: Dialect):
     return _plans[key]
 
 
-def convert(dialect: Dialect, table: Table, columns: tuple, rows: list[dict]) -> list[list]:
-    """Rows (dicts) as lists of driver values in `columns` order. A Ref is kept as it is."""
+def convert(dialect: Dialect, table: Table, columns: tuple, rows: list[dict],
+            memo: dict | None = None) -> list[list]:
+    """Rows (dicts) as lists of driver values in `columns` order. A Ref is kept as it is.
+    `memo` keeps the conversions of times and warning lists, which repeat across the rows
+    and tables of a batch (its receiving time, a record's time in its row and inbox row)."""
     converters, _t, _n = _plan(table, columns, dialect.name, dialect)
+    memo = {} if memo is None else memo
     pairs = list(zip(columns, converters))
     out = []
     for row in rows:
         values = []
         for name, fn in pairs:
             value = row[name]
-            if fn is not None and value is not None and value.__class__ is not Ref:
-                value = fn(value)
+            if fn is not None and value is not None:
+                kind = value.__class__
+                if kind is datetime:
+                    key = (fn, value)
+                    if key not in memo:
+                        memo[key] = fn(value)
+                    value = memo[key]
+                elif kind is list:
+                    key = (fn, tuple(value))
+                    if key not in memo:
+                        memo[key] = fn(value)
+                    value = memo[key]
+                elif kind is not Ref:
+                    value = fn(value)
             values.append(value)
         out.append(values)
     return out
@@ -84,11 +101,12 @@ def insert(conn: Connection, table: Table, columns: tuple, rows: list[list],
     one = "(" + ", ".join([mark] * len(columns)) + ")"
     tail = (" RETURNING " + ", ".join(dialect.identifier_preparer.quote(c) for c in returning)
             if returning else "")
-    if dialect.name == "sqlite" and not returning:
-        conn.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES {one}", values)
-        return []
     found = []
-    chunk = PG_CHUNK if dialect.name != "sqlite" else max(1, 30000 // len(columns))
+    # Multi-row VALUES on SQLite too: executemany steps the statement once per row, and the
+    # sqlite3 module lets go of the GIL at every step; under the write lock, in a worker
+    # whose other threads are busy planning, each step could wait up to the GIL's switch
+    # interval (5 ms) to get it back.
+    chunk = PG_CHUNK if dialect.name != "sqlite" else max(1, SQLITE_VARIABLES // len(columns))
     for start in range(0, len(values), chunk):
         part = values[start:start + chunk]
         sql = f"INSERT INTO {name} ({names}) VALUES " + ", ".join([one] * len(part)) + tail

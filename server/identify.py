@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
-from scanner.idnumber import check_id_number
+from scanner.idnumber import is_valid_id_number
 
 from .bulk import Ref
 from .models import Person
@@ -28,7 +28,7 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
-        if not check_id_number(number).valid:
+        if not is_valid_id_number(number):
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")

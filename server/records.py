@@ -187,15 +187,15 @@ class SyncContext:
         for finisher in self.finishers:
             finisher(self)
         dialect = db.session.get_bind().dialect
-        steps = []
+        steps, memo = [], {}
         for table in CREATE_ORDER:
             items = self._creates.get(table)
             if items:
                 columns = tuple(items[0][2])
-                rows = bulk.convert(dialect, table, columns, [row for _ref, _key, row in items])
+                rows = bulk.convert(dialect, table, columns, [row for _ref, _key, row in items], memo)
                 steps.append(("create", table, columns, rows, items))
         for (table, columns, where), items in self._updates.items():
-            rows = bulk.convert(dialect, table, columns, [values for _key, values in items])
+            rows = bulk.convert(dialect, table, columns, [values for _key, values in items], memo)
             steps.append(("update", table, columns, [r + [key] for r, (key, _v) in zip(rows, items)], where))
         if self._discards:
             steps.append(("discard", None, None, [(self.now, i, self.device_id) for i in self._discards], None))
@@ -203,7 +203,7 @@ class SyncContext:
                             (InboxRecord.__table__, self._inbox)]:
             if rows:
                 columns = tuple(rows[0])
-                steps.append(("insert", table, columns, bulk.convert(dialect, table, columns, rows), None))
+                steps.append(("insert", table, columns, bulk.convert(dialect, table, columns, rows, memo), None))
         self._steps = steps
 
     def holds(self) -> bool:

@@ -49,6 +49,7 @@ class Lookups:
         self._sites = self._people = self._tubes = self._samples = None
         self._placements = self._voids = self._boxes = None
         self._conn = None
+        self._days: dict = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -79,6 +80,7 @@ class Lookups:
         if not self.log:
             return True
         fresh = Lookups(self.community_id, self.records, self.hashes)
+        fresh._sites, fresh._people = self._sites, self._people  # not re-checked (see above)
         return all(getattr(fresh, method)(*args) == answer for method, args, answer in self.log)
 
     def _logged(self, method: str, args: tuple, answer):
@@ -145,10 +147,14 @@ class Lookups:
                 params.append(param)
         if not where:
             return
-        for pid, tags, doc_type, doc_hash, code, no_name, no_phone in self._rows(
-                "SELECT id, tags, doc_type, doc_hash, personal_code, name IS NULL, phone IS NULL "
-                f"FROM person WHERE community_id = {self._m} AND ({' OR '.join(where)})",
-                self.community_id, *params):
+        # By the hash and code indexes alone: with community_id in the WHERE clause, SQLite
+        # (without statistics) walked the community's whole roster through the unique
+        # (community_id, doc_type, doc_hash) index instead.
+        for pid, community_id, tags, doc_type, doc_hash, code, no_name, no_phone in self._rows(
+                "SELECT id, community_id, tags, doc_type, doc_hash, personal_code, name IS NULL, "
+                f"phone IS NULL FROM person WHERE {' OR '.join(where)}", *params):
+            if community_id != self.community_id:
+                continue
             row = PersonRow(pid, tags or "", not no_name, not no_phone)
             if (doc_type, doc_hash) in self._people:
                 self._people[(doc_type, doc_hash)] = row
@@ -245,9 +251,7 @@ class Lookups:
         tube that day), not counting the samples `excluding` (voided by the batch)."""
         if self._samples is None:
             self._load_samples()
-        dialect = self.conn.dialect
-        start = bulk.bind_value(dialect, Sample.__table__, "recorded_at", day[0])
-        end = bulk.bind_value(dialect, Sample.__table__, "recorded_at", day[1])
+        start, end = self._db_day(day)
         known = self._samples
         if person_id in known["people"] and (tube_id is None or tube_id in known["tubes"]) \
                 and known["start"] <= start and end <= known["end"]:
@@ -261,6 +265,14 @@ class Lookups:
         in_tube = any(s.tube_id == tube_id for s in rows)
         answer = (in_tube, in_tube or any(start <= s.recorded_at < end for s in rows))
         return self._logged("sampled", (person_id, tube_id, day, excluding), answer)
+
+    def _db_day(self, day: tuple) -> tuple:
+        """A day's bounds as the database stores times (to compare with times read raw)."""
+        if day not in self._days:
+            dialect = self.conn.dialect
+            self._days[day] = tuple(bulk.bind_value(dialect, Sample.__table__, "recorded_at", t)
+                                    for t in day)
+        return self._days[day]
 
     def sample_by_record(self, record_id: str) -> SampleRow | None:
         """The sample row a record made (the target of a sample_void)."""
