@@ -40,6 +40,8 @@ DEFAULTS = {
     # get the lab result, phones sync what they hold) and how far back its checks look.
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
     "SUPERVISOR_LOOKBACK_HOURS": 72,
+    # The board's 30 s refresh reuses its live checks this long per community and worker.
+    "BOARD_CACHE_SECONDS": 5,
     "RESULTS_IMPORT_CHUNK": 1000,
     # Home quarantine ledger (server/ledgers/quarantine.py): default length in days, the local
     # time each report slot closes, how long a worker has to follow a missed report, how far
