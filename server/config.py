@@ -70,6 +70,7 @@ ENV_SETTINGS = {
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
+    "BOARD_CACHE_SECONDS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_IDLE_MINUTES": int,
     "TRUSTED_PROXIES": int,
