@@ -251,7 +251,8 @@ def _exactly_once(env, community_id, ids, acknowledged) -> dict:
         db.engine.dispose()
     gates, samples = (sum(i in acked for i in ids.get(kind, [])) for kind in ("gate_entry", "sample"))
     found["ok"] = (found["inbox"] == len(acked) and found["gate_entry"] == gates
-                   and found["sample"] == samples and len(acknowledged) == len(acked))
+                   and found["sample"] == samples and len(acknowledged) == len(acked)
+                   and found["stored_unacknowledged"] == 0)
     found["complete"] = len(acked) == found["records"]
     return found
 
