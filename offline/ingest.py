@@ -18,7 +18,7 @@ by one, each planned from its own look-ups and written in its own savepoint. Eve
 a record with the same handler against what the records before it left, so their results
 are the same by construction."""
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -225,5 +225,3 @@ def _unhandled(record: Record) -> RecordError:
 def _rejected(raw, error: RecordError) -> Result:
     return Result(record_id_of(raw), REJECTED, error=error.as_dict())
 
-
-Handler = Callable  # (context, Record) -> warning codes; see server/records.py

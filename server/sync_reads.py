@@ -14,11 +14,9 @@ Queries are plain SQL read raw (no ORM objects, no type processing of rows we on
 their text does not depend on the batch, so each is parsed once per connection."""
 from collections import namedtuple
 
-from flask import current_app
-
 from . import bulk
 from .extensions import db
-from .models import Box, InboxRecord, Person, Placement, Sample, Site, Tube
+from .models import Placement, Sample
 from .personal_codes import token_from_code
 from .privacy import normalise_doc_number, vault
 from .models.people import DOC_TYPES
