@@ -71,11 +71,12 @@ def main(names=BENCHES) -> int:
             continue
         table += rows
     (RESULTS / "summary.json").write_text(json.dumps(table, indent=2, ensure_ascii=False, default=str))
-    print("\n| benchmark | case | ours | unit | baseline | ours/baseline |")
-    print("|---|---|---|---|---|---|")
+    print("\n| benchmark | case | ours | unit | baseline | ours/baseline | goal | met |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in table:
+        met = {True: "yes", False: "NO", None: ""}[row.get("met")]
         print(f"| {row['bench']} | {row['case']} | {row['value']:.1f} | {row['unit']} | "
-              f"{row['baseline']:.1f} | {row['ratio']:.2f} |")
+              f"{row['baseline']:.1f} | {row['ratio']:.2f} | {row.get('goal', '')} | {met} |")
     print(f"\n{len(table)} figures in {time.monotonic() - started:.0f} s; JSON in {RESULTS}")
     return 1 if failed else 0
 

@@ -1,7 +1,9 @@
 """A small asyncio HTTP/1.1 load generator for loopback benchmarks (keep-alive, no deps).
 
-Each simulated phone posts its pre-encoded batches one after the other for a bounded time."""
+Each simulated phone posts its pre-encoded batches one after the other for a bounded time
+(or until it has sent them all), optionally pausing between batches as real phones do."""
 import asyncio
+import random
 import statistics
 import time
 
@@ -14,6 +16,8 @@ async def _post(reader, writer, port, path, body: bytes, token: str | None):
     writer.write(head.encode() + b"\r\n" + body)
     await writer.drain()
     status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
     length = 0
     while True:
         line = await reader.readline()
@@ -26,13 +30,15 @@ async def _post(reader, writer, port, path, body: bytes, token: str | None):
     return int(status_line.split()[1]), payload
 
 
-async def _phone(port, path, token, bodies, deadline, stats):
+async def _phone(port, path, token, bodies, deadline, stats, pause, started):
+    if pause:  # phones on timers are not in step: spread the first posts over one pause
+        await asyncio.sleep(random.uniform(0, pause))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         for body, count in bodies:
             if time.monotonic() >= deadline:
                 break
-            started = time.monotonic()
+            begun = time.monotonic()
             try:
                 status, _payload = await _post(reader, writer, port, path, body, token)
             except (ConnectionError, asyncio.IncompleteReadError):
@@ -40,31 +46,40 @@ async def _phone(port, path, token, bodies, deadline, stats):
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 continue
-            stats["latencies"].append(time.monotonic() - started)
+            stats["latencies"].append(time.monotonic() - begun)
             if status == 200:
                 stats["records"] += count
                 stats["sent"].append((token, body, count))
             else:
                 stats["errors"] += 1
+            if pause:
+                # A phone on a timer comes back on a new connection (the server closes idle
+                # keep-alive connections after a couple of seconds).
+                writer.close()
+                await asyncio.sleep(pause)
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        else:
+            stats["finished"].append(time.monotonic() - started)
     finally:
         writer.close()
 
 
 def run_load(port: int, phones: list[tuple[str | None, list[tuple[bytes, int]]]], seconds: float,
-             path: str = "/api/v1/sync") -> dict:
-    """phones: (token, [(body, record count), ...]) each. Returns throughput and latencies."""
-    stats = {"records": 0, "errors": 0, "latencies": [], "sent": []}
+             path: str = "/api/v1/sync", pause: float = 0.0) -> dict:
+    """phones: (token, [(body, record count), ...]) each. Returns throughput, latencies, and
+    when each phone that sent all its batches was done (seconds from the start)."""
+    stats = {"records": 0, "errors": 0, "latencies": [], "sent": [], "finished": []}
+    started = time.monotonic()
 
     async def main():
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(*(_phone(port, path, token, bodies, deadline, stats)
+        deadline = started + seconds
+        await asyncio.gather(*(_phone(port, path, token, bodies, deadline, stats, pause, started)
                                for token, bodies in phones))
 
-    started = time.monotonic()
     asyncio.run(main())
     elapsed = time.monotonic() - started
     latencies = sorted(stats["latencies"]) or [0.0]
     return {"records_per_s": stats["records"] / elapsed, "records": stats["records"],
             "errors": stats["errors"], "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-            "seconds": elapsed, "sent": stats["sent"]}
+            "seconds": elapsed, "sent": stats["sent"], "finished": sorted(stats["finished"])}

@@ -1,22 +1,35 @@
-"""Idempotent ingest of one batch, in the caller's transaction.
+"""Idempotent ingest of one batch, in two phases: plan before the write lock, write under it.
 
 A record is either fully applied with its inbox row or not at all, and its id (the inbox
 primary key) makes any replay a `duplicate`.
 
-Two paths give the same results. The fast path applies the whole batch inside one savepoint
-and writes the inbox rows in one statement: a batch of good records costs one round of
-statements, not one per record. The first record it cannot apply (malformed, or a unique key
-another request took meanwhile) rolls that savepoint back, and the batch is applied again on
-the careful path: a savepoint per record, so a bad record is rolled back alone (on PostgreSQL
-a failed statement would otherwise abort the whole transaction)."""
+read() runs before the caller takes the database's write lock (SQLite) or opens its writing
+transaction: it parses the batch, looks up what the batch names in a few wide reads (the
+domain's Plan) and plans every record in order against that picture, as if each were applied
+alone after the ones before it: accepted with its warnings, rejected (malformed), duplicate
+or conflict. A malformed record changes nothing of the plan, so the others stay in one plan.
+
+ingest() runs under the lock. When the look-ups the plan relied on still hold (Plan.holds
+re-reads them), the plan is written as a few wide statements. Otherwise, or when a write
+fails on a unique key another request took meanwhile, the batch is planned again inside the
+writing transaction, from fresh look-ups, and written; if that fails again (PostgreSQL: a
+concurrent request not yet committed when we read), the careful path applies the records one
+by one, each planned from its own look-ups and written in its own savepoint. Every path plans
+a record with the same handler against what the records before it left, so their results
+are the same by construction."""
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .protocol import (ACCEPTED, CONFLICT, DUPLICATE, REJECTED, UNKNOWN_TYPE, Record,
-                       RecordError, parse_record, record_id_of)
+                       RecordError, parse_record, record_id_of, same_content)
+
+OTHER_COMMUNITY = "other-community"  # Domain.stored's digest of an id another community holds
+# Careful path: how often one record is planned again after losing a unique key to a
+# concurrent request (a slot of a tube: at most one loss per slot).
+RETRIES = 25
 
 
 @dataclass
@@ -33,133 +46,186 @@ class Result:
         return answer
 
 
-class Inbox(Protocol):
-    """Where received records are kept (the server's models)."""
+class Plan(Protocol):
+    """What a batch will write, planned record by record against the batch's look-ups."""
 
-    def digests(self, ids: list[str]) -> dict[str, str]: ...
-    def prepare(self, records: list[Record]) -> None: ...  # batch look-ups before applying
-    def accept(self, record: Record, warnings: list[str]) -> None: ...  # queued until flush
-    def flush(self) -> None: ...  # writes what accept queued
-    def reset(self) -> None: ...  # forget what prepare/accept held: the session rolled back
-    def reject(self, raw, error: RecordError) -> None: ...
+    def apply(self, record: Record) -> list[str]: ...  # plan it: warning codes, or RecordError
+    def accept(self, record: Record, warnings: list[str]) -> None: ...  # its inbox row
+    def reject(self, raw, error: RecordError) -> None: ...  # a malformed record's row
+    def mark(self): ...  # a point apply() can be undone to ...
+    def undo(self, mark) -> bool: ...  # ... if it only queued rows since (else False)
+    def finish(self) -> None: ...  # last work that needs no lock (encryption, conversions)
+    def holds(self) -> bool: ...  # under the lock: what the plan looked up is still true
+    def write(self) -> None: ...  # the planned statements
 
 
-Handler = Callable[[Record], list]  # applies a record, returns warning codes or raises RecordError
+class Domain(Protocol):
+    """The server's side: its stored records and its plans."""
+
+    def stored(self, ids: list[str]) -> dict[str, str]: ...  # id -> digest of stored records
+    def stored_content(self, record_id: str): ...  # the stored record's JSON (None: unknown)
+    def plan(self, records: list[Record]) -> Plan: ...  # look-ups for these records (reads only)
+    def handles(self, kind: str) -> bool: ...
+    # The record as the server counts it: a time the phone's clock cannot have meant (reset to
+    # 1970, a year ahead) replaced before anything looks at it, so that every path and every
+    # look-up count the record on the same day.
+    def judge_time(self, record: Record) -> Record: ...
 
 
-class _Retry(Exception):
-    """The fast path met a record it cannot apply: start again record by record."""
+class _Careful(Exception):
+    """The batch cannot be planned or written as one: apply it record by record."""
 
 
 @dataclass
 class Batch:
-    """A batch read and looked up, before anything is written."""
+    """A batch read, looked up and planned, before anything is written."""
 
     raw: list
+    texts: list | None
     parsed: list  # Record or RecordError, one per raw record
-    known: dict  # id -> digest of the records already stored
-    fast: bool  # worth trying in one savepoint
+    results: list | None  # the planned results (None: to be applied record by record)
+    plan: Plan | None
 
 
-def read(raw_records: list, inbox: Inbox, handlers: dict[str, Handler],
-         judge_time: Callable[[Record], Record] | None = None) -> Batch:
-    """Parse the batch and do its look-ups: reads only, so that the caller can run this
-    before taking a database's write lock. What it read may be stale by the time the batch
-    is applied; ingest() copes (a unique key taken meanwhile sends it down the careful path).
-    `judge_time` may replace a record's implausible time (the phone's clock) before anything
-    looks at it, so that both paths and every look-up count the record on the same day."""
+def read(raw_records: list, domain: Domain, texts: list | None = None) -> Batch:
+    """Parse, look up and plan the batch: reads only, so that the caller can run this before
+    taking a database's write lock. `texts`: each record as sent (protocol.split_body)."""
     parsed: list[Record | RecordError] = []
-    for raw in raw_records:
+    for i, raw in enumerate(raw_records):
         try:
-            record = parse_record(raw)
-            parsed.append(judge_time(record) if judge_time else record)
+            parsed.append(domain.judge_time(parse_record(raw, texts[i] if texts else None)))
         except RecordError as error:
             parsed.append(error)
-    records = [r for r in parsed if isinstance(r, Record)]
-    known = inbox.digests([r.id for r in records])
-    fresh = [r for r in records if r.id not in known]
-    fast = bool(fresh) and len(records) == len(parsed) and all(r.type in handlers for r in records)
-    if fast:
-        inbox.prepare(fresh)
-    return Batch(raw_records, parsed, known, fast)
-
-
-def ingest(session: Session, batch: Batch, inbox: Inbox, handlers: dict[str, Handler]) -> list[Result]:
-    """Apply a batch read by read(); one result per record, in order."""
-    known = dict(batch.known)
-    if batch.fast:
-        try:
-            return _apply_batch(session, inbox, handlers, batch.parsed, known)
-        except _Retry:
-            inbox.reset()
-    return [_careful(session, inbox, handlers, raw, item, known) for raw, item in zip(batch.raw, batch.parsed)]
-
-
-def _apply_batch(session, inbox, handlers, records: list[Record], known: dict) -> list[Result]:
-    """Every record applied in one savepoint; _Retry (with nothing kept) if one fails."""
-    savepoint = session.begin_nested()
-    results = []
+    batch = Batch(raw_records, texts, parsed, None, None)
     try:
-        seen = dict(known)
-        for record in records:
-            if record.id in seen:  # the same id twice in one batch
-                results.append(Result(record.id, DUPLICATE if seen[record.id] == record.digest else CONFLICT))
+        batch.results, batch.plan = _plan(domain, raw_records, parsed)
+        batch.plan.finish()
+    except _Careful:
+        batch.results, batch.plan = None, None
+    return batch
+
+
+def ingest(session: Session, batch: Batch, domain: Domain) -> list[Result]:
+    """Write a batch planned by read(), under the write lock; one result per record, in order."""
+    if batch.plan is not None and batch.plan.holds():
+        try:
+            return _write(session, batch.plan, batch.results)
+        except IntegrityError:
+            pass  # a unique key taken since the look-ups: plan again below
+    try:
+        results, plan = _plan(domain, batch.raw, batch.parsed)
+        plan.finish()
+        return _write(session, plan, results)
+    except (_Careful, IntegrityError):
+        pass
+    return _careful(session, domain, batch.raw, batch.parsed)
+
+
+def _plan(domain: Domain, raw_records: list, parsed: list) -> tuple[list[Result], Plan]:
+    """Every record planned in order in one plan; _Careful if one cannot be."""
+    records = [r for r in parsed if isinstance(r, Record)]
+    stored = domain.stored([r.id for r in records])
+    seen: dict[str, Record | str] = dict(stored)
+    plan = domain.plan([r for r in records if r.id not in stored])
+    results = []
+    for raw, item in zip(raw_records, parsed):
+        if isinstance(item, RecordError):
+            plan.reject(raw, item)
+            results.append(_rejected(raw, item))
+        elif item.id in seen:
+            results.append(Result(item.id, _replay(domain, item, seen[item.id])))
+        elif not domain.handles(item.type):
+            error = _unhandled(item)
+            plan.reject(item.raw, error)
+            results.append(_rejected(item.raw, error))
+        else:
+            mark = plan.mark()
+            try:
+                warnings = list(plan.apply(item))
+            except RecordError as error:
+                if not plan.undo(mark):  # the handler changed the picture before failing
+                    raise _Careful() from None
+                plan.reject(item.raw, error)
+                results.append(_rejected(item.raw, error))
                 continue
-            warnings = list(handlers[record.type](record))
-            inbox.accept(record, warnings)
-            seen[record.id] = record.digest
-            results.append(Result(record.id, ACCEPTED, warnings))
-        inbox.flush()
-        session.flush()
-    except (RecordError, IntegrityError):
-        savepoint.rollback()
-        raise _Retry() from None
+            plan.accept(item, warnings)
+            seen[item.id] = item
+            results.append(Result(item.id, ACCEPTED, warnings))
+    return results, plan
+
+
+def _write(session: Session, plan: Plan, results: list[Result]) -> list[Result]:
+    savepoint = session.begin_nested()
+    try:
+        plan.write()
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
-    known.update(seen)
     return results
 
 
-def _careful(session, inbox, handlers, raw, item, known: dict) -> Result:
-    if isinstance(item, RecordError):
-        return _reject(session, inbox, raw, item)
-    if item.id in known:
-        return Result(item.id, DUPLICATE if known[item.id] == item.digest else CONFLICT)
-    return _apply(session, inbox, handlers, item, known)
+def _careful(session: Session, domain: Domain, raw_records: list, parsed: list) -> list[Result]:
+    """Record by record, each planned from its own look-ups and written in its own savepoint."""
+    results = []
+    for raw, item in zip(raw_records, parsed):
+        if isinstance(item, RecordError):
+            results.append(_reject_alone(session, domain, raw, item))
+        elif not domain.handles(item.type):
+            results.append(_reject_alone(session, domain, item.raw, _unhandled(item)))
+        else:
+            results.append(_apply_alone(session, domain, item))
+    return results
 
 
-def _apply(session, inbox, handlers, record: Record, known: dict) -> Result:
-    handler = handlers.get(record.type)
-    if handler is None:  # a type of the contract this server does not handle (yet)
-        return _reject(session, inbox, record.raw, RecordError(
-            UNKNOWN_TYPE, f"This server does not accept {record.type} records.", "type"))
-    savepoint = session.begin_nested()
-    try:
-        warnings = list(handler(record))
-        inbox.accept(record, warnings)
-        inbox.flush()
-        session.flush()
-    except RecordError as error:
-        savepoint.rollback()
-        inbox.reset()
-        return _reject(session, inbox, record.raw, error)
-    except IntegrityError:
-        # Another request stored this id first (PostgreSQL; SQLite writers are serialized).
-        savepoint.rollback()
-        inbox.reset()
-        current = inbox.digests([record.id]).get(record.id)
-        if current is None:
-            raise
-        known[record.id] = current
-        return Result(record.id, DUPLICATE if current == record.digest else CONFLICT)
-    savepoint.commit()
-    known[record.id] = record.digest
-    return Result(record.id, ACCEPTED, warnings)
+def _apply_alone(session: Session, domain: Domain, record: Record) -> Result:
+    for _attempt in range(RETRIES):
+        stored = domain.stored([record.id]).get(record.id)
+        if stored is not None:
+            return Result(record.id, _replay(domain, record, stored))
+        plan = domain.plan([record])
+        try:
+            warnings = list(plan.apply(record))
+        except RecordError as error:
+            return _reject_alone(session, domain, record.raw, error)
+        plan.accept(record, warnings)
+        plan.finish()
+        try:
+            _write(session, plan, [])
+        except IntegrityError:
+            continue  # another request took this id or a slot meanwhile: look again
+        return Result(record.id, ACCEPTED, warnings)
+    raise RuntimeError(f"record {record.id} lost {RETRIES} races in a row")
 
 
-def _reject(session, inbox, raw, error: RecordError) -> Result:
-    with session.begin_nested():
-        inbox.reject(raw, error)
+def _reject_alone(session: Session, domain: Domain, raw, error: RecordError) -> Result:
+    plan = domain.plan([])
+    plan.reject(raw, error)
+    plan.finish()
+    _write(session, plan, [])
+    return _rejected(raw, error)
+
+
+def _replay(domain: Domain, record: Record, stored) -> str:
+    """duplicate or conflict: `stored` is what holds the id (a Record of this batch, or the
+    digest of a stored record)."""
+    if isinstance(stored, Record):
+        return DUPLICATE if stored.digest == record.digest or same_content(record, stored) else CONFLICT
+    if stored == record.digest:
+        return DUPLICATE
+    if stored == OTHER_COMMUNITY:
+        return CONFLICT
+    # Another spelling of the same record, or a record stored with the older digest.
+    if same_content(record, domain.stored_content(record.id)):
+        return DUPLICATE
+    return CONFLICT
+
+
+def _unhandled(record: Record) -> RecordError:
+    # A type of the contract this server does not handle (yet).
+    return RecordError(UNKNOWN_TYPE, f"This server does not accept {record.type} records.", "type")
+
+
+def _rejected(raw, error: RecordError) -> Result:
     return Result(record_id_of(raw), REJECTED, error=error.as_dict())
+

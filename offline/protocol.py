@@ -1,6 +1,8 @@
 """Records, limits and codes of the sync contract (DESIGN §5)."""
 import hashlib
 import json
+import json.decoder
+import json.scanner
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,8 +56,9 @@ class Record:
     type: str
     recorded_at: datetime  # when it happened, as far as the server can tell (UTC)
     data: dict
-    digest: str
+    digest: str  # raw_digest of the record as sent (digest() when its text is not known)
     raw: dict = field(repr=False, compare=False)
+    text: str | None = field(default=None, repr=False, compare=False)  # the record as sent
     # The phone's own time, kept when the server found it implausible (a clock reset to 1970,
     # a year ahead) and set recorded_at to the time it received the record instead.
     claimed_at: datetime | None = None
@@ -85,6 +88,77 @@ def parse_envelope(body) -> Envelope:
                     app_version[:40] if is_clean_text(app_version) else None, pending, records)
 
 
+_decoder = json.JSONDecoder()
+_scan = json.scanner.make_scanner(_decoder)
+_space = json.decoder.WHITESPACE.match
+
+
+def split_body(body: bytes) -> tuple[object, list[str] | None]:
+    """The request body as json.loads reads it, and the text of each element of its
+    `records` list as sent (None when the body is not an object with such a list).
+
+    Each record's own text gives its digest (raw_digest) and its archived payload without
+    serialising it again. Raises ValueError (or RecursionError) exactly when json.loads would."""
+    text = body.decode(json.detect_encoding(body), "surrogatepass")
+    start = _space(text, 0).end()
+    if text[start:start + 1] != "{":
+        return json.loads(text), None
+    found, spans = {}, None
+    at = _space(text, start + 1).end()
+    if text[at:at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at:at + 1] != '"':
+                raise ValueError("Expecting property name")
+            key, at = json.decoder.scanstring(text, at + 1)
+            at = _space(text, at).end()
+            if text[at:at + 1] != ":":
+                raise ValueError("Expecting ':'")
+            at = _space(text, at + 1).end()
+            if key == "records" and text[at:at + 1] == "[":
+                found[key], spans, at = _array(text, at)
+            else:
+                found[key], at = _value(text, at)
+                if key == "records":
+                    spans = None
+            at = _space(text, at).end()
+            if text[at:at + 1] == "}":
+                at += 1
+                break
+            if text[at:at + 1] != ",":
+                raise ValueError("Expecting ',' delimiter")
+            at = _space(text, at + 1).end()
+    if _space(text, at).end() != len(text):
+        raise ValueError("Extra data")
+    return found, spans
+
+
+def _value(text: str, at: int):
+    try:
+        return _scan(text, at)
+    except StopIteration:
+        raise ValueError("Expecting value") from None
+
+
+def _array(text: str, at: int) -> tuple[list, list[str], int]:
+    """A JSON array starting at `at`: its values, the text of each, and where it ends."""
+    values, spans = [], []
+    at = _space(text, at + 1).end()
+    if text[at:at + 1] == "]":
+        return values, spans, at + 1
+    while True:
+        value, end = _value(text, at)
+        values.append(value)
+        spans.append(text[at:end])
+        at = _space(text, end).end()
+        if text[at:at + 1] == "]":
+            return values, spans, at + 1
+        if text[at:at + 1] != ",":
+            raise ValueError("Expecting ',' delimiter")
+        at = _space(text, at + 1).end()
+
+
 def is_clean_text(value) -> bool:
     """Text that every database can store as it is: no control characters (PostgreSQL refuses
     NUL) and no lone surrogates (not encodable as UTF-8)."""
@@ -102,10 +176,24 @@ def is_unicode(raw) -> bool:
 
 
 def digest(raw: dict) -> str:
-    """Fingerprint of what a record says (type, time, data): equal for a replay, not for an edit."""
+    """Fingerprint of what a record says (type, time, data), whatever its JSON spelling: equal
+    for a replay, not for an edit. Records stored before raw digests existed carry this one."""
     content = {"type": raw.get("type"), "recorded_at": raw.get("recorded_at"), "data": raw.get("data")}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def raw_digest(text: str) -> str:
+    """Fingerprint of a record's text as sent: a phone replays the very same text, so this
+    tells a replay at once, without serialising the record again. Different text may still
+    say the same thing (other key order, spacing or escapes): ingest then compares digest()."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def same_content(record: "Record", other) -> bool:
+    """Whether `other` (a Record, or the parsed JSON of a stored record) says what `record` says."""
+    theirs = other.raw if isinstance(other, Record) else other
+    return isinstance(theirs, dict) and digest(record.raw) == digest(theirs)
 
 
 def record_id_of(raw) -> str | None:
@@ -118,11 +206,12 @@ def record_id_of(raw) -> str | None:
     return None
 
 
-def parse_record(raw) -> Record:
-    """The record's shell (id, seq, type, time, data); the domain handler checks `data`."""
+def parse_record(raw, text: str | None = None) -> Record:
+    """The record's shell (id, seq, type, time, data); the domain handler checks `data`.
+    `text`: the record as sent (split_body), when known."""
     if not isinstance(raw, dict):
         raise RecordError(INVALID_FIELD, "A record must be a JSON object.", None)
-    if not is_unicode(raw):
+    if not _is_unicode(raw, text):
         raise RecordError(INVALID_FIELD, "The record holds text that is not valid Unicode.", None)
     record_id = record_id_of(raw)
     if record_id is None or raw["id"] != record_id:
@@ -137,7 +226,21 @@ def parse_record(raw) -> Record:
     data = raw.get("data")
     if not isinstance(data, dict):
         raise RecordError(INVALID_FIELD, "`data` must be a JSON object.", "data")
-    return Record(record_id, seq, kind, recorded_at, data, digest(raw), raw)
+    if text is None:
+        return Record(record_id, seq, kind, recorded_at, data, digest(raw), raw)
+    return Record(record_id, seq, kind, recorded_at, data, raw_digest(text), raw, text)
+
+
+def _is_unicode(raw, text: str | None) -> bool:
+    """is_unicode, answered from the text as sent when it holds no escape: its strings are
+    then pieces of that text, which encodes as UTF-8 exactly when they all do."""
+    if text is None or "\\u" in text:
+        return is_unicode(raw)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_time(value) -> datetime:

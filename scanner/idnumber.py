@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from stdnum import numdb
 from stdnum.cn import ric
 
-__all__ = ["IdCheck", "check_id_number", "PROVINCES", "EARLIEST_BIRTH_YEAR"]
+__all__ = ["IdCheck", "check_id_number", "is_valid_id_number", "PROVINCES", "EARLIEST_BIRTH_YEAR"]
 
 # First two digits (GB/T 2260 provinces, plus 71 Taiwan, 81 Hong Kong, 82 Macao,
 # 83 Taiwan residence permits, 91 foreigners).
@@ -39,23 +39,36 @@ class IdCheck:
 
 def check_id_number(number: str, today: datetime.date | None = None) -> IdCheck:
     """Check an 18-character number already normalised (ASCII, upper-case X)."""
-    invalid = IdCheck(False, number)
-    if not _SHAPE.fullmatch(number) or number[:2] not in PROVINCES:
-        return invalid
-    if ric.calc_check_digit(number) != number[17]:
-        return invalid
-    try:
-        birth = ric.get_birth_date(number)
-    except Exception:  # stdnum raises InvalidComponent (or ValueError) for impossible dates
-        return invalid
-    if not EARLIEST_BIRTH_YEAR <= birth.year or birth > (today or datetime.date.today()):
-        return invalid
-    if not _region_in_use(number, birth, today or datetime.date.today()):
-        return invalid
+    birth = _birth_if_valid(number, today or datetime.date.today())
+    if birth is None:
+        return IdCheck(False, number)
     # The 17th digit is the sequence number: odd for men, even for women.
     info = {"birth_date": birth.isoformat(), "sex": "M" if int(number[16]) % 2 else "F",
             "region": number[:6]}
     return IdCheck(True, number, info)
+
+
+def is_valid_id_number(number: str) -> bool:
+    """check_id_number(number).valid, without the details (the sync checks every number)."""
+    return _birth_if_valid(number, datetime.date.today()) is not None
+
+
+def _birth_if_valid(number: str, today: datetime.date) -> datetime.date | None:
+    if not _SHAPE.fullmatch(number) or number[:2] not in PROVINCES:
+        return None
+    if ric.calc_check_digit(number) != number[17]:
+        return None
+    try:
+        # stdnum's ric.get_birth_date, without its generic clean-up of a number that is
+        # already clean (it was a third of the cost of checking a number, at every sync).
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:  # an impossible date
+        return None
+    if not EARLIEST_BIRTH_YEAR <= birth.year or birth > today:
+        return None
+    if not _region_in_use(number, birth, today):
+        return None
+    return birth
 
 
 @functools.lru_cache(maxsize=8192)

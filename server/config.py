@@ -52,6 +52,8 @@ DEFAULTS = {
     # get the lab result, phones sync what they hold) and how far back its checks look.
     "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
     "SUPERVISOR_LOOKBACK_HOURS": 72,
+    # The board's 30 s refresh reuses its live checks this long per community and worker.
+    "BOARD_CACHE_SECONDS": 5,
     "RESULTS_IMPORT_CHUNK": 1000,
     # Home quarantine ledger (server/ledgers/quarantine.py): default length in days, the local
     # time each report slot closes, how long a worker has to follow a missed report, how far
@@ -95,6 +97,7 @@ ENV_SETTINGS = {
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
+    "BOARD_CACHE_SECONDS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_IDLE_MINUTES": int,
     "SESSION_MAX_HOURS": float,

@@ -1,6 +1,7 @@
 """Engine settings that protect the data: SQLite in WAL with foreign keys and immediate writes."""
 import fcntl
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -133,11 +134,48 @@ class WriteGate:
             os.close(fd)
             raise
         self.held[_key(connection)] = (fd, me)
+        _hurry.enter()
 
     def leave(self, connection) -> None:
         fd, _thread = self.held.pop(_key(connection), (None, None))
         if fd is not None:
             os.close(fd)  # closing the descriptor releases its lock
+            _hurry.leave()
+
+
+class _Hurry:
+    """While a thread of this process holds the write lock, the GIL changes hands every
+    0.2 ms instead of every 5 ms.
+
+    The sqlite3 module lets go of the GIL at every statement. When the worker's other
+    threads are busy (planning their own batches), the thread holding the write lock then
+    waits up to a switch interval per statement to get the GIL back, and every other
+    writer of every process waits behind it: measured, a 10-statement write held the lock
+    ~100 ms instead of ~10. A short interval while the lock is held keeps the serialized part
+    short; it is restored as soon as no thread here holds the lock."""
+
+    INTERVAL = 0.0002
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.saved = None
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.holders == 0:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(self.INTERVAL)
+            self.holders += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.holders -= 1
+            if self.holders == 0 and self.saved is not None:
+                sys.setswitchinterval(self.saved)
+
+
+_hurry = _Hurry()
 
 
 def _key(connection) -> int:

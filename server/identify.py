@@ -1,19 +1,20 @@
 """Who a record is about: a `person` object of the sync contract resolved to a Person row
-(found, or added for someone outside the roster). The same rules serve the sync API and
-the pages, so the phone and the server agree."""
-import re
-from dataclasses import dataclass
+(found, or added for someone outside the roster). The same document rules serve the sync
+API and the pages, so the phone and the server agree.
 
-from sqlalchemy import or_, select
+A sync handler first checks the object (check_person: may refuse it, changes nothing), then,
+once the whole record is checked, claims it (claim_person: the person found, or added)."""
+import re
+from dataclasses import dataclass, field
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
-from scanner.idnumber import check_id_number
+from scanner.idnumber import is_valid_id_number
 
-from .extensions import db
+from .bulk import Ref
 from .models import Person
 from .models.people import DOC_TYPES
 from .personal_codes import token_from_code
-from .privacy import normalise_doc_number, vault
+from .privacy import normalise_doc_number
 
 OTHER_DOC_PATTERN = re.compile(r"[A-Z0-9]{5,30}")
 PHONE_PATTERN = re.compile(r"\+?[0-9]{5,20}")
@@ -27,7 +28,7 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
-        if not check_id_number(number).valid:
+        if not is_valid_id_number(number):
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")
@@ -38,85 +39,106 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class KnownPerson:
-    """Who a record is about, as the sync handlers need it: the row and the roster's tags.
-    Loading whole Person rows (and decrypting them) was most of the cost of a batch."""
+class Claim:
+    """A `person` object checked: who it names, by (doc_type, lookup hash) or ("code", token)."""
 
-    id: int
+    key: tuple
+    doc_type: str | None = None
+    number: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class PersonRef:
+    """A person a batch names, as the sync handlers need it: the id (a bulk.Ref until a new
+    person is written) and the roster's tags. Loading whole Person rows (and decrypting
+    them) was most of the cost of a batch."""
+
+    id: object
     tags: str
+    has_name: bool
+    has_phone: bool
+    row: dict | None = None  # a person outside the roster, added by this batch
+    fills: dict = field(default_factory=dict)  # name/phone the roster lacked
 
     @property
     def tag_list(self) -> list[str]:
         return [t for t in self.tags.split(";") if t]
 
-
-_COLUMNS = (Person.id, Person.tags, Person.doc_type, Person.doc_hash, Person.personal_code)
-
-
-def _remember(known: dict, row) -> KnownPerson:
-    person = KnownPerson(row.id, row.tags or "")
-    known[(row.doc_type, row.doc_hash)] = person
-    if row.personal_code:
-        known[("code", row.personal_code)] = person
-    return person
+    @property
+    def known_id(self) -> int | None:
+        return None if isinstance(self.id, Ref) else self.id
 
 
-def prefetch_people(community_id: int, values: list, known: dict) -> None:
-    """Look up in one query the people these `person` objects name (by document or personal
-    code) into `known`, for resolve_person. Malformed values are skipped: resolve_person
-    rejects them later with the right message."""
-    hashes, tokens = set(), set()
-    for value in values:
-        if not isinstance(value, dict):
-            continue
-        if isinstance(value.get("code"), str) and len(value["code"]) <= 256:
-            token = token_from_code(value["code"])
-            if token:
-                tokens.add(token)
-        elif value.get("doc_type") in DOC_TYPES and isinstance(value.get("doc_number"), str) \
-                and len(value["doc_number"]) <= 64:
-            hashes.add(vault().lookup_hash(value["doc_type"], value["doc_number"]))
-    if hashes or tokens:
-        for row in db.session.execute(select(*_COLUMNS).where(
-                Person.community_id == community_id,
-                or_(Person.doc_hash.in_(hashes), Person.personal_code.in_(tokens)))):
-            _remember(known, row)
-
-
-def resolve_person(community_id: int, value, field: str = "person",
-                   known: dict | None = None) -> KnownPerson:
-    """Find (or add, outside the roster) the person a record names. `known` holds people
-    already looked up in this batch (prefetch_people) and gets the ones added."""
-    known = {} if known is None else known
+def check_person(ctx, value, field: str = "person") -> Claim:
+    """Check a `person` object (RecordError if malformed, or a personal code we do not know);
+    changes nothing. ctx: the sync plan (server/records.py)."""
     if not isinstance(value, dict):
         raise RecordError(INVALID_FIELD, "`person` must be an object.", field)
     if "code" in value:
-        return _by_personal_code(community_id, value["code"], field, known)
+        return _by_personal_code(ctx, value["code"], field)
     doc_type, number = check_document(value.get("doc_type"), value.get("doc_number"), field)
     name = _optional_text(value, "name", field, 60)
     phone = _optional_text(value, "phone", field, 20)
     if phone and not PHONE_PATTERN.fullmatch(phone):
         raise RecordError(INVALID_FIELD, "The phone number must be digits.", f"{field}.phone")
-    doc_hash = vault().lookup_hash(doc_type, number)
-    if (doc_type, doc_hash) in known and not (name or phone):
-        return known[(doc_type, doc_hash)]
-    person = db.session.scalar(select(Person).where(
-        Person.community_id == community_id, Person.doc_type == doc_type, Person.doc_hash == doc_hash))
+    return Claim((doc_type, ctx.lookups.lookup_hash(doc_type, number)), doc_type, number, name, phone)
+
+
+class _People:
+    """The people a batch named so far: by claim key, and by id (a person named by document
+    in one record and by personal code in another is one person)."""
+
+    def __init__(self):
+        self.by_key: dict = {}
+        self.by_id: dict = {}
+
+
+def _people(ctx) -> _People:
+    if "people" not in ctx.memo:
+        ctx.memo["people"] = _People()
+        ctx.finish_with(_write_people)
+    return ctx.memo["people"]
+
+
+def claim_person(ctx, claim: Claim) -> PersonRef:
+    """The person a checked claim names: found, or added (outside the roster) by this batch;
+    a name or phone the roster lacked is filled in, never overwritten."""
+    people = _people(ctx)
+    person = people.by_key.get(claim.key)
     if person is None:
-        person = Person(community_id=community_id, doc_type=doc_type, doc_hash=doc_hash,
-                        doc_number=number, name=name, phone=phone, in_roster=False)
-        db.session.add(person)
-        db.session.flush()
-    else:
-        # Fill what the roster lacked; never overwrite what it says.
-        if name and not person.name:
-            person.name = name
-        if phone and not person.phone:
-            person.phone = phone
-    return _remember(known, person)
+        row = ctx.lookups.person(claim.key)
+        if row is not None:
+            person = people.by_id.get(row.id) or PersonRef(row.id, row.tags, row.has_name, row.has_phone)
+        else:
+            person = PersonRef(Ref(), "", False, False, row=dict(
+                community_id=ctx.community_id, doc_type=claim.doc_type, doc_hash=claim.key[1],
+                doc_number=claim.number, name=None, phone=None, compound=None, building=None,
+                unit=None, room=None, tags="", in_roster=False, personal_code=None,
+                created_at=ctx.now))
+            ctx.touch()
+        people.by_key[claim.key] = people.by_id[person.id] = person
+    for column, value in (("name", claim.name), ("phone", claim.phone)):
+        if value and not getattr(person, f"has_{column}"):
+            setattr(person, f"has_{column}", True)
+            (person.row if person.row is not None else person.fills)[column] = value
+            ctx.touch()
+    return person
 
 
-def _by_personal_code(community_id, code, field, known: dict) -> KnownPerson:
+def _write_people(ctx) -> None:
+    table = Person.__table__
+    for person in _people(ctx).by_id.values():
+        if person.row is not None:
+            ctx.create(table, person.id, ("doc_type", "doc_hash"), person.row)
+        for column, value in person.fills.items():
+            # The roster may have been given the value meanwhile: never overwrite it.
+            ctx.update_later(table, (column,), person.id, {column: value},
+                             where=f" AND {column} IS NULL")
+
+
+def _by_personal_code(ctx, code, field) -> Claim:
     if not isinstance(code, str) or not 4 <= len(code) <= 256 or not is_clean_text(code):
         raise RecordError(INVALID_FIELD, "The personal code is malformed.", f"{field}.code")
     # The signature first: a forged or mistyped code is refused without a query.
@@ -124,14 +146,10 @@ def _by_personal_code(community_id, code, field, known: dict) -> KnownPerson:
     if token is None:
         raise RecordError(INVALID_FIELD, "Not a personal code of ours: enter the ID number instead.",
                           f"{field}.code")
-    if ("code", token) in known:
-        return known[("code", token)]
-    row = db.session.execute(select(*_COLUMNS).where(
-        Person.community_id == community_id, Person.personal_code == token)).first()
-    if row is None:
+    if ("code", token) not in _people(ctx).by_key and ctx.lookups.person(("code", token)) is None:
         raise RecordError(INVALID_FIELD, "Unknown personal code: enter the ID number instead.",
                           f"{field}.code")
-    return _remember(known, row)
+    return Claim(("code", token))
 
 
 def _optional_text(value: dict, name: str, field: str, max_length: int) -> str | None:

@@ -21,6 +21,8 @@ def _statements(app, send):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
+    if __import__("os").environ.get("SHOW_STATEMENTS"):
+        print(f"\n{len(seen)} statements:\n" + "\n".join(s[:100] for s in seen))
     return seen
 
 
@@ -122,3 +124,76 @@ def test_a_tube_in_one_batch_ends_as_if_sent_record_by_record(client, world, dev
     live = [slot for barcode, slot, alive in slots if barcode == "T20261123001" and alive]
     assert sorted(s for s in live if s) == list(range(1, 11)) and live.count(None) == 1
     assert {"person_in_tube_twice", "person_sampled_twice_today", "tube_over_capacity"} <= set(flags)
+
+
+def _tube_batch(site, numbers, tubes, offset=0):
+    from tests.records import sample, tube_open, tube_seal
+
+    records = []
+    for t in range(tubes):
+        barcode = f"T2026120{offset + t:05d}"
+        records.append(tube_open(site, barcode))
+        records += [sample(site, barcode, person(numbers[(offset + t) * 10 + n])) for n in range(10)]
+        records.append(tube_seal(site, barcode))
+    return records
+
+
+def test_a_batch_of_tubes_costs_the_same_statements_for_2_or_8_tubes(app, client, world, device_token,
+                                                                      make_person):
+    community = world["a"]["community"]
+    numbers = [valid_id(n) for n in range(100)]
+    for number in numbers:
+        make_person(community, doc_number=number)
+    headers, device_id = device_token(world["a"]["clerk"])
+    site = world["a"]["point"].id
+
+    def send(records):
+        return lambda: client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
+
+    small = _statements(app, send(_tube_batch(site, numbers, 2)))
+    large = _statements(app, send(_tube_batch(site, numbers, 8, offset=2)))
+    assert len(large) == len(small) < 25, "\n".join(s[:90] for s in large)
+    from server.models import Sample
+
+    assert db.session.scalar(select(func.count()).select_from(Sample)) == 100
+
+
+def test_under_the_write_lock_a_batch_only_writes(app, client, world, device_token, make_person):
+    """What a batch reads, it reads before the write lock: under it (SQLite: from BEGIN
+    IMMEDIATE to COMMIT) only the check of what the plan decided on, and the writes."""
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL has no database-wide write lock (row locks only)
+    community = world["a"]["community"]
+    numbers = [valid_id(n) for n in range(120)]
+    for number in numbers:
+        make_person(community, doc_number=number)
+    gate_headers, gate_device = device_token(world["a"]["volunteer"])
+    tube_headers, tube_device = device_token(world["a"]["clerk"])
+    gate = [gate_entry(world["a"]["gate"].id, seq=i + 1, person=person(numbers[i]),
+                       direction=("in", "out")[i % 2], temperature=(36.5, 38.2)[i % 7 == 0])
+            for i in range(100)]
+    for headers, device_id, records, reads in (
+            (gate_headers, gate_device, gate, 0),
+            (tube_headers, tube_device, _tube_batch(world["a"]["point"].id, numbers, 2, offset=10), 2)):
+        seen = _statements(app, lambda: client.post("/api/v1/sync", json=batch(device_id, records),
+                                                    headers=headers))
+        locked = seen[seen.index("BEGIN IMMEDIATE"):]
+        verbs = [s.split()[0].upper() for s in locked]
+        assert verbs.count("SELECT") == reads, "\n".join(s[:90] for s in locked)
+        assert set(verbs) <= {"BEGIN", "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE", "COMMIT"}
+        assert len(locked) <= 12, "\n".join(s[:90] for s in locked)
+
+
+def test_a_replayed_batch_costs_a_few_statements_and_writes_no_record(app, client, world, device_token,
+                                                                       make_person):
+    community = world["a"]["community"]
+    numbers = [valid_id(n) for n in range(100)]
+    for number in numbers:
+        make_person(community, doc_number=number)
+    headers, device_id = device_token(world["a"]["volunteer"])
+    records = [gate_entry(world["a"]["gate"].id, seq=i + 1, person=person(numbers[i])) for i in range(100)]
+    client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
+    seen = _statements(app, lambda: client.post("/api/v1/sync", json=batch(device_id, records),
+                                                headers=headers))
+    assert not [s for s in seen if s.split()[0].upper() == "INSERT"], "\n".join(s[:90] for s in seen)
+    assert len(seen) <= 10, "\n".join(s[:90] for s in seen)

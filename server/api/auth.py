@@ -4,9 +4,13 @@ from functools import wraps
 
 from flask import abort, g, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Device, utcnow
+from ..models import Device, User, utcnow
+
+# Device, user and community in one query (every API call reads all three).
+_BY_TOKEN = select(Device).options(joinedload(Device.user).joinedload(User.community))
 
 
 def token_digest(token: str) -> str:
@@ -19,7 +23,7 @@ def device_from_request() -> Device | None:
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    device = db.session.scalar(select(Device).where(Device.token_hash == token_digest(token.strip())))
+    device = db.session.scalar(_BY_TOKEN.where(Device.token_hash == token_digest(token.strip())))
     if device is None or device.revoked_at is not None or device.expires_at <= utcnow():
         return None
     if not device.user.active:

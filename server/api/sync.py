@@ -1,17 +1,18 @@
 """POST /api/v1/sync: the phone's outbox arrives here (DESIGN §5)."""
-import json
 import os
 import time
+from decimal import Decimal
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy import func, select
 
 from offline.ingest import ingest, read
-from offline.protocol import ACCEPTED, EnvelopeError, parse_envelope
+from offline.protocol import ACCEPTED, EnvelopeError, parse_envelope, split_body
+from .. import bulk
 from ..database import reads_first, start_writing
 from ..extensions import db
-from ..models import Flag, InboxRecord, utcnow
-from ..records import HANDLERS, DatabaseInbox, SyncContext
+from ..models import Device, Flag, InboxRecord, utcnow
+from ..records import DatabaseInbox, Syncer
 from . import bp
 from .auth import token_required
 
@@ -32,7 +33,8 @@ def sync():
     if len(raw) > limit:
         return _error(413, "too_large", f"Send at most {limit} bytes per request.")
     try:
-        envelope = parse_envelope(json.loads(raw))
+        body, texts = split_body(raw)
+        envelope = parse_envelope(body)
     except RecursionError:
         return _error(400, "invalid_request", "The body is nested too deeply.")
     except (ValueError, EnvelopeError) as error:
@@ -41,18 +43,19 @@ def sync():
     max_records = current_app.config["SYNC_MAX_RECORDS"]
     if len(envelope.records) > max_records:
         return _error(413, "too_many_records", f"Send at most {max_records} records per request.")
-    device = g.device
+    device, user = g.device, g.user
     if envelope.device_id and envelope.device_id != device.id:
         return _error(400, "invalid_request", "device_id does not match the token.")
 
     now = utcnow()
-    ctx = SyncContext(device=device, user=g.user, now=now)
-    handlers = {kind: _bound(fn, ctx) for kind, fn in HANDLERS.items()}
-    inbox = DatabaseInbox(ctx)
-    batch = read(envelope.records, inbox, handlers, judge_time=ctx.judge_time)
+    who = Syncer(device.id, device.name, user.id, user.community_id,
+                 Decimal(str(user.community.fever_threshold_c)))
+    domain = DatabaseInbox(who, now)
+    # Parse, look up and plan before the write lock; only the writes under it.
+    batch = read(envelope.records, domain, texts)
     start_writing()
-    results = ingest(db.session, batch, inbox, handlers)
-    _update_device(device, envelope, results, now)
+    results = ingest(db.session, batch, domain)
+    _update_device(who, envelope, results, now)
     _test_only_slow_down()
     db.session.commit()
     return jsonify(server_time=now.isoformat(), results=[r.as_dict() for r in results])
@@ -66,27 +69,27 @@ def _test_only_slow_down():
         time.sleep(int(slow_ms) / 1000)
 
 
-def _bound(fn, ctx):
-    def apply(record):
-        return ctx.clock_warnings(record) + list(fn(ctx, record))
-    return apply
-
-
-def _update_device(device, envelope, results, now):
-    device.last_sync_at = now
-    device.last_seen_at = now
-    if envelope.app_version:
-        device.app_version = envelope.app_version
-    if envelope.pending is not None:
-        device.pending = envelope.pending
+def _update_device(who, envelope, results, now):
+    """The device's last sync, what it says it holds, its highest seq and the running count
+    of seqs accounted for: one statement (SQL arithmetic, so a retry racing on another
+    process adds rather than overwrites)."""
     accepted = [r for r, res in zip(envelope.records, results)
                 if res.status == ACCEPTED and isinstance(r, dict) and isinstance(r.get("seq"), int)]
-    if accepted:
-        device.max_seq = max(device.max_seq, *(r["seq"] for r in accepted))
-        # Each discard accounts for the seq of the record it gave up, which never comes.
-        device.received_count += len(accepted) + sum(r.get("type") == "record_discard" for r in accepted)
-    if envelope.pending == 0 and device.max_seq > device.received_count:
-        _flag_seq_gaps(device)
+    highest = max((r["seq"] for r in accepted), default=0)
+    # Each discard accounts for the seq of the record it gave up, which never comes.
+    received = len(accepted) + sum(r.get("type") == "record_discard" for r in accepted)
+    conn = db.session.connection()
+    m = bulk.mark(conn.dialect)
+    at = bulk.bind_value(conn.dialect, Device.__table__, "last_sync_at", now)
+    max_seq, received_count = conn.exec_driver_sql(
+        f"UPDATE device SET last_sync_at = {m}, last_seen_at = {m}, "
+        f"app_version = COALESCE({m}, app_version), pending = COALESCE({m}, pending), "
+        f"max_seq = CASE WHEN max_seq < {m} THEN {m} ELSE max_seq END, "
+        f"received_count = received_count + {m} WHERE id = {m} RETURNING max_seq, received_count",
+        (at, at, envelope.app_version or None, envelope.pending, highest, highest, received,
+         who.device_id)).one()
+    if envelope.pending == 0 and max_seq > received_count:
+        _flag_seq_gaps(db.session.get(Device, who.device_id))
 
 
 def _flag_seq_gaps(device):

@@ -3,10 +3,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, RecordError
-from ..identify import resolve_person
+from ..identify import check_person, claim_person
 from ..models import GateEntry
 from ..records import SyncContext, handles, text_field
-from ..ledgers.quarantine import local_day, on_watch, placements_of
+from ..ledgers.quarantine import local_day, on_watch
 
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
@@ -46,15 +46,11 @@ def normalise_plate(value: str | None) -> str | None:
 
 
 def _on_watch(ctx: SyncContext, person, day) -> bool:
-    """on_watch, with the placements of a batch's people read once for the whole batch."""
-    if not ctx.batch.batched:
-        return on_watch(person, day)
-    if "placements" not in ctx.batch.memo:
-        ctx.batch.memo["people_read"] = {p.id for p in ctx.batch.people.values()}
-        ctx.batch.memo["placements"] = placements_of(ctx.batch.memo["people_read"])
-    if person.id not in ctx.batch.memo["people_read"]:
-        return on_watch(person, day)
-    return on_watch(person, day, ctx.batch.memo["placements"].get(person.id, []))
+    """on_watch, with the placements of a batch's people read once for the whole batch
+    (a person this batch adds outside the roster has none, and no tags)."""
+    if person.known_id is None:
+        return False
+    return on_watch(person, day, ctx.lookups.placements(person.known_id))
 
 
 @handles("gate_entry")
@@ -76,23 +72,26 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     visitor = data.get("visitor") or {}
     if not isinstance(visitor, dict):
         raise RecordError(INVALID_FIELD, "`visitor` must be an object.", "visitor")
-    person = resolve_person(ctx.community_id, data["person"], known=ctx.batch.people) if data.get("person") else None
-    threshold = Decimal(str(ctx.user.community.fever_threshold_c))
-    fever = temperature is not None and temperature >= threshold
+    claim = check_person(ctx, data["person"]) if data.get("person") else None
+    note = text_field(data, "note", max_length=500)
+    visitor_name = text_field(visitor, "name", max_length=60)
+    visitor_phone = text_field(visitor, "phone", max_length=20)
+    # Checked: from here on the record is planned (nothing below refuses it).
+    person = claim_person(ctx, claim) if claim else None
+    person_id = person.id if person else None
+    fever = temperature is not None and temperature >= ctx.who.fever_threshold_c
     ctx.insert_later(
         GateEntry, record_id=record.id, community_id=ctx.community_id, site_id=site.id,
-        device_id=ctx.device.id, user_id=ctx.user.id, person_id=person.id if person else None,
+        device_id=ctx.device_id, user_id=ctx.user_id, person_id=person_id,
         direction=direction, temperature_c=temperature, fever=fever, vehicle_plate=plate,
-        turned_back=turned_back, reason=reason, note=text_field(data, "note", max_length=500),
-        visitor_name=text_field(visitor, "name", max_length=60),
-        visitor_phone=text_field(visitor, "phone", max_length=20),
-        remeasure_of=remeasure_of, recorded_at=record.recorded_at, received_at=ctx.now)
+        turned_back=turned_back, reason=reason, note=note, visitor_name=visitor_name,
+        visitor_phone=visitor_phone, remeasure_of=remeasure_of, recorded_at=record.recorded_at,
+        received_at=ctx.now)
     warnings = []
     if fever:
-        warnings.append(ctx.flag("fever", record, site_id=site.id,
-                                 person_id=person.id if person else None,
+        warnings.append(ctx.flag("fever", record, site_id=site.id, person_id=person_id,
                                  detail={"temperature_c": str(temperature), "turned_back": turned_back}))
     if person is not None and direction == "out" and _on_watch(ctx, person, local_day(record.recorded_at)):
-        warnings.append(ctx.flag("watch_list", record, site_id=site.id, person_id=person.id,
+        warnings.append(ctx.flag("watch_list", record, site_id=site.id, person_id=person_id,
                                  detail={"direction": direction}))
     return warnings

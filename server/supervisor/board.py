@@ -12,7 +12,7 @@ from ..audit import audit
 from ..extensions import db
 from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
 from . import bp, is_htmx
-from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, run_checks
+from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, recent_checks, run_checks
 
 KIND_LABELS = {
     "tube_open_too_long": _l("Tubes open too long"),
@@ -52,8 +52,9 @@ SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: th
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
 
 
-def board_groups(community_id: int, now):
-    """{kind: {"flags": [...], "items": [(item, overdue)]}} in a stable order."""
+def board_groups(community_id: int, now, recent: bool = False):
+    """{kind: {"flags": [...], "items": [(item, overdue)]}} in a stable order. recent: the
+    live checks may be a few seconds old (checks.recent_checks), for the 30 s refresh."""
     flags = db.session.scalars(scoped(Flag, community_id).where(Flag.resolved_at.is_(None))
                                .order_by(Flag.created_at, Flag.id)).all()
     done = handled_refs(community_id, now)
@@ -61,7 +62,7 @@ def board_groups(community_id: int, now):
     groups: dict[str, dict] = {}
     for flag in flags:
         groups.setdefault(flag.kind, {"flags": [], "items": []})["flags"].append(flag)
-    for item in run_checks(community_id, now):
+    for item in (recent_checks if recent else run_checks)(community_id, now):
         if (item.kind, item.ref) in done:
             continue
         if item.kind in HANDLER_KINDS and ((item.kind, item.tube_id) in flagged or
@@ -86,12 +87,12 @@ def handler_flagged(community_id: int, now) -> set:
     return flagged
 
 
-def _context(now):
+def _context(now, recent=False):
     # Imported here: the ledgers' task list imports this module's labels.
     from ..ledgers.assignments import routed_workers
 
     cid = current_user.community_id
-    groups = board_groups(cid, now)
+    groups = board_groups(cid, now, recent)
     shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
     tube_ids = {x.tube_id for x in shown}
     person_ids = {x.person_id for x in shown}
@@ -121,8 +122,8 @@ def _by_id(model, ids, cid):
 @bp.get("/board")
 @role_required("supervisor")
 def board():
-    """The board page, or (htmx refresh) its fragment."""
-    context = _context(utcnow())
+    """The board page, or (htmx refresh, every 30 s) its fragment."""
+    context = _context(utcnow(), recent=is_htmx())
     if is_htmx():
         return render_template("supervisor/_board.html", **context)
     return render_template("supervisor/board.html", **context)

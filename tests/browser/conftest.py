@@ -139,8 +139,11 @@ class LiveServer:
             [CHECKPOINT, "run", "--no-reload", "--no-debugger",
              "--host", "127.0.0.1", "--port", str(self.port), "--with-threads"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        # Wait on the server itself: up (health answers) or dead. On a machine shared with
+        # other test runs, starting can take well over 20 s; only a server that never
+        # answers in 3 minutes is taken for a hung one.
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 urllib.request.urlopen(self.url + "/api/v1/health", timeout=1)
                 return self

@@ -1,0 +1,155 @@
+"""Wide statements for the sync ingest: many rows of a table in one statement.
+
+The ORM and Core's executemany convert every value of every row through the column types
+under the write lock (AES-GCM of the encrypted columns included). Here each table's SQL text
+and converters are built once per dialect, rows are converted to what the driver takes by
+convert() -- before the lock -- and the statements under the lock only hand them over.
+The converters are the column types' own bind processors, so the stored bytes are those the
+ORM would store (tests/test_bulk.py compares them).
+
+SQL text: multi-row VALUES (one statement, not one per row). `IN` lists go as one parameter (json_each / ANY) so that a
+query's text does not change with the batch."""
+import json
+from datetime import datetime
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+
+PG_CHUNK = 1000  # rows per multi-row VALUES (PostgreSQL takes at most 65535 parameters)
+SQLITE_VARIABLES = 32000  # SQLite takes at most 32766 parameters per statement (3.32+)
+
+
+class Ref:
+    """A row the batch creates, whose id the database gives at write time (RETURNING).
+    Rows naming it hold the Ref; write() puts the id in its place."""
+
+    __slots__ = ("id",)
+
+    def __init__(self):
+        self.id = None
+
+
+_plans: dict = {}
+
+
+def _plan(table: Table, columns: tuple, dialect_name: str, dialect: Dialect):
+    """Converters and quoted names of a table's columns, once per dialect."""
+    key = (table.name, columns, dialect_name)
+    if key not in _plans:
+        converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in columns]
+        quote = dialect.identifier_preparer.quote
+        _plans[key] = converters, quote(table.name), ", ".join(quote(c) for c in columns)
+    return _plans[key]
+
+
+def convert(dialect: Dialect, table: Table, columns: tuple, rows: list[dict],
+            memo: dict | None = None) -> list[list]:
+    """Rows (dicts) as lists of driver values in `columns` order. A Ref is kept as it is.
+    `memo` keeps the conversions of times and warning lists, which repeat across the rows
+    and tables of a batch (its receiving time, a record's time in its row and inbox row)."""
+    converters, _t, _n = _plan(table, columns, dialect.name, dialect)
+    memo = {} if memo is None else memo
+    pairs = list(zip(columns, converters))
+    out = []
+    for row in rows:
+        values = []
+        for name, fn in pairs:
+            value = row[name]
+            if fn is not None and value is not None:
+                kind = value.__class__
+                if kind is datetime:
+                    key = (fn, value)
+                    if key not in memo:
+                        memo[key] = fn(value)
+                    value = memo[key]
+                elif kind is list:
+                    key = (fn, tuple(value))
+                    if key not in memo:
+                        memo[key] = fn(value)
+                    value = memo[key]
+                elif kind is not Ref:
+                    value = fn(value)
+            values.append(value)
+        out.append(values)
+    return out
+
+
+def _resolved(rows: list[list], ref_positions: tuple) -> list[tuple]:
+    if not ref_positions:
+        return [tuple(r) for r in rows]
+    done = []
+    for row in rows:
+        for i in ref_positions:
+            if row[i].__class__ is Ref:
+                row[i] = row[i].id
+        done.append(tuple(row))
+    return done
+
+
+def insert(conn: Connection, table: Table, columns: tuple, rows: list[list],
+           returning: tuple = ()) -> list:
+    """Insert converted rows (Refs in them replaced by their ids); the `returning` columns
+    of the inserted rows, in no particular order."""
+    if not rows:
+        return []
+    dialect = conn.dialect
+    _c, name, names = _plan(table, columns, dialect.name, dialect)
+    refs = tuple(i for i, c in enumerate(columns) if any(r[i].__class__ is Ref for r in rows))
+    values = _resolved(rows, refs)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    tail = (" RETURNING " + ", ".join(dialect.identifier_preparer.quote(c) for c in returning)
+            if returning else "")
+    found = []
+    # Multi-row VALUES on SQLite too: executemany steps the statement once per row, and the
+    # sqlite3 module lets go of the GIL at every step; under the write lock, in a worker
+    # whose other threads are busy planning, each step could wait up to the GIL's switch
+    # interval (5 ms) to get it back.
+    chunk = PG_CHUNK if dialect.name != "sqlite" else max(1, SQLITE_VARIABLES // len(columns))
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        sql = f"INSERT INTO {name} ({names}) VALUES " + ", ".join([one] * len(part)) + tail
+        result = conn.exec_driver_sql(sql, tuple(v for row in part for v in row))
+        if returning:
+            found += result.all()
+    return found
+
+
+def update(conn: Connection, table: Table, columns: tuple, rows: list[list], key: str = "id",
+           where: str = "") -> int:
+    """UPDATE table SET columns WHERE key = ? (+ `where`), once per converted row
+    (columns' values, then the key). Returns the rows changed."""
+    if not rows:
+        return 0
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sets = ", ".join(f"{quote(c)} = {mark}" for c in columns)
+    sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {quote(key)} = {mark}{where}"
+    refs = tuple(i for i in range(len(rows[0])) if any(r[i].__class__ is Ref for r in rows))
+    result = conn.exec_driver_sql(sql, _resolved(rows, refs))
+    return result.rowcount
+
+
+def any_of(dialect: Dialect, column: str, values) -> tuple[str, object]:
+    """`column IN (values)` as SQL text that does not change with the number of values, and
+    its one parameter."""
+    if dialect.name == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+    return f"{column} = ANY(%s)", list(values)
+
+
+def mark(dialect: Dialect) -> str:
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def result_processor(dialect: Dialect, table: Table, column: str):
+    """The column type's conversion of what the driver returns (None: nothing to do)."""
+    return table.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
+
+
+def bind_value(dialect: Dialect, table: Table, column: str, value):
+    """`value` as the driver takes it for `column` (for comparing with values read raw)."""
+    processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor and value is not None else value
