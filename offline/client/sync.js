@@ -16,7 +16,8 @@ const MAX_DELAY_MS = 5 * 60 * 1000;
 const IDLE_DELAY_MS = 60 * 1000;
 const REQUEST_TIMEOUT_MS = 30 * 1000;
 
-/** "status" after every change, "login-needed" ({user}) on a 401, "synced" ({sent}). */
+/** "status" after every change, "login-needed" ({user}) on a 401, "synced" ({sent}),
+ *  "reach" ({ok}) after every request: did the server answer? */
 export const events = new EventTarget();
 let failures = 0;
 let batchSize = MAX_BATCH;
@@ -91,10 +92,12 @@ async function send(device, entries) {
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${device.token}` },
     });
   } catch (error) {
+    emit("reach", { ok: false });
     throw new Unreachable(String(error));
   } finally {
     clearTimeout(timeout);
   }
+  emit("reach", { ok: response.status < 500 }); // the status bar's "online" (reach.js)
   if (response.status === 401) {
     await store.putDevice({ ...device, needs_login: true });
     emit("login-needed", { user: device.user });

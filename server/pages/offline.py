@@ -16,6 +16,7 @@ STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "js/sampling.js"
                 "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "js/tasks.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
+STATIC_FILES += ("js/gate-passage.js", "js/gate-messages.js")  # the gate screen's modules
 # Files whose content changes what the shell pages look like (their hash is the version).
 SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html", "templates/sampling/capture.html",
                  "templates/offline/attention.html", "templates/partials/_status.html",
