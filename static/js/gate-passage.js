@@ -117,12 +117,13 @@ export class Desk {
     return "ask";
   }
 
-  /** A preset temperature: saves when the passage is complete ("save"), else just set ("set"). */
+  /** A preset temperature: saves the passage when it has its person ("save": the screen says
+   *  what is missing if it cannot), else it waits for the scan ("set"). */
   preset(temp) {
     if (this.blocked) return "ignored";
     this.passage.temp = temp;
     this.passage.digits = "";
-    return this.passage.who && !this.record().error ? "save" : "set";
+    return this.passage.who ? "save" : "set";
   }
 
   /** A keypad key: a digit or "back"; a temperature is complete at its third digit. */

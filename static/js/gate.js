@@ -110,7 +110,7 @@ async function onScan(text, source, at) {
   const step = desk.scan(who);
   if (step === "save") await save();
   render();
-  shown("scan-shown");
+  shown("scan-shown", "scan");
   if (step === "ask" || step === "wait") signal("fail");
   else if (step !== "same" && desk.passage.who?.watched) signal("alert");
 }
@@ -125,16 +125,20 @@ function onVisitor() {
   });
 }
 
-async function onPreset(temp) {
+async function onPreset(temp, at) {
+  performance.mark("tap", { startTime: at });
   state.flash = null;
-  if (desk.preset(temp) === "save") await save();
+  const saved = desk.preset(temp) === "save" && await save();
   render();
+  if (saved) shown("tap-shown", "tap");
 }
 
-async function onSaveButton() {
+async function onSaveButton(at) {
+  performance.mark("tap", { startTime: at });
   state.flash = null;
-  await save();
+  const saved = await save();
   render();
+  if (saved) shown("tap-shown", "tap");
 }
 
 /** Save the passage to the outbox. Never says "saved" unless it is stored. */
@@ -225,9 +229,10 @@ function render() {
 
   $("fever-alert").hidden = !alert;
   if (alert) {
-    const words = [Number(alert.temp).toFixed(1), desk.threshold.toFixed(1), shortName(alert.who)];
-    $("fever-text").textContent = alert.pending ? t.fever(...words) : t.stillFever(...words);
-    $("fever-hint").textContent = alert.pending ? t.feverHint : t.stillFeverHint;
+    const temp = Number(alert.temp).toFixed(1);
+    const threshold = desk.threshold.toFixed(1);
+    $("fever-text").textContent = (alert.pending ? t.fever : t.stillFever)(temp, shortName(alert.who));
+    $("fever-hint").textContent = (alert.pending ? t.feverHint : t.stillFeverHint)(threshold);
     $("fever-actions").hidden = !alert.pending;
   }
 
@@ -275,7 +280,7 @@ function typing(digits) {
 
 function prompt() {
   const p = desk.passage;
-  if (desk.question || desk.alert?.pending) return "";
+  if (desk.question || desk.alert) return "";
   if (!p.who) return p.temp ? t.needWho : t.ready;
   return p.temp ? "" : t.needTemp;
 }
@@ -285,11 +290,11 @@ function syncValue(input, value) {
   if (input.value !== value && document.activeElement !== input) input.value = value;
 }
 
-/** A mark once the change is on the screen (after the next frame), for scan -> shown figures. */
-function shown(name) {
+/** Measure `from` -> now-on-screen (after the next frame) as `name`: the figures of issue 14. */
+function shown(name, from) {
   requestAnimationFrame(() => setTimeout(() => {
-    performance.mark(name);
-    try { performance.measure(name, "scan", name); } catch (e) { /* no scan mark */ }
+    performance.mark(`${name}:end`);
+    try { performance.measure(name, from, `${name}:end`); } catch (e) { /* no start mark */ }
   }, 0));
 }
 
@@ -360,13 +365,15 @@ function bind() {
   tap("dir-in", () => { desk.direction = "in"; });
   tap("dir-out", () => { desk.direction = "out"; });
   tap("pad-toggle", () => { state.keypad = !state.keypad; });
-  document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", () => run(() => onPreset(b.dataset.t))));
+  document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", (event) => {
+    run(() => onPreset(b.dataset.t, event.timeStamp));
+  }));
   document.querySelectorAll(".key").forEach((b) => b.addEventListener("click", () => run(() => {
     desk.key(b.dataset.k);
     state.flash = null;
     render();
   })));
-  $("save").addEventListener("click", () => run(onSaveButton));
+  $("save").addEventListener("click", (event) => run(() => onSaveButton(event.timeStamp)));
   $("remeasure").addEventListener("click", () => run(onRemeasure));
   $("turn-back").addEventListener("click", () => run(onTurnBack));
   $("ask-keep").addEventListener("click", () => run(() => onAnswer(true)));
