@@ -339,6 +339,7 @@ function toggleCamera() {
   }
   const on = !state.camera.running && box.hidden;
   box.hidden = !on;
+  $("gate").classList.toggle("camera-on", on);
   if (on) state.camera.start(); else state.camera.stop();
   $("camera-toggle").setAttribute("aria-pressed", String(on));
 }
