@@ -69,7 +69,7 @@ function showStorage(waiting) {
 
 async function checkStorage(ask) {
   storage = await storageProblem(ask).catch(() => null);
-  render();
+  await render(); // painted before the page says it is ready
 }
 
 async function adoptLoggedInUser() {
@@ -104,9 +104,8 @@ async function main() {
   });
   document.getElementById("st-sync")?.addEventListener("click", async () => {
     notice("sync", t.syncing);
-    const { failed } = await syncNow();
-    if (failed) probe();
-    notice("sync", failed ? t.syncFailed : "");
+    const [{ failed }] = await Promise.all([syncNow(), probe()]); // the tap refreshes "online" too
+    notice("sync", failed || reachState() === "offline" ? t.syncFailed : "");
   });
   watchReach();
   await render();
