@@ -74,7 +74,7 @@ async function identify(found) {
 /** The person in words: masked name and address for residents, what is known otherwise. */
 function describe(who) {
   if (!who) return "";
-  if (who.kind === "visitor") return t.visitor;
+  if (who.kind === "visitor") return `${t.visitor}\n${t.visitorHint}`;
   if (who.known) {
     const where = [who.known.compound, who.known.address].filter(Boolean).join(" ");
     return `${t.known(who.known.name, where)}\n${who.doc}`;
