@@ -6,6 +6,10 @@
 //
 // `source` is "wedge" for a burst at scanner speed, "keyboard" for keys typed by a person;
 // `at` is the terminating key's event.timeStamp (for scan -> feedback measurements).
+// Options: `field` (below), `enabled` (a function; false: keys are left alone, e.g. while a
+// form of the page is being typed in), and the DEFAULTS below. Porting a screen that handles
+// Enter on its own field: attach with {field} and listen to `scan` instead; the field's Enter
+// no longer reaches the page (it is the scan).
 //
 // Nothing here may lose or reorder a character, however slow the phone. So no decision waits
 // on a timer (a busy page runs timers late, after keys that already arrived: that is how a

@@ -22,6 +22,7 @@ const siteId = Number(location.pathname.split("/").pop());
 const desk = new Desk({ siteId });
 const state = { me: null, flash: null, lastSaved: null, keypad: false, camera: null, saves: 0 };
 let busy = Promise.resolve();
+let painted = null; // the passage the inputs of the "more" sheet show
 
 function mask(number) {
   return number.length <= 8 ? number[0] + "*".repeat(number.length - 1)
@@ -265,9 +266,11 @@ function render() {
   document.querySelectorAll("[data-reason]").forEach((b) => {
     b.setAttribute("aria-pressed", String(b.dataset.reason === p.reason));
   });
-  syncValue($("plate"), p.plate);
-  syncValue($("visitor-name"), p.visitorName);
-  syncValue($("visitor-phone"), p.visitorPhone);
+  const fresh = p !== painted; // another passage: its inputs start from its own values
+  painted = p;
+  syncValue($("plate"), p.plate, fresh);
+  syncValue($("visitor-name"), p.visitorName, fresh);
+  syncValue($("visitor-phone"), p.visitorPhone, fresh);
   $("visitor").hidden = p.who?.kind !== "visitor";
 }
 
@@ -285,9 +288,9 @@ function prompt() {
   return p.temp ? "" : t.needTemp;
 }
 
-/** An input shows the passage's value, without fighting the volunteer's typing. */
-function syncValue(input, value) {
-  if (input.value !== value && document.activeElement !== input) input.value = value;
+/** An input shows the passage's value, without fighting the volunteer's typing in it. */
+function syncValue(input, value, fresh) {
+  if (input.value !== value && (fresh || document.activeElement !== input)) input.value = value;
 }
 
 /** Measure `from` -> now-on-screen (after the next frame) as `name`: the figures of issue 14. */
