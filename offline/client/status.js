@@ -39,7 +39,7 @@ const MESSAGES = {
   en: {
     online: "Online", offline: "Offline", checking: "Checking…", never: "never",
     loginNeeded: "Your login expired: log in again; records not yet sent are kept.",
-    notPersisted: "The browser did not grant persistent storage: do not clear browser data; sync soon.",
+    notPersisted: "The browser may clear this phone's records: do not clear its data; sync soon.",
     lowSpace: (mb) => `Phone storage is low (about ${mb} MB left): sync soon and free some space.`,
     logoutWaiting: (n) => `${n} records on this phone are not sent yet. They stay and are sent under your account. Log out?`,
     syncing: "Sending…", syncFailed: "Cannot reach the server; retrying automatically.",
