@@ -77,7 +77,7 @@ async function adoptLoggedInUser() {
   if (!userId) return null;
   const isNew = (await store.getMeta("current_user")) !== userId;
   const device = await session.adopt(userId, csrf.post);
-  answered(); // the device-token POST went through
+  answered(); // a page naming its user is never cached: the server just answered it
   await checkStorage(isNew); // ask for persistent storage at login
   if (navigator.onLine) await session.refreshConfig(device).catch(() => {});
   return device;
