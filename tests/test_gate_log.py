@@ -27,3 +27,17 @@ def test_gate_log_of_another_community_or_a_sampling_point_is_not_found(client, 
     assert client.get(f"/gate/{world['b']['gate'].id}/log").status_code == 404
     assert client.get(f"/gate/{world['a']['point'].id}/log").status_code == 404
     assert client.get(f"/gate/{world['a']['gate'].id}/log?date=nope").status_code == 400
+
+
+def test_someone_outside_the_roster_is_not_called_unidentified(client, world, device_token, login):
+    """A valid ID outside the roster is 非本社区人员; 无证件访客 is for a visitor without any ID (the
+    gate screen's "no ID" button): the two never share the word 未识别."""
+    headers, device_id = device_token(world["a"]["volunteer"])
+    site = world["a"]["gate"].id
+    outsider = {"doc_type": "cn_ric", "doc_number": valid_id(12)}  # no name: only the ID was scanned
+    records = [gate_entry(site, person=outsider), gate_entry(site, visitor={})]
+    assert client.post("/api/v1/sync", json=batch(device_id, records), headers=headers).status_code == 200
+    login(world["a"]["volunteer"])
+    page = client.get(f"/gate/{site}/log").get_data(as_text=True)
+    assert page.count("非本社区人员") == 1 and page.count("无证件访客") == 1
+    assert "未识别" not in page

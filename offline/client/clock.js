@@ -4,6 +4,7 @@
 // phone's settings: say so in the page, in the user's language, until a sync finds it right.
 // Runs in pages and in the service worker (which has no DOM: it stores and broadcasts only).
 import * as store from "./db.js";
+import { notice } from "./statusbar.js";
 
 export const TOLERANCE_MS = 5 * 60 * 1000;
 const META_KEY = "clock";
@@ -65,22 +66,8 @@ function describe(state, lang) {
 
 function show(state) {
   if (typeof document === "undefined") return;
-  let box = document.getElementById("clock-warning");
   const wrong = state && Math.abs(state.offset) > TOLERANCE_MS;
-  if (!wrong) {
-    if (box) box.hidden = true;
-    return;
-  }
-  if (!box) {
-    box = document.createElement("p");
-    box.id = "clock-warning";
-    box.className = "clock-warning";
-    box.setAttribute("role", "alert");
-    const bar = document.getElementById("statusbar");
-    if (bar) bar.after(box); else document.body.prepend(box);
-  }
-  box.textContent = describe(state, document.documentElement.lang.startsWith("zh") ? "zh" : "en");
-  box.hidden = false;
+  notice("clock", wrong ? describe(state, document.documentElement.lang.startsWith("zh") ? "zh" : "en") : "");
 }
 
 if (typeof document !== "undefined") {

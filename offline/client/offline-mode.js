@@ -2,8 +2,10 @@
 // shell) only runs in a secure context whose certificate the browser trusts: a volunteer who
 // tapped through the certificate warning instead of installing the LAN certificate, or who
 // opened an http:// address, can browse but would lose the gate screen when the signal drops.
-// Shown in the status bar, in the page's language; the status bar hooks in with one line
-// (registration failure); an insecure context is noticed here at import.
+// Shown as a status-bar notice, in the page's language; the status bar hands the registration
+// failure here; an insecure context is noticed here at import.
+import { notice } from "./statusbar.js";
+
 const MESSAGES = {
   zh: {
     certificate: "离线模式不可用：本机未信任服务器证书。请先安装证书（见使用说明），再重新打开本页；在此之前断网时无法登记。",
@@ -17,15 +19,7 @@ const MESSAGES = {
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
 
 function show(text) {
-  let box = document.getElementById("st-offline-mode");
-  if (!box) {
-    box = document.createElement("p");
-    box.id = "st-offline-mode";
-    box.className = "st-message st-warning";
-    box.setAttribute("role", "alert");
-    (document.getElementById("statusbar") || document.body).append(box);
-  }
-  box.textContent = text;
+  notice("offline-mode", text);
   document.body.dataset.offlineMode = "unavailable";
 }
 

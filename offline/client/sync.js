@@ -19,7 +19,8 @@ const REQUEST_TIMEOUT_MS = 30 * 1000;
 
 /** "status" after every change, "login-needed" ({user}) on a 401, "synced" ({sent}),
  *  "results" ({results: [{id, status, warnings, error}]}) with the server's answer to each batch
- *  (a capture screen shows the warnings of what was just captured, e.g. person_in_tube_twice). */
+ *  (a capture screen shows the warnings of what was just captured, e.g. person_in_tube_twice),
+ *  "reach" ({ok}) after every request: did the server answer? */
 export const events = new EventTarget();
 let failures = 0;
 let batchSize = MAX_BATCH;
@@ -94,10 +95,12 @@ async function send(device, entries) {
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${device.token}` },
     });
   } catch (error) {
+    emit("reach", { ok: false });
     throw new Unreachable(String(error));
   } finally {
     clearTimeout(timeout);
   }
+  emit("reach", { ok: response.status < 500 }); // the status bar's "online" (reach.js)
   if (response.status === 401) {
     await store.putDevice({ ...device, needs_login: true });
     emit("login-needed", { user: device.user });

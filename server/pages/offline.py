@@ -12,7 +12,8 @@ from .client import CLIENT_DIRS, ROOT
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
 SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/tasks")
-STATIC_FILES = ("css/app.css", "js/gate.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
+STATIC_FILES = ("css/app.css", "js/gate.js", "js/gate-passage.js", "js/gate-messages.js",
+                "js/attention.js", "js/sampling.js", "js/sampling-state.js",
                 "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "js/sampling-roster.js",
                 "js/record-errors.js", "js/tasks.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",

@@ -1,189 +1,319 @@
-// Gate capture screen: identify, direction, temperature, save a gate_entry to the outbox.
-// Works offline: the site list, fever threshold and watch-list hashes come from IndexedDB.
+// Gate capture screen: one passage at a time (static/js/gate-passage.js keeps its rules), scanned
+// by a wedge scanner (scanner/client/wedge.js), the camera (scanner/client/camera.js) or typed;
+// saved as a gate_entry in the outbox. Works offline: the site list, fever threshold, roster
+// index and watch-list hashes come from IndexedDB. Everything that happens is shown in
+// #outcome, which the layout keeps inside the screen.
 import { classify } from "/client/scanner/classify.js";
+import { attachWedge } from "/client/scanner/wedge.js";
+import { attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import * as outbox from "/client/offline/outbox.js";
 import * as session from "/client/offline/session.js";
 import { historySince, pruneHistory } from "/client/offline/db.js";
+import { Desk } from "./gate-passage.js";
+import { t } from "./gate-messages.js";
 
-const MESSAGES = {
-  zh: {
-    saved: "已保存", notSaved: "未保存：手机存储已满，请先联网上传。", failed: "未保存：",
-    badId: "证件号无效，请重新扫描或手工输入", badDoc: "证件号格式错误（5–30 位字母或数字）",
-    badPlate: "车牌格式错误（如 京A12345、京AD12345）", badTemp: "体温应在 34.0–43.0 °C 之间，请重新测量",
-    needTemp: "请输入体温", needWho: "请先扫码、输入证件号或选择“未识别”",
-    fever: (t, th) => `发热警报：${t} °C（≥ ${th} °C）。请复测；如仍发热请劝返并上报。`,
-    remeasure: "复测：请再次测量体温后保存", watch: "居家隔离人员！请勿放行外出，立即上报。",
-    notResident: "非本社区登记居民", idOk: (m) => `身份证 ${m}`, doc: (m) => `证件 ${m}`, visitor: "未识别人员（访客）",
-    noUser: "本机未登录：请联网登录后再使用。", noSite: "未找到该卡口：请联网打开一次。",
-  },
-  en: {
-    saved: "Saved", notSaved: "NOT saved: phone storage is full; sync first.", failed: "NOT saved: ",
-    badId: "Invalid ID number: scan again or type it", badDoc: "Document number: 5–30 letters or digits",
-    badPlate: "Not a mainland plate (e.g. 京A12345, 京AD12345)", badTemp: "Temperature must be 34.0–43.0 °C: measure again",
-    needTemp: "Enter the temperature", needWho: "Scan, type a document number or choose “Not identified”",
-    fever: (t, th) => `FEVER: ${t} °C (≥ ${th} °C). Measure again; if still feverish, turn back and report.`,
-    remeasure: "Re-measure: take the temperature again and save", watch: "HOME QUARANTINE! Do not let out; report now.",
-    notResident: "not in the roster", idOk: (m) => `ID ${m}`, doc: (m) => `Document ${m}`, visitor: "Not identified (visitor)",
-    noUser: "Nobody is logged in on this phone: log in online first.", noSite: "Unknown gate: open it once online.",
-  },
-};
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
-// Same pattern as server/gate/records.py PLATE_PATTERN (new-energy plates included).
-const PLATE = new RegExp("^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]" +
-  "[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])[挂学警港澳]?$");
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
-const TEMP_MIN = 34.0;
-const TEMP_MAX = 43.0;
+const CAMERA_FORMATS = ["qr_code", "code_128"]; // personal codes, ID numbers printed as barcodes
+const REPEAT_SAVED_MS = 60 * 1000; // the camera still sees the code just saved: ignore it this long
 const HISTORY_DAYS = 2; // the shift view needs hours, not weeks
 const $ = (id) => document.getElementById(id);
 const siteId = Number(location.pathname.split("/").pop());
 
-const state = { me: null, threshold: 37.3, person: null, visitor: false, direction: "in",
-  temp: "", remeasureOf: null, lastFever: null };
+const desk = new Desk({ siteId });
+const state = { me: null, flash: null, lastSaved: null, keypad: false, camera: null, saves: 0 };
+let busy = Promise.resolve();
+let painted = null; // the passage the inputs of the "more" sheet show
 
 function mask(number) {
   return number.length <= 8 ? number[0] + "*".repeat(number.length - 1)
     : number.slice(0, 4) + "*".repeat(number.length - 8) + number.slice(-4);
 }
 
-function showError(text) {
-  $("form-error").textContent = text || "";
-  $("form-error").hidden = !text;
+/** One action at a time, in the order they came (a scanner can type faster than we save). */
+function run(action) {
+  busy = busy.then(action).catch((error) => {
+    state.flash = { tone: "bad", error: t.failed + (error?.message || error) };
+    render();
+  });
+  return busy;
 }
 
-async function identify(raw) {
-  performance.mark("scan");
-  showError("");
-  const docType = $("doc-type").value;
-  let number;
-  if (docType === "cn_ric") {
-    const result = classify(raw);
-    if (result.kind === "personal_code" && result.valid) {
-      setPerson({ code: result.text }, t.doc("QR"));
-      return;
-    }
-    if (result.kind !== "id_number" || !result.valid) { fail(t.badId); return; }
-    number = result.text;
-  } else {
-    number = raw.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
-    if (!OTHER_DOC.test(number)) { fail(t.badDoc); return; }
+// ---- identifying a scan -----------------------------------------------------------------
+
+/** What a scanned or typed text is: {key, who} (async look-ups to do) or {error}. */
+function recognise(raw, docType) {
+  if (docType !== "cn_ric") {
+    const number = raw.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+    if (!OTHER_DOC.test(number)) return { error: t.badDoc };
+    return { key: `${docType}:${number}`, docType, number };
   }
-  const label = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
-  setPerson({ doc_type: docType, doc_number: number }, label);
+  const verdict = classify(raw);
+  if (verdict.kind === "personal_code") {
+    if (!verdict.valid) return { error: t.badCode };
+    return { key: `code:${verdict.text}`, code: verdict.text };
+  }
+  if (verdict.kind === "id_number") {
+    if (!verdict.valid) return { error: t.badId(mask(verdict.text)) };
+    return { key: `cn_ric:${verdict.text}`, docType: "cn_ric", number: verdict.text };
+  }
+  return { error: verdict.kind === "tube" ? t.tube : t.unknown };
+}
+
+async function identify(found) {
+  if (found.code) {
+    return { kind: "person", key: found.key, person: { code: found.code }, doc: t.code(found.code.slice(-4)),
+      short: t.codeShort(found.code.slice(-4)) };
+  }
+  const { docType, number } = found;
+  const doc = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
   const [watched, known] = await Promise.all([session.onWatchList(state.me.user_id, docType, number),
     session.resident(state.me.user_id, docType, number)]);
-  $("person").textContent = known ? `${label} · ${[known.compound, known.address, known.name].filter(Boolean).join(" ")}`
-    : `${label} · ${t.notResident}`;
-  $("person").classList.toggle("known", !!known);
-  $("watch-alert").textContent = watched ? t.watch : "";
-  $("watch-alert").hidden = !watched;
-  if (watched) alertFeedback();
+  return { kind: "person", key: found.key, person: { doc_type: docType, doc_number: number }, doc,
+    short: known?.name || t.tail(number.slice(-4)), known: known || null, watched };
 }
 
-function setPerson(person, label) {
-  state.person = person;
-  state.visitor = false;
-  $("visitor").hidden = true;
-  $("person").textContent = label;
-  $("scan").value = "";
-}
-
-function setTemp(text) {
-  state.temp = text;
-  $("temp").textContent = text || "--.-";
-}
-
-function key(k) {
-  if (k === "back") setTemp(state.temp.slice(0, -1));
-  else if (state.temp.length < 4 && !(k === "." && state.temp.includes("."))) setTemp(state.temp + k);
-}
-
-function setDirection(direction) {
-  state.direction = direction;
-  $("dir-in").setAttribute("aria-pressed", String(direction === "in"));
-  $("dir-out").setAttribute("aria-pressed", String(direction === "out"));
-}
-
-/** The record's data from the form, or an error message. */
-function collect() {
-  const plate = $("plate").value.replace(/[\s·-]/g, "").toUpperCase();
-  if (plate && !PLATE.test(plate)) return { error: t.badPlate };
-  if (!state.person && !state.visitor && !plate) return { error: t.needWho };
-  const temperature = state.temp ? Number(state.temp) : null;
-  if (temperature === null && !plate) return { error: t.needTemp };
-  if (temperature !== null && !(temperature >= TEMP_MIN && temperature <= TEMP_MAX)) return { error: t.badTemp };
-  const data = { site_id: siteId, direction: state.direction };
-  if (temperature !== null) data.temperature_c = Math.round(temperature * 10) / 10;
-  if (state.person) data.person = state.person;
-  if (state.visitor) {
-    const name = $("visitor-name").value.trim();
-    const phone = $("visitor-phone").value.trim();
-    data.visitor = { ...(name && { name }), ...(phone && { phone }) };
+/** The person in words: masked name and address for residents, what is known otherwise. */
+function describe(who) {
+  if (!who) return "";
+  if (who.kind === "visitor") return `${t.visitor}\n${t.visitorHint}`;
+  if (who.known) {
+    const where = [who.known.compound, who.known.address].filter(Boolean).join(" ");
+    return `${t.known(who.known.name, where)}\n${who.doc}`;
   }
-  if (plate) data.vehicle_plate = plate;
-  const reason = $("reason").value;
-  if (reason) { data.turned_back = true; data.reason = reason; }
-  if (state.remeasureOf) data.remeasure_of = state.remeasureOf;
-  return { data };
+  return who.person.code ? who.doc : `${who.doc} · ${t.notResident}`;
 }
 
+function shortName(who) {
+  if (!who) return "";
+  return who.kind === "visitor" ? t.visitor : who.short;
+}
+
+// ---- what the volunteer does ------------------------------------------------------------
+
+async function onScan(text, source, at) {
+  performance.mark("scan", { startTime: at ?? performance.now() });
+  const docType = $("doc-type").value;
+  const found = recognise(text, docType);
+  if (source === "camera" && found.key && state.lastSaved?.key === found.key
+      && Date.now() - state.lastSaved.at < REPEAT_SAVED_MS) {
+    return; // the code just saved is still in front of the camera: quietly ignored
+  }
+  state.flash = null;
+  if (found.error) {
+    state.flash = { tone: "bad", error: found.error };
+    if (desk.failedScan() === "save") await save();
+    render();
+    signal("fail");
+    return;
+  }
+  $("doc-type").value = "cn_ric"; // another document type is chosen for one number at a time
+  const who = await identify(found);
+  const step = desk.scan(who);
+  if (step === "save") await save();
+  render();
+  shown("scan-shown", "scan");
+  if (step === "ask" || step === "wait") signal("fail");
+  else if (step !== "same" && desk.passage.who?.watched) signal("alert");
+}
+
+function onVisitor() {
+  performance.mark("scan");
+  state.flash = null;
+  const step = desk.visitor();
+  return (step === "save" ? save() : Promise.resolve()).then(() => {
+    render();
+    if (step === "ask" || step === "wait") signal("fail");
+  });
+}
+
+async function onPreset(temp, at) {
+  performance.mark("tap", { startTime: at });
+  state.flash = null;
+  const saved = desk.preset(temp) === "save" && await save();
+  render();
+  if (saved) shown("tap-shown", "tap");
+}
+
+async function onSaveButton(at) {
+  performance.mark("tap", { startTime: at });
+  state.flash = null;
+  const saved = await save();
+  render();
+  if (saved) shown("tap-shown", "tap");
+}
+
+/** Save the passage to the outbox. Never says "saved" unless it is stored. */
 async function save() {
-  const { data, error } = collect();
-  if (error) { fail(error); return; }
-  const fever = data.temperature_c !== undefined && data.temperature_c >= state.threshold;
+  const { data, fever, error } = desk.record();
+  if (error) {
+    state.flash = { tone: "bad", error: t[error] };
+    signal("fail");
+    return false;
+  }
+  const passage = desk.passage;
   const summary = { site_id: siteId, direction: data.direction, fever, turned_back: !!data.turned_back,
     vehicle: !!data.vehicle_plate };
   let entry;
   try {
     entry = await outbox.add("gate_entry", data, state.me, summary);
   } catch (err) {
-    // Never "saved" unless it is stored.
-    fail(err?.name === "QuotaExceededError" ? t.notSaved : t.failed + (err?.message || err));
-    return;
+    state.flash = { tone: "bad", error: err?.name === "QuotaExceededError" ? t.notSaved : t.failed + (err?.message || err) };
+    signal("fail");
+    return false;
   }
   performance.mark("saved");
   try { performance.measure("passage", "scan", "saved"); } catch (e) { /* no scan mark: keypad only */ }
   performance.clearMarks("scan");
-  showError("");
+  state.saves += 1;
+  const watched = Boolean(passage.who?.watched);
+  state.lastSaved = { key: passage.who?.key, at: Date.now() };
+  desk.saved({ id: entry.id, fever, turnedBack: !!data.turned_back, temp: data.temperature_c });
+  const parts = [shortName(passage.who), data.direction === "in" ? t.inDir : t.outDir,
+    data.temperature_c !== undefined ? `${data.temperature_c.toFixed(1)} °C` : "",
+    data.turned_back ? t.turnedBack : ""];
+  // A fever's outcome is the fever alert itself (#fever-alert), which says it was saved.
+  state.flash = { tone: fever || watched || data.turned_back ? "bad" : "ok",
+    text: fever ? "" : t.savedWho(parts.filter(Boolean).join(" · ")), watched };
+  state.keypad = Boolean(desk.passage.remeasureOf);
+  signal(fever || watched ? "alert" : "ok");
   dispatchEvent(new Event("outbox-changed"));
-  if (fever) {
-    state.lastFever = { id: entry.id, person: data.person, visitor: data.visitor, label: $("person").textContent };
-    $("fever-text").textContent = t.fever(data.temperature_c.toFixed(1), state.threshold.toFixed(1));
-    $("fever-alert").hidden = false;
-    alertFeedback();
-  } else {
-    $("fever-alert").hidden = true;
-    okFeedback();
+  renderShift();
+  return true;
+}
+
+function onRemeasure() {
+  desk.remeasure();
+  state.flash = null;
+  state.keypad = true; // a re-measured fever is rarely a preset value
+  render();
+}
+
+async function onTurnBack() {
+  desk.turnBack();
+  state.flash = null;
+  await save();
+  render();
+}
+
+function onAnswer(keep) {
+  desk.answer(keep);
+  state.flash = null;
+  render();
+}
+
+// ---- painting ---------------------------------------------------------------------------
+
+function render() {
+  const p = desk.passage;
+  const alert = desk.alert;
+  const flash = state.flash;
+  const watched = Boolean(p.who?.watched || (!p.who && flash?.watched));
+
+  const feedback = $("feedback");
+  feedback.textContent = flash?.text || (flash?.error ? "" : prompt());
+  feedback.className = `feedback ${flash?.tone === "ok" ? "ok" : flash?.text ? "bad" : ""}`;
+  feedback.dataset.count = String(state.saves);
+  $("form-error").textContent = flash?.error || "";
+  $("form-error").hidden = !flash?.error;
+
+  const lines = [describe(p.who)];
+  if (!p.who && p.temp) lines.push(`${p.temp} °C`);
+  if (p.remeasureOf) lines.push(p.temp && desk.record().data?.turned_back ? t.remeasureFever : t.remeasure);
+  if (p.reason) lines.push(t.reasonShown(t.reasons[p.reason]));
+  if (p.plate) lines.push(t.plate(p.plate));
+  $("person").textContent = lines.filter(Boolean).join("\n");
+  $("person").classList.toggle("known", Boolean(p.who?.known));
+  $("person").hidden = !lines.some(Boolean);
+
+  $("watch-alert").textContent = watched ? t.watch : "";
+  $("watch-alert").hidden = !watched;
+
+  $("fever-alert").hidden = !alert;
+  if (alert) {
+    const temp = Number(alert.temp).toFixed(1);
+    const threshold = desk.threshold.toFixed(1);
+    $("fever-text").textContent = (alert.pending ? t.fever : t.stillFever)(temp, shortName(alert.who));
+    $("fever-hint").textContent = (alert.pending ? t.feverHint : t.stillFeverHint)(threshold);
+    $("fever-actions").hidden = !alert.pending;
   }
-  reset();
-  await renderShift();
+
+  $("ask").hidden = !desk.question;
+  if (desk.question) {
+    $("ask-text").textContent = t.askUnsaved(t[desk.question.error] || "");
+    $("ask-keep").textContent = t.keep;
+    $("ask-drop").textContent = t.drop;
+  }
+  $("waiting").hidden = !desk.waiting.length;
+  $("waiting").textContent = desk.waiting.length
+    ? (alert?.pending ? `${t.waitFever} · ` : "") + t.waiting(desk.waiting.length) : "";
+
+  const tone = desk.question ? "ask" : (alert || watched || flash?.tone === "bad") ? "bad"
+    : flash?.tone === "ok" ? "ok" : p.who ? "person" : "idle";
+  $("outcome").dataset.tone = tone;
+
+  $("temp").textContent = p.temp || typing(p.digits);
+  $("dir-in").setAttribute("aria-pressed", String(desk.direction === "in"));
+  $("dir-out").setAttribute("aria-pressed", String(desk.direction === "out"));
+  const blocked = desk.blocked;
+  document.querySelectorAll(".preset, .key").forEach((b) => { b.disabled = blocked; });
+  $("save").disabled = blocked;
+  $("save").textContent = desk.record().data?.turned_back ? t.saveTurnBack : t.save;
+  $("presets").hidden = state.keypad;
+  $("keypad").hidden = !state.keypad;
+  $("pad-toggle").textContent = state.keypad ? t.presets : t.keypad;
+  $("pad-toggle").setAttribute("aria-pressed", String(state.keypad));
+
+  document.querySelectorAll("[data-reason]").forEach((b) => {
+    b.setAttribute("aria-pressed", String(b.dataset.reason === p.reason));
+  });
+  const fresh = p !== painted; // another passage: its inputs start from its own values
+  painted = p;
+  syncValue($("plate"), p.plate, fresh);
+  syncValue($("visitor-name"), p.visitorName, fresh);
+  syncValue($("visitor-phone"), p.visitorPhone, fresh);
+  $("visitor").hidden = p.who?.kind !== "visitor";
 }
 
-function reset() {
-  state.person = null;
-  state.visitor = false;
-  state.remeasureOf = null;
-  setTemp("");
-  $("person").textContent = "";
-  $("visitor").hidden = true;
-  $("visitor-name").value = "";
-  $("visitor-phone").value = "";
-  $("plate").value = "";
-  $("reason").value = "";
-  $("doc-type").value = "cn_ric";
-  $("watch-alert").hidden = true;
-  $("scan").focus();
+/** Keypad digits as they will read: 3 -> "3_._", 38 -> "38._". */
+function typing(digits) {
+  if (!digits) return "--.-";
+  const d = `${digits}__`.slice(0, 3);
+  return `${d.slice(0, 2)}.${d[2]}`;
 }
 
-function remeasure() {
-  const fever = state.lastFever;
-  if (!fever) return;
-  state.remeasureOf = fever.id;
-  state.person = fever.person || null;
-  state.visitor = !!fever.visitor;
-  $("person").textContent = `${fever.label} · ${t.remeasure}`;
-  $("fever-alert").hidden = true;
+function prompt() {
+  const p = desk.passage;
+  if (desk.question || desk.alert) return "";
+  if (!p.who) return p.temp ? t.needWho : t.ready;
+  return p.temp ? "" : t.needTemp;
 }
+
+/** An input shows the passage's value, without fighting the volunteer's typing in it. */
+function syncValue(input, value, fresh) {
+  if (input.value !== value && (fresh || document.activeElement !== input)) input.value = value;
+}
+
+/** Measure `from` -> now-on-screen (after the next frame) as `name`: the figures of issue 14. */
+function shown(name, from) {
+  requestAnimationFrame(() => setTimeout(() => {
+    performance.mark(`${name}:end`);
+    try { performance.measure(name, from, `${name}:end`); } catch (e) { /* no start mark */ }
+  }, 0));
+}
+
+async function renderShift() {
+  const entries = (await historySince(state.me.shift_start || 0))
+    .filter((e) => e.user_id === state.me.user_id && e.site_id === siteId);
+  const count = (f) => String(entries.filter(f).length);
+  $("shift-total").textContent = entries.length;
+  $("shift-total-more").textContent = entries.length;
+  $("shift-in").textContent = count((e) => e.direction === "in");
+  $("shift-out").textContent = count((e) => e.direction === "out");
+  $("shift-fever").textContent = count((e) => e.fever);
+  $("shift-back").textContent = count((e) => e.turned_back);
+}
+
+// ---- sound and vibration (as before the redesign) ----------------------------------------
 
 let audio = null;
 function beep(frequency, ms) {
@@ -197,62 +327,71 @@ function beep(frequency, ms) {
   } catch (e) { /* no audio: colour and vibration remain */ }
 }
 
-function okFeedback() {
-  const box = $("feedback");
-  box.textContent = t.saved;
-  box.className = "feedback ok";
-  box.dataset.count = String(Number(box.dataset.count || 0) + 1);
-  beep(1200, 80);
-  navigator.vibrate?.(60);
+function signal(kind) {
+  if (kind === "ok") { beep(1200, 80); navigator.vibrate?.(60); }
+  if (kind === "alert") { beep(440, 500); navigator.vibrate?.([300, 100, 300]); }
+  if (kind === "fail") { beep(220, 250); navigator.vibrate?.([100, 50, 100]); }
 }
 
-function alertFeedback() {
-  $("feedback").className = "feedback bad";
-  $("feedback").textContent = "";
-  beep(440, 500);
-  navigator.vibrate?.([300, 100, 300]);
+// ---- wiring -----------------------------------------------------------------------------
+
+function toggleCamera() {
+  const box = $("camera");
+  if (!state.camera) {
+    state.camera = attachScanner(box, { target: $("gate"), formats: CAMERA_FORMATS, autoStart: false });
+  }
+  const on = !state.camera.running && box.hidden;
+  box.hidden = !on;
+  $("gate").classList.toggle("camera-on", on);
+  if (on) state.camera.start(); else state.camera.stop();
+  $("camera-toggle").setAttribute("aria-pressed", String(on));
 }
 
-function fail(text) {
-  showError(text);
-  $("feedback").className = "feedback bad";
-  $("feedback").textContent = "";
-  beep(220, 250);
-  navigator.vibrate?.([100, 50, 100]);
-}
-
-async function renderShift() {
-  const entries = (await historySince(state.me.shift_start || 0))
-    .filter((e) => e.user_id === state.me.user_id && e.site_id === siteId);
-  const count = (f) => String(entries.filter(f).length);
-  $("shift-total").textContent = entries.length;
-  $("shift-in").textContent = count((e) => e.direction === "in");
-  $("shift-out").textContent = count((e) => e.direction === "out");
-  $("shift-fever").textContent = count((e) => e.fever);
-  $("shift-back").textContent = count((e) => e.turned_back);
+/** The "more" sheet takes the place of the temperature pad, below #outcome, never over it. */
+function toggleSheet(open) {
+  const sheet = $("gate-more");
+  sheet.hidden = !open;
+  $("gate").classList.toggle("more-open", open);
+  $("more").setAttribute("aria-expanded", String(open));
+  sheet.style.maxHeight = "";
+  if (open) sheet.style.maxHeight = `${Math.max(160, innerHeight - sheet.getBoundingClientRect().top - 8)}px`;
 }
 
 function bind() {
-  $("scan").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === "Tab") {
-      event.preventDefault();
-      if ($("scan").value.trim()) identify($("scan").value);
-    }
+  attachWedge($("gate"), { field: $("scan") });
+  $("gate").addEventListener("scan", (event) => {
+    const { text, source, at } = event.detail;
+    run(() => onScan(text, source, at));
   });
-  $("unidentified").addEventListener("click", () => {
-    state.person = null;
-    state.visitor = true;
-    $("visitor").hidden = false;
-    $("person").textContent = t.visitor;
-    performance.mark("scan");
-  });
-  $("dir-in").addEventListener("click", () => setDirection("in"));
-  $("dir-out").addEventListener("click", () => setDirection("out"));
-  document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", () => setTemp(b.dataset.t)));
-  document.querySelectorAll(".key").forEach((b) => b.addEventListener("click", () => key(b.dataset.k)));
-  $("save").addEventListener("click", save);
-  $("remeasure").addEventListener("click", remeasure);
-  $("fever-close").addEventListener("click", () => { $("fever-alert").hidden = true; });
+  $("unidentified").addEventListener("click", () => run(onVisitor));
+  // Every tap goes through run() too, so it applies to the passage it was made for.
+  const tap = (id, change) => $(id).addEventListener("click", () => run(() => { change(); render(); }));
+  tap("dir-in", () => { desk.direction = "in"; });
+  tap("dir-out", () => { desk.direction = "out"; });
+  tap("pad-toggle", () => { state.keypad = !state.keypad; });
+  document.querySelectorAll(".preset").forEach((b) => b.addEventListener("click", (event) => {
+    run(() => onPreset(b.dataset.t, event.timeStamp));
+  }));
+  document.querySelectorAll(".key").forEach((b) => b.addEventListener("click", () => run(() => {
+    desk.key(b.dataset.k);
+    state.flash = null;
+    render();
+  })));
+  $("save").addEventListener("click", (event) => run(() => onSaveButton(event.timeStamp)));
+  $("remeasure").addEventListener("click", () => run(onRemeasure));
+  $("turn-back").addEventListener("click", () => run(onTurnBack));
+  $("ask-keep").addEventListener("click", () => run(() => onAnswer(true)));
+  $("ask-drop").addEventListener("click", () => run(() => onAnswer(false)));
+  $("camera-toggle").addEventListener("click", toggleCamera);
+  $("more").addEventListener("click", () => toggleSheet($("gate-more").hidden));
+  $("more-done").addEventListener("click", () => toggleSheet(false));
+  document.querySelectorAll("[data-reason]").forEach((b) => b.addEventListener("click", () => run(() => {
+    desk.passage.reason = b.dataset.reason;
+    render();
+  })));
+  $("plate").addEventListener("input", () => { desk.passage.plate = $("plate").value; render(); });
+  $("visitor-name").addEventListener("input", () => { desk.passage.visitorName = $("visitor-name").value; });
+  $("visitor-phone").addEventListener("input", () => { desk.passage.visitorPhone = $("visitor-phone").value; });
 }
 
 async function main() {
@@ -263,12 +402,13 @@ async function main() {
   const site = config?.sites?.find((s) => s.id === siteId && s.kind === "gate");
   if (!site) { problem(t.noSite); return; }
   $("site-name").textContent = site.name;
-  state.threshold = Number(config.community?.fever_threshold_c) || 37.3;
+  desk.threshold = Number(config.community?.fever_threshold_c) || 37.3;
   bind();
+  render();
   await pruneHistory(Date.now() - HISTORY_DAYS * 86400 * 1000);
   await renderShift();
-  document.getElementById("gate").dataset.ready = "1";
-  $("scan").focus();
+  warmUpDecoder().catch(() => {}); // fetch the decoder while online, so the camera works offline
+  $("gate").dataset.ready = "1";
 }
 
 function problem(text) {

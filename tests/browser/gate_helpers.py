@@ -29,23 +29,47 @@ def saved_count(page) -> int:
 
 
 def scan(page, text, wedge=True):
-    """Key by key like a wedge scanner, or at once (fill) where only the outbox is under test."""
+    """Key by key like a wedge scanner (wherever the focus is: the screen collects the keys), or
+    typed at once into the scan field (fill) where only the outbox is under test."""
     if wedge:
-        page.locator("#scan").click()
         page.keyboard.type(text, delay=SCAN_DELAY_MS)
+        page.keyboard.press("Enter")
     else:
         page.locator("#scan").fill(text)
-    page.locator("#scan").press("Enter")
+        page.locator("#scan").press("Enter")
 
 
 def pass_resident(page, n, temperature="36.5", direction="in", wedge=True):
-    """One passage of the n-th fictitious resident; waits for 已保存."""
+    """One passage of the n-th fictitious resident: scan, direction, a preset temperature (which
+    saves the passage); waits for 已保存."""
     before = saved_count(page)
     scan(page, valid_id(n), wedge)
     page.click(f"#dir-{direction}")
     page.click(f".preset[data-t='{temperature}']")
-    page.click("#save")
+    wait_saved(page, before)
+
+
+def wait_saved(page, before):
     page.wait_for_function(f"() => Number(document.getElementById('feedback').dataset.count || 0) > {before}")
+
+
+def open_more(page):
+    """The sheet of rare inputs (document type, plate, turn-back reason, visitor details)."""
+    page.click("#more")
+    page.locator("#gate-more").wait_for(state="visible")
+
+
+def close_more(page):
+    page.click("#more-done")
+    page.locator("#gate-more").wait_for(state="hidden")
+
+
+def type_temperature(page, text):
+    """On the keypad (the decimal point is implied: 38.2 is typed 3, 8, 2)."""
+    if page.locator("#keypad").is_hidden():
+        page.click("#pad-toggle")
+    for key in text.replace(".", ""):
+        page.click(f".key[data-k='{key}']")
 
 
 def pending(page) -> int:
@@ -72,8 +96,8 @@ def wait_drained(page, timeout=15000):
 
 
 def capture_many(page, numbers, direction="in"):
-    """Many passages driven inside the page (scan + Enter, preset, save, wait for 已保存 each):
-    the same screen path, without one Playwright round trip per tap."""
+    """Many passages driven inside the page (scan + Enter, direction, a preset that saves, wait for
+    已保存 each): the same screen path, without one Playwright round trip per tap."""
     page.evaluate("""async ([numbers, direction]) => {
         const $ = (id) => document.getElementById(id);
         for (const number of numbers) {
@@ -82,8 +106,6 @@ def capture_many(page, numbers, direction="in"):
           $('scan').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
           $('dir-' + direction).click();
           document.querySelector(".preset[data-t='36.5']").click();
-          await new Promise((ok) => setTimeout(ok, 0));
-          $('save').click();
           while (Number($('feedback').dataset.count || 0) === before) await new Promise((ok) => setTimeout(ok, 2));
         }
     }""", [numbers, direction])

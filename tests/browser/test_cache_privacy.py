@@ -65,8 +65,7 @@ def test_no_cache_entry_holds_personal_data(page, context, live_server):
         before = int(page.locator("#feedback").get_attribute("data-count") or 0)
         scan(page, number, wedge=False)
         page.click("#dir-in")
-        page.click(".preset[data-t='36.5']")
-        page.click("#save")
+        page.click(".preset[data-t='36.5']")  # saves the passage
         page.wait_for_function(f"() => Number(document.getElementById('feedback').dataset.count || 0) > {before}")
     page.reload()  # the gate screen from the cache, offline
     page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")

@@ -39,7 +39,7 @@ def _phone(browser, live_server, init_script=None):
 
 def test_a_phone_whose_clock_says_1970_is_told_to_fix_it(browser, live_server, tmp_path):
     context, page = _phone(browser, live_server, CLOCK_1970)
-    warning = page.locator("#clock-warning")
+    warning = page.locator("#st-message .st-notice[data-topic='clock']")
     warning.wait_for(state="visible")
     text = warning.inner_text()
     assert "手机时间不准" in text and "1970/01/01" in text and "慢了" in text
@@ -54,12 +54,12 @@ def test_a_phone_whose_clock_says_1970_is_told_to_fix_it(browser, live_server, t
     assert live_server.query("SELECT detail FROM flag WHERE kind = 'clock_skew'")
     # Another page of the same phone shows it at once (remembered), before any sync.
     page.goto(live_server.url + "/")
-    page.locator("#clock-warning").wait_for(state="visible")
+    page.locator("#st-message .st-notice[data-topic='clock']").wait_for(state="visible")
     context.close()
 
 
 def test_a_phone_with_the_right_time_sees_no_clock_warning(browser, live_server):
     context, page = _phone(browser, live_server)
     page.wait_for_function("() => document.body.dataset.pending === '0'")
-    assert page.locator("#clock-warning").count() == 0
+    assert page.locator("#st-message .st-notice[data-topic='clock']").count() == 0
     context.close()

@@ -23,7 +23,7 @@ def test_a_clerk_logs_in_and_out_through_the_page_over_https(page, https_server)
 
 def test_an_offline_gate_shift_over_https_reaches_the_server(page, context, https_server):
     site = open_gate(page, https_server)  # waits until the service worker controls the page
-    assert page.locator("#st-offline-mode").count() == 0  # the certificate is trusted
+    assert page.locator("#st-message .st-notice[data-topic='offline-mode']").count() == 0  # the certificate is trusted
     context.set_offline(True)
     for n in (1, 2, 3):
         pass_resident(page, n)
@@ -79,7 +79,7 @@ def test_a_phone_that_tapped_through_the_certificate_warning_is_told_offline_mod
     try:
         page = context.new_page()
         login(page, server, "volunteer")  # pages work...
-        warning = page.locator("#st-offline-mode")
+        warning = page.locator("#st-message .st-notice[data-topic='offline-mode']")
         warning.wait_for()  # ...but the service worker was refused, and the phone says so
         assert "离线模式不可用" in warning.inner_text() and "证书" in warning.inner_text()
         assert page.evaluate("() => navigator.serviceWorker.controller") is None

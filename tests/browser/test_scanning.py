@@ -12,6 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from .conftest import MOBILE, login
+from .wedge import Scanner
 
 TUBE = "TB20220506A1"
 
@@ -125,8 +126,7 @@ def test_a_wedge_scanner_is_told_apart_from_typing(page, live_server):
     }""")
 
     # A scanner gun: 5 ms between keys, then Enter. Read as a scan; nothing lands in the field.
-    page.keyboard.type(TUBE, delay=5)
-    page.keyboard.press("Enter")
+    Scanner(page).scan(TUBE)
     read = page.locator("#scan-log li[data-source=wedge]")
     read.wait_for()
     assert read.get_attribute("data-text") == TUBE and read.get_attribute("data-kind") == "tube"

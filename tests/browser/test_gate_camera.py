@@ -1,0 +1,102 @@
+"""The camera at the gate: a resident's personal QR code read offline becomes the passage; the
+camera's view and the outcome stay on the screen; the code still in front of the camera after
+the save is ignored quietly; the passage reaches the server under that resident.
+
+The camera is Chromium's fake capture device filming a one-frame Y4M of the QR code
+(BROWSER-TESTS.md §7); the code is issued to a roster resident by the app itself."""
+import io
+import os
+from pathlib import Path
+
+import segno
+from PIL import Image
+from sqlalchemy import select
+
+from .conftest import MOBILE, login
+from .gate_helpers import gate_site_id, saved_count, wait_drained, wait_saved
+from .test_gate_shift import Volunteer
+from .test_scanning import write_y4m
+
+
+def issue_code(server):
+    """A personal code for the first roster resident: (payload, person id)."""
+    from server.extensions import db
+    from server.models import Person
+    from server.personal_codes import ensure_code, payload
+
+    app = server.app()
+    with app.app_context():
+        person = db.session.scalars(select(Person).where(Person.in_roster.is_(True)).order_by(Person.id)).first()
+        token = ensure_code(person)
+        db.session.commit()
+        result = payload(token), person.id
+        db.engine.dispose()
+    return result
+
+
+def qr_frame(text, size=(1280, 720)):
+    """A white frame with the QR code in the middle, as a phone held up to the camera shows it."""
+    png = io.BytesIO()
+    segno.make_qr(text, error="m").save(png, kind="png", scale=10, border=4)
+    code = Image.open(png).convert("L").resize((420, 420), Image.NEAREST)
+    frame = Image.new("L", size, 255)
+    frame.paste(code, ((size[0] - 420) // 2, (size[1] - 420) // 2))
+    return frame.convert("RGB")
+
+
+def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_type_launch_args, live_server,
+                                                          tmp_path):
+    code, person_id = issue_code(live_server)
+    video = tmp_path / "qr.y4m"
+    write_y4m(qr_frame(code), video)
+    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video.resolve()}"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    try:
+        context = browser.new_context(**MOBILE, permissions=["camera"])
+        page = context.new_page()
+        login(page, live_server, "volunteer")
+        site = gate_site_id(live_server)
+        with page.expect_response(lambda r: r.url.endswith("/static/vendor/zxing_reader.wasm")) as wasm:
+            page.goto(f"{live_server.url}/gate/{site}")  # the decoder is fetched while online
+        assert wasm.value.ok
+        page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        context.set_offline(True)
+        page.evaluate("""() => { window.cameraReads = 0;
+            document.getElementById('gate').addEventListener('scan', (e) => {
+                if (e.detail.source === 'camera') window.cameraReads += 1; }); }""")
+
+        me = Volunteer(page, Path(os.environ.get("CHECKPOINT_SCREENSHOTS") or tmp_path))
+        me.tap("#camera-toggle")
+        me.outcome("#person", "() => document.getElementById('person').textContent.includes('个人码')")
+        me.in_view(".scanner-view")  # the camera's picture and the outcome on one screen
+        assert code[-4:] in page.locator("#person").inner_text()
+        me.shot("10-camera")
+        for control in ("#save", "#pad-toggle", ".preset[data-t='37.1']", "#dir-out", "#camera-toggle"):
+            me.in_view(control)  # the whole passage still fits with the camera on
+        before = saved_count(page)
+        me.tap(".preset[data-t='36.5']")
+        wait_saved(page, before)
+        me.in_view("#feedback")
+        assert page.locator("#feedback").inner_text().startswith("已保存")
+
+        # The code stays in front of the camera: once the camera's own 2 s guard lets it through
+        # again, the screen ignores the read of what was just saved (no new passage, no question).
+        reads = page.evaluate("() => window.cameraReads")
+        page.wait_for_function(f"() => window.cameraReads > {reads}", timeout=15_000)
+        page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)))")
+        assert page.locator("#outcome").get_attribute("data-tone") == "ok"
+        assert page.locator("#person").is_hidden() and page.locator("#ask").is_hidden()
+        assert saved_count(page) == before + 1
+        me.tap("#camera-toggle")
+        page.wait_for_function("() => !document.querySelector('.scanner-video').srcObject")
+
+        context.set_offline(False)
+        page.click("#st-sync")
+        wait_drained(page)
+        rows = live_server.query("SELECT person_id, temperature_c FROM gate_entry")
+        assert [(r[0], float(r[1])) for r in rows] == [(person_id, 36.5)]
+        context.close()
+    finally:
+        browser.close()
