@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..errors import page_error
 from ..extensions import db
 from ..models import LabResult, Retest, Tube, utcnow
 from ..models.sampling import RESULTS
@@ -83,5 +84,5 @@ def retest_update(retest_id):
         return render_template("supervisor/_retest_row.html", retest=retest, barcode=barcode,
                                pool=pool, statuses=STATUSES, results=RESULTS, error=error)
     if error:
-        return render_template("error.html", message=error), 400
+        return page_error(400, error), 400
     return redirect(url_for(".retests"))
