@@ -1,5 +1,5 @@
 // The board refreshes itself every 30 s (htmx swaps #board whole): keep the kinds the supervisor
-// unfolded or folded as they were, and unfold a kind when its line of the summary is tapped.
+// unfolded or folded as they were (static/js/folds.js unfolds a kind tapped in the summary).
 const folds = new Map(); // details id -> open
 
 function remember() {
@@ -19,11 +19,3 @@ document.body.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.target?.id === "board") remember();
 });
 document.body.addEventListener("htmx:afterSwap", restore);
-document.addEventListener("click", (event) => {
-  const link = event.target.closest?.("#board a[data-unfold]");
-  const target = link && document.querySelector(link.getAttribute("href"));
-  if (target) {
-    target.open = true;
-    folds.set(target.id, true);
-  }
-});
