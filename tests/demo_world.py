@@ -92,12 +92,10 @@ def _live_checks(community, point, other_point):
 
 
 def _device(client, user, name):
-    from tests.conftest import PIN
+    from server.demo import DEMO_PIN
 
-    answer = client.post("/api/v1/devices", json={"username": user.username, "pin": PIN, "device_name": name})
-    if answer.status_code != 201:  # the demo users' PIN
-        answer = client.post("/api/v1/devices", json={"username": user.username, "pin": "123456",
-                                                      "device_name": name})
+    answer = client.post("/api/v1/devices", json={"username": user.username, "pin": DEMO_PIN, "device_name": name})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
     body = answer.get_json()
     return {"Authorization": f"Bearer {body['token']}"}, body["device_id"]
 
@@ -111,8 +109,10 @@ def _sync(client, headers, device_id, records, pending=0):
 
 def _phones(app, users, gate, point, other_point) -> dict:
     """Passages and tubes sent by phones through the sync API, as in the field."""
+    from tests.conftest import FreshContextClient
+
     db.session.commit()
-    client = app.test_client()
+    client = FreshContextClient(app, app.response_class)  # each request in its own app context
     roster = db.session.scalars(select(Person).where(Person.community_id == gate.community_id,
                                                      Person.in_roster.is_(True)).order_by(Person.id)).all()
     placed = db.session.scalar(select(Person).join(Placement, Placement.person_id == Person.id)

@@ -1,4 +1,6 @@
 """The retest list (单采复核): members of positive and invalid pools, followed to closure."""
+from collections import Counter
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -36,8 +38,12 @@ def retests():
 def _retests_page(revealed: dict | None = None):
     show = request.args.get("show", "open")
     rows = retest_rows(only_open=show != "all")
-    return render_template("supervisor/retests.html", rows=rows, show=show, statuses=STATUSES,
-                           results=RESULTS, revealed=revealed or {})
+    pools: dict[tuple, list] = {}  # the page folds its people per pool (tube)
+    for row in rows:
+        pools.setdefault((row[1], row[2]), []).append(row)
+    return render_template("supervisor/retests.html", rows=rows, pools=pools, show=show, statuses=STATUSES,
+                           results=RESULTS, revealed=revealed or {},
+                           counts=Counter(retest.status for retest, _b, _p in rows))
 
 
 def _retest(retest_id: int) -> Retest:

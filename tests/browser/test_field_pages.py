@@ -1,0 +1,126 @@
+"""The pages as they are used: Chromium at 360×740, zh-CN, after their scripts ran, as each role
+over a demo-like community (tests/demo_world.py). On every page:
+- every word shown (and every tooltip, placeholder and label read aloud) is Chinese: no English
+  word outside names and units, no snake_case code, no None/True/False (tests/crawl_text.py);
+- every tappable element (links, buttons, inputs, selects, folds) is at least 44×44 px;
+- nothing scrolls sideways; chart labels are at least 12 px.
+The capture screens are measured by their own tests (gate, sampling); their words are read here.
+Screenshots of every page go to $CHECKPOINT_SCREENSHOTS when it is set."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from tests import demo_world
+from tests.crawl_text import not_chinese
+
+from .conftest import login
+
+MIN_TARGET = 44
+MIN_LABEL_PX = 12
+TAPPABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary"
+# Everything a user reads: what is shown, and what tooltips, placeholders and labels say.
+READ_PAGE = """() => {
+  const texts = [document.body.innerText];
+  for (const el of document.querySelectorAll('[title], [placeholder], [aria-label], img[alt]')) {
+    for (const name of ['title', 'placeholder', 'aria-label', 'alt']) {
+      if (el.getAttribute(name)) texts.push(el.getAttribute(name));
+    }
+  }
+  return texts;
+}"""
+TARGETS = """(selector) => [...document.querySelectorAll(selector)].map((el) => {
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  return { tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || el.name || el.id || '').trim().slice(0, 30),
+           id: el.id, width: box.width, height: box.height,
+           shown: box.width > 0 && box.height > 0 && style.visibility !== 'hidden' };
+}).filter((t) => t.shown)"""
+# Pages of each role (the capture screens too: their words are read; the gate and sampling
+# helpers measure their targets).
+CAPTURE = ("/gate/", "/sampling/")
+
+
+def pages_of(role, ids) -> list[str]:
+    if role == "anonymous":
+        return ["/login", "/register", f"/q/{ids['token']}", "/no-such-page"]
+    mine = ["/", "/tasks", "/offline/attention", "/scan", f"/gate/{ids['gate']}", f"/gate/{ids['gate']}/log",
+            "/supervisor/board"]  # a volunteer's and a clerk's: the 403 page
+    if role != "volunteer":
+        mine += [f"/sampling/{ids['point']}", f"/sampling/{ids['point']}/tubes"]
+    if role in ("supervisor", "admin"):
+        mine += ["/supervisor/coverage", "/supervisor/coverage?building=1-1", "/supervisor/retests",
+                 "/supervisor/dashboard", "/supervisor/results", "/supervisor/exports", "/supervisor/devices",
+                 "/supervisor/review", "/supervisor/review/problems", "/supervisor/special",
+                 f"/supervisor/special/{ids['person']}", "/supervisor/special/door-to-door",
+                 "/supervisor/workgroups", "/ledgers/quarantine", f"/ledgers/quarantine/{ids['placement']}",
+                 "/ledgers/buildings", "/people/codes"]
+    return mine
+
+
+@pytest.fixture
+def demo_server(live_server):
+    app = live_server.app()
+    with app.app_context():
+        from server.ledgers.selfreport import link_token
+        from server.models import Placement
+
+        world = demo_world.build(app)
+        ids = {"gate": world.gate, "point": world.point, "person": world.person, "placement": world.placement,
+               "token": link_token(db.session.get(Placement, world.placement))}
+        db.session.remove()
+        db.engine.dispose()
+    return live_server, ids
+
+
+def settle(page):
+    """The page's scripts ran: the status bar drew itself and the server's reachability is known."""
+    page.wait_for_function("() => document.body.dataset.ready === '1' || !document.getElementById('statusbar')")
+    page.wait_for_function("() => document.body.dataset.reachable !== undefined")
+    for root, done in (("tasks", "dataset.ready"), ("home", "dataset.ready")):
+        if page.locator(f"#{root}").count():
+            page.wait_for_function(f"() => document.getElementById('{root}').{done} !== undefined")
+
+
+def open_every_fold(page):
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+
+
+@pytest.mark.parametrize("role", ("anonymous", "volunteer", "clerk", "supervisor"))
+def test_every_field_page_reads_in_chinese_with_big_targets(page, demo_server, role):
+    server, ids = demo_server
+    shots = os.environ.get("CHECKPOINT_SCREENSHOTS")
+    if role != "anonymous":
+        login(page, server, role)
+    words, small, wide, labels = [], [], [], []
+    for path in pages_of(role, ids):
+        page.goto(server.url + path)
+        settle(page)
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^a-z0-9]+", "_", f"{role}{path}").strip("_")
+            page.screenshot(path=f"{shots}/{name}.png", full_page=True)
+        for text in page.evaluate(READ_PAGE):
+            bad = not_chinese(text)
+            if bad:
+                words.append(f"{role} {path}: {sorted(set(bad))}")
+        if path.startswith(CAPTURE) and not path.endswith(("/log", "/tubes")):
+            continue  # measured by the gate and sampling tests
+        open_every_fold(page)
+        for target in page.evaluate(TARGETS, TAPPABLE):
+            if target["width"] < MIN_TARGET or target["height"] < MIN_TARGET:
+                small.append(f"{role} {path}: {target['tag']} “{target['text']}” "
+                             f"{target['width']:.0f}×{target['height']:.0f}")
+        if page.evaluate("() => document.documentElement.scrollWidth") > 360:
+            wide.append(path)
+        for size in page.evaluate("() => [...document.querySelectorAll('.chart-hours span, .chart figcaption')]"
+                                  ".map((el) => parseFloat(getComputedStyle(el).fontSize))"):
+            if size < MIN_LABEL_PX:
+                labels.append(f"{path}: {size}px")
+    assert words == [], "\n".join(words)
+    assert small == [], "\n".join(small)
+    assert wide == [], wide
+    assert labels == [], labels
