@@ -89,10 +89,10 @@ def tube_rows(community_id: int, day: date | None, full: bool) -> tuple[list, li
         start, end = day_bounds(day)
         query = query.where(Tube.opened_at >= start, Tube.opened_at < end)
     sites = _site_codes(community_id)
-    status, result = labeller("tube_status"), labeller("result")
+    status, result, yes = labeller("tube_status"), labeller("result"), labeller("bool")
     header = ["试管编码", "采样点", "试管状态", "检测结果", "位置", "采样时间", *PERSON_HEADER, "作废"]
     rows = [[s.barcode, sites.get(s.site_id, ""), status(s.status), result(s.result),
-             s.slot or "", _local(s.recorded_at), *person(s), "是" if s.voided_at else ""]
+             s.slot or "", _local(s.recorded_at), *person(s), yes(True) if s.voided_at else ""]
             for s in db.session.execute(query)]
     return header, rows
 
@@ -106,7 +106,7 @@ def gate_rows(community_id: int, day: date | None, full: bool) -> tuple[list, li
         start, end = day_bounds(day)
         query = query.where(GateEntry.recorded_at >= start, GateEntry.recorded_at < end)
     sites = _site_codes(community_id)
-    direction, reason = labeller("direction"), labeller("turn_back_reason")
+    direction, reason, yes = labeller("direction"), labeller("turn_back_reason"), labeller("bool")
     header = ["时间", "卡口", "方向", *PERSON_HEADER, "体温", "发热", "车牌", "劝返", "原因"]
     rows = []
     for entry in db.session.scalars(query):
@@ -117,8 +117,8 @@ def gate_rows(community_id: int, day: date | None, full: bool) -> tuple[list, li
         rows.append([_local(entry.recorded_at), sites.get(entry.site_id, ""),
                      direction(entry.direction), *who,
                      entry.temperature_c if entry.temperature_c is not None else "",
-                     "是" if entry.fever else "", entry.vehicle_plate or "",
-                     "是" if entry.turned_back else "", reason(entry.reason)])
+                     yes(True) if entry.fever else "", entry.vehicle_plate or "",
+                     yes(True) if entry.turned_back else "", reason(entry.reason)])
     return header, rows
 
 

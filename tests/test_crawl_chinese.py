@@ -77,7 +77,7 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
         }
 
 
-def form_answers(client, world, role) -> list[tuple[str, object]]:
+def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     """(what, response) of the forms a role sends, wrong ones included (their errors are pages
     too) and the htmx fragments they answer with."""
     answers = []
@@ -85,6 +85,12 @@ def form_answers(client, world, role) -> list[tuple[str, object]]:
     def post(what, url, headers=ZH, **kwargs):
         answers.append((what, client.post(url, headers=headers, **kwargs)))
 
+    if role is None:  # a resident, or someone at the login page
+        post("empty login", "/login", data={"username": "", "pin": ""})
+        post("wrong PIN", "/login", data={"username": "volunteer", "pin": "000000"})
+        post("bad registration", "/register", data={"community": "nowhere", "doc_number": "123", "phone": "1"})
+        post("bad self-report", f"/q/{tokens['self_report']}", data={"temperature": "99"})
+        return answers
     post("tasks_report", "/tasks/report", data={"placement_id": world.placement, "temperature": "abc"})
     answers.append(("tasks after a bad report", client.get("/tasks", headers=ZH)))
     if role not in ("supervisor", "admin"):
@@ -172,8 +178,8 @@ def test_every_page_of_every_role_reads_in_chinese(app, demo):
             login(client, demo, role)
             if role in ("supervisor", "admin"):
                 tokens.update(upload_tokens(client))
-            for what, response in form_answers(client, demo, role):
-                read(response, f"{role}: {what}", problems)
+        for what, response in form_answers(client, demo, role, tokens):
+            read(response, f"{role or 'anonymous'}: {what}", problems)
         urls = page_urls(app, demo, tokens)
         unknown = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods
                    and rule.endpoint not in NOT_PAGES and not rule.endpoint.startswith("api.")} - set(urls)
@@ -240,3 +246,17 @@ def test_board_and_tasks_say_what_happened_in_words(app, demo):
     login(client, demo, "volunteer")  # the worker of buildings 1-1 and 1-2
     tasks = client.get("/tasks", headers=ZH).get_data(as_text=True)
     assert "居家隔离体温漏报" in tasks and "处理时限" in tasks and "时段: " in tasks
+
+
+def test_form_errors_of_residents_and_the_login_page_are_chinese(app, demo):
+    from server.ledgers.selfreport import link_token
+    from server.models import Placement
+
+    tokens = {"self_report": link_token(db.session.get(Placement, demo.placement))}
+    answers = dict(form_answers(app.test_client(), demo, None, tokens))
+    texts = {what: " ".join(page_texts(r.get_data(as_text=True))) for what, r in answers.items()}
+    assert "请填写" in texts["empty login"] or "必填" in texts["empty login"] or "不能为空" in texts["empty login"], \
+        texts["empty login"]
+    assert "用户名或 PIN 码错误" in texts["wrong PIN"]
+    assert "社区代码不存在" in texts["bad registration"]
+    assert "体温须在 34.0 至 43.0 °C 之间" in texts["bad self-report"]
