@@ -13,7 +13,8 @@ from .client import CLIENT_DIRS, ROOT
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
 SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/tasks", "/shell/home",
                "/shell/offline")
-STATIC_FILES = ("css/app.css", "js/home.js", "js/links.js", "js/gate.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
+STATIC_FILES = ("css/app.css", "js/home.js", "js/links.js", "js/gate.js", "js/attention.js", "js/sampling.js",
+                "js/sampling-state.js",
                 "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "js/tasks.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
