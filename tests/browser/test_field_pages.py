@@ -77,6 +77,22 @@ def demo_server(live_server):
     return live_server, ids
 
 
+def refused_records(page, server, ids):
+    """Two passages the server refuses (a bad ID number, 45 °C), put in this phone's outbox as a
+    buggy client might and sent: they wait on the attention page."""
+    page.goto(f"{server.url}/gate/{ids['gate']}")
+    page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
+    for data in ({"person": {"doc_type": "cn_ric", "doc_number": "110105194912310021"}, "temperature_c": 36.5},
+                 {"temperature_c": 45.0}):
+        page.evaluate("""async (data) => {
+          const outbox = await import('/client/offline/outbox.js');
+          const me = await (await import('/client/offline/session.js')).current();
+          await outbox.add('gate_entry', data, me);
+          dispatchEvent(new Event('outbox-changed'));
+        }""", {"site_id": ids["gate"], "direction": "in", **data})
+    page.wait_for_function("() => document.body.dataset.attention === '2'")
+
+
 def settle(page):
     """The page's scripts ran: the status bar drew itself and the server's reachability is known."""
     page.wait_for_function("() => document.body.dataset.ready === '1' || !document.getElementById('statusbar')")
@@ -137,3 +153,19 @@ def test_every_field_page_reads_in_chinese_with_big_targets(page, demo_server, r
     assert small == [], "\n".join(small)
     assert wide == [], wide
     assert labels == [], labels
+
+
+# static/js/attention.js belongs to the sampling screen's rework (issue 14, its helper's part):
+# on this branch it still shows the server's English messages and the raw codes (gate_entry,
+# person.doc_number). strict: once the merged attention page reads in Chinese, this test passes
+# and the mark must go.
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="attention.js texts: the sampling helper's part of issue 14")
+def test_refused_records_on_the_attention_page_read_in_chinese(page, live_server):
+    login(page, live_server, "volunteer")
+    gate = live_server.query("SELECT id FROM site WHERE code = 'G1'")[0][0]
+    refused_records(page, live_server, {"gate": gate})
+    page.goto(live_server.url + "/offline/attention")
+    page.wait_for_function("() => document.querySelectorAll('#attention-list li').length === 2")
+    words = [bad for text in page.evaluate(READ_PAGE) for bad in not_chinese(text)]
+    assert words == []
