@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logredact.install("werkzeug", app.logger.name)  # request lines, "Exception on <path>"
 
-    from . import database, errors, i18n, privacy, ratelimit, security, sessions  # noqa: F401
+    from . import database, errors, i18n, labels, privacy, ratelimit, security, sessions  # noqa: F401
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     privacy.init_app(app)
     i18n.init_app(app)
+    labels.init_app(app)
     database.init_app(app)
     security.init_app(app)
     sessions.init_app(app)

@@ -30,6 +30,17 @@ def has_role(user, *roles: str) -> bool:
     return user.role in roles or (rank >= 2 and rank >= min(ROLE_RANK[r] for r in roles))
 
 
+# The pages of a site each role opens (gate pages: any user; sampling pages: role_required
+# ("clerk") in server/sampling/views.py), in the order a role's home lists them.
+SITE_KINDS = {"volunteer": ("gate",), "clerk": ("sampling_point", "gate")}
+LEAD_SITE_KINDS = ("gate", "sampling_point")
+
+
+def site_kinds_for(user) -> tuple[str, ...]:
+    """The kinds of site whose pages `user` may open, their own work first."""
+    return SITE_KINDS.get(user.role, LEAD_SITE_KINDS if ROLE_RANK.get(user.role, 0) >= 2 else ("gate",))
+
+
 def scoped(model, community_id: int | None = None) -> Select:
     """select(model) limited to one community (the current user's unless given)."""
     cid = current_user.community_id if community_id is None else community_id

@@ -2,7 +2,7 @@
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +16,34 @@ RETRY_AFTER_SECONDS = "30"
 CSRF_EXPIRED_HEADER = "X-CSRF-Expired"
 
 
+# What a page says for each status, in the reader's language (Werkzeug's own descriptions are
+# English and written for developers). A view's own description (abort(400, description=_l(...)))
+# is shown instead when it gave one.
+PAGE_ERRORS = {
+    400: (_l("The request could not be understood"),
+          _l("Nothing was changed. Go back, check what you entered and try again.")),
+    401: (_l("Please log in."), _l("Log in first, then open the page again.")),
+    403: (_l("Not for your role"),
+          _l("Your account may not open this page. Ask your community office if you need it.")),
+    404: (_l("Page not found"),
+          _l("This page does not exist, or what it showed is no longer there. Check the link or go back to the home page.")),
+    405: (_l("Not possible here"), _l("This page cannot do that. Go back and use its buttons.")),
+    413: (_l("Too large"), _l("What you sent is too large: send a smaller file.")),
+    429: (_l("Too many attempts"), _l("Too many attempts: wait a few minutes, then try again.")),
+    500: (_l("Something went wrong"),
+          _l("The server failed on this request and saved nothing of it. Try again; if it keeps failing, tell your community office.")),
+    503: (_l("Temporarily unavailable"), _l("The database is unavailable; please retry later.")),
+}
+
+
+def page_error(status: int, message=None, error: HTTPException | None = None):
+    """The error page for `status`: a title and a sentence the user can act on."""
+    title, default = PAGE_ERRORS.get(status, PAGE_ERRORS[500 if status >= 500 else 400])
+    if message is None and error is not None and error.description != type(error).description:
+        message = error.description  # the view said why
+    return render_template("error.html", status=status, title=title, message=message or default)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -27,7 +55,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             code = error.name.lower().replace(" ", "_")
             return jsonify(error={"code": code, "message": error.description}), error.code
-        return render_template("error.html", error=error), error.code
+        return page_error(error.code, error=error), error.code
 
     @app.errorhandler(429)
     def too_many_attempts(error):
@@ -37,8 +65,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             response = jsonify(error={"code": "too_many_requests", "message": message})
         else:
-            response = app.response_class(render_template("error.html", error=error,
-                                                          message=message))
+            response = app.response_class(page_error(429, message))
         response.status_code = 429
         return response
 
@@ -57,7 +84,7 @@ def init_app(app: Flask) -> None:
             headers = {CSRF_EXPIRED_HEADER: "1"}
         if request.headers.get("HX-Request"):
             return render_template("partials/_error.html", message=message), 400, headers
-        return render_template("error.html", error=error, message=message), 400, headers
+        return page_error(400, message), 400, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
@@ -69,7 +96,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             response = jsonify(error={"code": "database_unavailable", "message": message})
         else:
-            response = app.response_class(render_template("error.html", message=message))
+            response = app.response_class(page_error(503, message))
         response.status_code = 503
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
         return response

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from .access import scoped
 from .audit import audit
 from .extensions import db
+from .labels import chinese, label, labeller
 from .models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
 from .privacy import mask_doc_number, mask_name, mask_phone
 
@@ -48,6 +49,7 @@ class _People:
 
     def __init__(self, full: bool):
         self.full = full
+        self.doc_type = labeller("doc_type")
 
     def __call__(self, person) -> list:
         if person is None:
@@ -57,7 +59,7 @@ class _People:
         else:
             name, number, phone = (mask_name(person.name), mask_doc_number(person.doc_number),
                                    mask_phone(person.phone))
-        return [name, person.doc_type, number, phone, person.compound, person.building,
+        return [name, self.doc_type(person.doc_type), number, phone, person.compound, person.building,
                 person.unit, person.room]
 
 
@@ -91,9 +93,11 @@ TUBE_HEADER = ["试管编码", "采样点", "试管状态", "检测结果", "位
 
 
 def _tube_row_maker(community_id: int, full: bool):
+    """One sample's row. Made inside chinese(): the words of each enum are looked up once."""
     person, sites = _People(full), _site_codes(community_id)
-    return lambda s: [s.barcode, sites.get(s.site_id, ""), s.status, s.result or "", s.slot or "",
-                      _local(s.recorded_at), *person(s), "是" if s.voided_at else ""]
+    status, result, yes = labeller("tube_status"), labeller("result"), labeller("bool")
+    return lambda s: [s.barcode, sites.get(s.site_id, ""), status(s.status), result(s.result),
+                      s.slot or "", _local(s.recorded_at), *person(s), yes(True) if s.voided_at else ""]
 
 
 def tube_rows(community_id: int, day: date | None, full: bool) -> tuple[list, list]:
@@ -111,6 +115,7 @@ def gate_rows(community_id: int, day: date | None, full: bool) -> tuple[list, li
         start, end = day_bounds(day)
         query = query.where(GateEntry.recorded_at >= start, GateEntry.recorded_at < end)
     sites = _site_codes(community_id)
+    direction, reason, yes = labeller("direction"), labeller("turn_back_reason"), labeller("bool")
     header = ["时间", "卡口", "方向", *PERSON_HEADER, "体温", "发热", "车牌", "劝返", "原因"]
     rows = []
     for entry in db.session.scalars(query):
@@ -119,10 +124,10 @@ def gate_rows(community_id: int, day: date | None, full: bool) -> tuple[list, li
             who[0] = entry.visitor_name if full else mask_name(entry.visitor_name)
             who[3] = (entry.visitor_phone if full else mask_phone(entry.visitor_phone)) or ""
         rows.append([_local(entry.recorded_at), sites.get(entry.site_id, ""),
-                     "进" if entry.direction == "in" else "出", *who,
+                     direction(entry.direction), *who,
                      entry.temperature_c if entry.temperature_c is not None else "",
-                     "是" if entry.fever else "", entry.vehicle_plate or "",
-                     "是" if entry.turned_back else "", entry.reason or ""])
+                     yes(True) if entry.fever else "", entry.vehicle_plate or "",
+                     yes(True) if entry.turned_back else "", reason(entry.reason)])
     return header, rows
 
 
@@ -135,8 +140,10 @@ def retest_rows(community_id: int, day: date | None, full: bool) -> tuple[list, 
     if day is not None:
         start, end = day_bounds(day)
         query = query.where(Retest.created_at >= start, Retest.created_at < end)
+    result, status = labeller("result"), labeller("retest_status")
     header = ["试管编码", "混管结果", *PERSON_HEADER, "状态", "单采结果", "列入时间"]
-    rows = [[barcode, pool, *person(r.person), r.status, r.result or "", _local(r.created_at)]
+    rows = [[barcode, result(pool), *person(r.person), status(r.status), result(r.result),
+             _local(r.created_at)]
             for r, barcode, pool in db.session.execute(query)]
     return header, rows
 
@@ -171,7 +178,8 @@ def tube_csv_stream(community_id: int, day: date | None, *, full: bool = False,
     stamp = day.isoformat() if day else "all"
     audit("export", target="export:tubes", community_id=community_id, user=user, kind="tubes",
           format="csv", date=stamp, rows=count, full=full)
-    row = _tube_row_maker(community_id, full)
+    with chinese():
+        row = _tube_row_maker(community_id, full)
 
     def chunks():
         out = io.StringIO()
@@ -218,8 +226,10 @@ def export(kind: str, fmt: str, community_id: int, day: date | None, *, full: bo
         raise ExportError(f"Unknown export {kind!r}: choose one of {', '.join(KINDS)}.")
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format {fmt!r}: choose csv or xlsx.")
-    header, rows = ROWS[kind](community_id, day, full)
-    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, kind)
+    with chinese():  # Chinese headers, Chinese values: whoever asked, in whatever language
+        header, rows = ROWS[kind](community_id, day, full)
+        title = label("export_kind", kind)
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, title)
     stamp = day.isoformat() if day else "all"
     audit("export", target=f"export:{kind}", community_id=community_id, user=user, kind=kind,
           format=fmt, date=stamp, rows=len(rows), full=full)

@@ -9,11 +9,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .extensions import db
 from .models import LabResult, Retest, Sample, Tube, utcnow
-from .tables import TableError, read_table
+from .labels import label
+from .tables import TableError, read_table, sheet_time
 
 FIELDS = ("tube", "result", "reported_at")
 REQUIRED = ("tube", "result")
@@ -85,33 +87,37 @@ def parse_results(data: bytes, filename: str, mapping: dict[str, str] | None = N
     fields, rows = read_table(data, filename, aliases)
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
-        raise TableError("Missing column(s): " + ", ".join(missing)
-                         + " (expected tube/试管编码, result/检测结果, optional reported_at/报告时间).")
+        raise TableError(_l("Missing column(s): %(columns)s (expected tube/试管编码, result/检测结果, "
+                            "optional reported_at/报告时间).",
+                            columns=", ".join(str(label("import_column", f)) for f in missing)))
     parsed = ParsedResults()
     first: dict[str, ResultRow] = {}
     for line, row in rows:
         tube = row.get("tube", "").strip()
         result = RESULT_ALIASES.get(row.get("result", "").strip().lower())
         if not tube:
-            parsed.errors.append((line, "missing tube barcode"))
+            parsed.errors.append((line, _l("missing tube barcode")))
             continue
         if len(tube) > 64 or any(ord(c) < 32 for c in tube):
-            parsed.errors.append((line, "tube barcode is not a barcode"))
+            parsed.errors.append((line, _l("the tube barcode is not a barcode")))
             continue
         if result is None:
-            parsed.errors.append((line, f"unknown result {row.get('result', '')[:40]!r} "
-                                        "(negative/positive/invalid or 阴性/阳性/无效)"))
+            parsed.errors.append((line, _l("unknown result “%(value)s” (阴性/阳性/无效 or "
+                                           "negative/positive/invalid)", value=row.get("result", "")[:40])))
             continue
         try:
             reported_at = parse_time(row.get("reported_at", ""))
         except ValueError:
-            parsed.errors.append((line, f"unreadable reported_at {row.get('reported_at', '')[:40]!r}"))
+            parsed.errors.append((line, _l("unreadable report time “%(value)s” (write it like 2022-05-06 "
+                                           "08:12, 2022/5/6 8:12 or 2022年5月6日 8时12分)",
+                                           value=row.get("reported_at", "")[:40])))
             continue
         if tube in first:
             earlier = first[tube]
             if earlier.result != result:
-                parsed.errors.append((line, f"tube {tube} has {earlier.result} on line {earlier.line} "
-                                            f"and {result} here"))
+                parsed.errors.append((line, _l("tube %(tube)s has %(first)s on line %(line)s and %(here)s here",
+                                               tube=tube, first=_Result(earlier.result), line=earlier.line,
+                                               here=_Result(result))))
             else:
                 parsed.duplicates.append((line, tube, earlier.line))
             continue
@@ -129,12 +135,19 @@ def rows_from_json(data: list) -> list[ResultRow]:
             for line, tube, result, at in data]
 
 
+class _Result(str):
+    """A result code that reads as its label when the message is shown (in the reader's language)."""
+
+    def __str__(self):
+        return label("result", str.__str__(self))
+
+
 def parse_time(text: str) -> datetime | None:
-    """A lab's timestamp: ISO or '2022/05/06 10:00'; without a zone it is local (Shanghai) time."""
-    text = text.strip()
-    if not text:
+    """A lab's timestamp as a spreadsheet writes it (server/tables.py sheet_time); without a
+    zone it is local (Shanghai) time."""
+    value = sheet_time(text)
+    if value is None:
         return None
-    value = datetime.fromisoformat(text.replace("/", "-"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
     return value

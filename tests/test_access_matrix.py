@@ -60,6 +60,8 @@ EXPECTED = {
     "pages.service_worker": {"GET": {ANON: 200, "user": 200}},
     "pages.gate_shell": {"GET": {ANON: 200, "user": 200}},
     "pages.attention": {"GET": {ANON: 200, "user": 200}},
+    "pages.home_shell": {"GET": {ANON: 200, "user": 200}},
+    "pages.offline_page": {"GET": {ANON: 200, "user": 200}},
     # Called with the other community's gate: nobody may capture there.
     "gate.capture": {"GET": {ANON: LOGIN, "user": 404}},
     "gate.log": {"GET": {ANON: LOGIN, "user": 404}},
@@ -157,7 +159,7 @@ def expected_for(endpoint, method, role):
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell", "pages.sampling_shell",
-          "pages.attention", "residents.register", "ledgers.self_report",
+          "pages.attention", "pages.home_shell", "pages.offline_page", "residents.register", "ledgers.self_report",
           "ledgers.tasks_shell"}
 
 

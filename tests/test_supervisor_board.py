@@ -68,7 +68,8 @@ def test_every_check_appears_with_its_records_and_is_resolved_through_the_page(
                     "TLATEa", "TGHOSTa", "old-phone-a", "phone-a"):
         assert barcode in page, barcode
     assert "赵*一" in page and "赵六一" not in page  # the person in two tubes, masked
-    assert "temperature_out_of_range" in page and "待处理: 12" in page
+    assert "代码: 体温超出范围（34.0–43.0 °C）" in page and "待处理: 12" in page
+    assert "temperature_out_of_range" not in page  # the code in words, not as stored
     assert re.search(r'class="board-item upcoming".*?class="countdown"', page, re.S)  # not yet due
     assert re.search(r'TNOBOXa.*?class="late"', page, re.S)  # sealed 90 min ago, box deadline 60
 

@@ -115,3 +115,41 @@ def test_exports_hold_nothing_of_another_community(world, client, login):
         response = client.post(f"/supervisor/exports/{kind}.xlsx", data={"full": "1"})
         rows = sheet_rows(response.data)
         assert len(rows) == 1, kind  # the header alone
+
+
+def test_a_chinese_export_says_every_value_in_chinese_whoever_asks(world, client, login, runner, tmp_path):
+    """Headers are Chinese, so are the values: document types, statuses, results, directions,
+    reasons and the sheet's name (never `cn_ric`, `handed_over`, `positive`, `contacted`)."""
+    from server.models import LabResult, Retest
+    from tests.crawl_text import not_chinese
+
+    a = world["a"]
+    resident = make_person(a["community"], doc_number=ID_18, name="王五")
+    resident.doc_type = "cn_ric"
+    tube = make_tube(a["community"], a["point"], "TCN1", people=[resident], status="resulted", result="positive")
+    tube.opened_at = AT
+    result = LabResult(community_id=a["community"].id, tube_barcode="TCN1", tube_id=tube.id, result="positive")
+    db.session.add_all([result, GateEntry(record_id="g1", community_id=a["community"].id, site_id=a["gate"].id,
+                                          person=resident, direction="out", recorded_at=AT, turned_back=True,
+                                          reason="no_pass")])
+    db.session.flush()
+    db.session.add(Retest(community_id=a["community"].id, lab_result_id=result.id, person_id=resident.id,
+                          tube_id=tube.id, status="contacted", created_at=AT))
+    db.session.commit()
+    login(a["supervisor"])
+    cells = {}
+    for kind in ("tubes", "gate", "retests"):
+        response = client.get(f"/supervisor/exports/{kind}.xlsx?date={DAY.isoformat()}",
+                              headers={"Accept-Language": "en-US,en"})  # an English browser
+        book = load_workbook(io.BytesIO(response.data))
+        cells[kind] = [c.value for row in book.worksheets[0].iter_rows() for c in row if c.value]
+        cells[kind].append(book.worksheets[0].title)
+    assert {"身份证", "已出结果", "阳性", "试管及人员"} <= set(cells["tubes"])
+    assert {"出", "无通行证", "卡口登记"} <= set(cells["gate"])
+    assert {"阳性", "已联系", "复核名单"} <= set(cells["retests"])
+    for kind, values in cells.items():
+        assert [v for v in values if not_chinese(str(v))] == [], kind
+    out = tmp_path / "r.csv"  # the command line (English) writes the same Chinese file
+    assert runner.invoke(args=["export", "retests", "--community", "a", "--date", DAY.isoformat(),
+                               "--format", "csv", "--output", str(out)]).exit_code == 0
+    assert "已联系" in out.read_bytes().decode("utf-8-sig")

@@ -105,7 +105,7 @@ def test_bad_rows_block_the_import_and_cancel_deletes_the_file(world, client, lo
     login(world["a"]["supervisor"])
     token = token_of(upload(client, lab_csv([("T1", "阳性", ""), ("T2", "??", "")])))
     page = client.get(f"/supervisor/results/{token}").get_data(as_text=True)
-    assert "unknown result" in page and "Confirm" not in page and "确认导入" not in page
+    assert "无法识别的检测结果“??”" in page and "Confirm" not in page and "确认导入" not in page
     client.post(f"/supervisor/results/{token}/import", data={"offset": 0})
     assert db.session.scalar(select(func.count()).select_from(LabResult)) == 0
     client.post(f"/supervisor/results/{token}/cancel")

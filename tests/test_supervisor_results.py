@@ -72,13 +72,13 @@ def test_bad_input_is_refused_and_changes_nothing(world, runner, tmp_path):
     db.session.commit()
     bad_value = day_file(tmp_path, [("TB1", "positive", ""), ("TB2", "maybe", "")])
     result = runner.invoke(args=["import-results", str(bad_value), "--community", "a"])
-    assert result.exit_code != 0 and "line 3: unknown result 'maybe'" in result.output
+    assert result.exit_code != 0 and "line 3: unknown result “maybe”" in result.output
     no_column = day_file(tmp_path, [("TB1", "x")], name="cols.csv", header=("tube", "what"))
     result = runner.invoke(args=["import-results", str(no_column), "--community", "a"])
-    assert result.exit_code != 0 and "Missing column(s): result" in result.output
+    assert result.exit_code != 0 and "Missing column(s): Result" in result.output
     conflicting = day_file(tmp_path, [("TB1", "positive", ""), ("TB1", "negative", "")], name="c.csv")
     result = runner.invoke(args=["import-results", str(conflicting), "--community", "a"])
-    assert result.exit_code != 0 and "tube TB1 has positive on line 2" in result.output
+    assert result.exit_code != 0 and "tube TB1 has Positive on line 2" in result.output
     unknown_community = runner.invoke(args=["import-results", str(bad_value), "--community", "zz"])
     assert unknown_community.exit_code != 0
     assert count(LabResult) == 0 and count(Retest) == 0

@@ -2,9 +2,12 @@
 // vendor files, the ZXing .wasm) is precached per version and served cache-first. /api/ is
 // network-only and nothing else is ever put in a cache, so no personal data lands there.
 const PREFIX = "checkpoint-shell-";
-// Capture pages: the online page when the server answers, else the cached shell.
+// Capture pages and the home page: the online page when the server answers, else the cached shell.
 const SHELL_FOR = [[/^\/gate\/\d+$/, "/shell/gate"], [/^\/sampling\/\d+$/, "/shell/sampling"],
-  [/^\/tasks$/, "/shell/tasks"]];
+  [/^\/tasks$/, "/shell/tasks"], [/^\/$/, "/shell/home"]];
+// Any other page when the server cannot be reached: a page saying it needs the network (never
+// the browser's own error page, which leaves a gloved user stranded).
+const NEEDS_NETWORK = "/shell/offline";
 
 export function cacheName(version) {
   return PREFIX + version;
@@ -32,8 +35,18 @@ export function route(request, manifest) {
   if (request.mode === "navigate") {
     const shell = SHELL_FOR.find(([pattern]) => pattern.test(url.pathname));
     if (shell) return networkThenShell(request, manifest.version, shell[1]);
+    return networkOr(request, manifest.version, NEEDS_NETWORK);
   }
   return null;
+}
+
+async function networkOr(request, version, fallbackPath) {
+  try {
+    return await fetch(request); // the server's own answer, errors included
+  } catch (error) {
+    const cache = await caches.open(cacheName(version));
+    return (await cache.match(fallbackPath)) || Response.error();
+  }
 }
 
 async function cacheFirst(request, version, path) {

@@ -36,7 +36,9 @@ export async function adopt(userId, csrfPost) {
 }
 
 function deviceName() {
-  return `web ${navigator.userAgent.match(/\(([^;)]*)/)?.[1] || "browser"}`.slice(0, 120);
+  // Shown to the supervisor (devices page, board): in the language the phone's user reads.
+  const browser = document.documentElement.lang.startsWith("zh") ? "浏览器" : "browser";
+  return `${browser} ${navigator.userAgent.match(/\(([^;)]*)/)?.[1] || ""}`.trim().slice(0, 120);
 }
 
 /** The user capturing now (set at login), with their token, or null. */

@@ -4,7 +4,7 @@ from flask import g, jsonify
 
 from ..ledgers.tasks import my_tasks
 from ..models import utcnow
-from ..supervisor.board import KIND_LABELS
+from ..labels import label
 from . import bp
 from .auth import token_required
 
@@ -17,7 +17,7 @@ def tasks():
     found = my_tasks(g.user, now)
     return jsonify(
         generated_at=now.isoformat(), buildings=found["buildings"],
-        flags=[{"id": f.id, "kind": f.kind, "label": str(KIND_LABELS.get(f.kind, f.kind)),
+        flags=[{"id": f.id, "kind": f.kind, "label": label("flag_kind", f.kind),
                 "name": p.masked["name"], "address": p.address, "created_at": f.created_at.isoformat(),
                 "due_at": (f.detail or {}).get("due_at")} for f, p in found["flags"]],
         reports=[{"placement": r["placement"].id, "name": r["placement"].person.masked["name"],

@@ -23,8 +23,11 @@ def buildings():
     assigned = {a.building: a for a in db.session.scalars(scoped(BuildingAssignment))}
     workers = db.session.scalars(scoped(User).where(User.active.is_(True))
                                  .order_by(User.role, User.username)).all()
-    return render_template("ledgers/buildings.html", counts=counts, assigned=assigned,
-                           workers=workers)
+    by_compound: dict[str, list] = {}  # the page folds its buildings per compound
+    for building, compound, people in counts:
+        by_compound.setdefault(compound or "", []).append((building, people))
+    return render_template("ledgers/buildings.html", by_compound=by_compound, assigned=assigned,
+                           workers=workers, buildings=len(counts))
 
 
 @bp.post("/ledgers/buildings")

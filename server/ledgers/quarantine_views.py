@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..errors import page_error
 from ..extensions import db
 from ..models import Person, Placement, utcnow
 from . import bp
@@ -54,7 +55,7 @@ def quarantine_place():
                           start, days, current_user)
     except (LedgerError, ValueError) as problem:
         db.session.rollback()
-        return render_template("error.html", message=str(problem)), 400
+        return page_error(400, str(problem)), 400
     db.session.commit()
     flash(_("Placed from %(start)s to %(end)s.", start=placement.start_date, end=placement.end_date))
     return redirect(url_for(".placement", placement_id=placement.id))
@@ -102,7 +103,7 @@ def _change(placement_id, action):
         action(placement)
     except LedgerError as problem:
         db.session.rollback()
-        return render_template("error.html", message=str(problem)), 400
+        return page_error(400, str(problem)), 400
     db.session.commit()
     return redirect(url_for(".placement", placement_id=placement.id))
 

@@ -8,8 +8,6 @@ from sqlalchemy import select
 from ..audit import audit
 from ..extensions import db
 from ..models import Flag, Person, Placement, Retest, utcnow
-from ..supervisor import LABELS
-from ..supervisor.board import KIND_LABELS
 from . import bp
 from .assignments import buildings_of
 from .quarantine import LedgerError, active_filter, due_slots, local_day, record_report
@@ -36,8 +34,7 @@ def my_tasks(user, now) -> dict:
 @login_required
 def tasks():
     """The logged-in worker's tasks."""
-    return render_template("ledgers/tasks.html", labels=KIND_LABELS, status_labels=LABELS,
-                           **my_tasks(current_user, utcnow()))
+    return render_template("ledgers/tasks.html", **my_tasks(current_user, utcnow()))
 
 
 @bp.post("/tasks/report")

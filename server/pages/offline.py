@@ -11,17 +11,19 @@ from .client import CLIENT_DIRS, ROOT
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
-SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/tasks")
-STATIC_FILES = ("css/app.css", "js/gate.js", "js/gate-passage.js", "js/gate-messages.js",
-                "js/attention.js", "js/sampling.js", "js/sampling-state.js",
-                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js", "js/sampling-roster.js",
-                "js/record-errors.js", "js/tasks.js", "icons/icon.svg",
+SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/tasks", "/shell/home",
+               "/shell/offline")
+STATIC_FILES = ("css/app.css", "js/home.js", "js/links.js", "js/gate.js", "js/gate-passage.js",
+                "js/gate-messages.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
+                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js",
+                "js/sampling-roster.js", "js/record-errors.js", "js/tasks.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
 # Files whose content changes what the shell pages look like (their hash is the version).
 SHELL_SOURCES = ("templates/base.html", "templates/gate/capture.html", "templates/sampling/capture.html",
                  "templates/offline/attention.html", "templates/partials/_status.html",
-                 "templates/ledgers/tasks_shell.html",
+                 "templates/ledgers/tasks_shell.html", "templates/home_shell.html",
+                 "templates/offline/needs_network.html",
                  "translations/zh/LC_MESSAGES/messages.mo")
 
 
@@ -80,3 +82,17 @@ def sampling_shell():
 def attention():
     """Records the server refused, kept on this phone for correction (content from IndexedDB)."""
     return render_template("offline/attention.html", shell=True)
+
+
+@bp.get("/shell/home")
+def home_shell():
+    """The home page without any user or session data: static/js/home.js draws the links the
+    online home page saved on this phone; online-only ones are shown disabled."""
+    return render_template("home_shell.html", shell=True)
+
+
+@bp.get("/shell/offline")
+def offline_page():
+    """What the service worker shows for a page that needs the server when it cannot be
+    reached (instead of the browser's own error page)."""
+    return render_template("offline/needs_network.html", shell=True)

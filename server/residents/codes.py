@@ -21,10 +21,11 @@ def codes():
     """Buildings of the roster with how many people already hold a code."""
     rows = db.session.execute(
         select(Person.building, func.count(),
-               func.sum(case((Person.personal_code.is_not(None), 1), else_=0)))
+               func.sum(case((Person.personal_code.is_not(None), 1), else_=0)), func.min(Person.compound))
         .where(Person.community_id == current_user.community_id, Person.building.is_not(None))
         .group_by(Person.building).order_by(Person.building)).all()
-    buildings = [{"building": b, "people": n, "with_code": int(w or 0)} for b, n, w in rows]
+    buildings = [{"building": b, "people": n, "with_code": int(w or 0), "compound": c or ""}
+                 for b, n, w, c in rows]
     return render_template("residents/codes.html", buildings=buildings)
 
 

@@ -1,4 +1,6 @@
 """Special groups' ledger (masked), one person's needs and visit log, the door-to-door list."""
+from collections import Counter
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +23,14 @@ def special():
     """The ledger of special groups, filtered by group and need; names masked."""
     group = request.args.get("group") if request.args.get("group") in SPECIAL_GROUPS else None
     need = request.args.get("need") if request.args.get("need") in NEEDS else None
-    return render_template("review/special.html", rows=special_people(current_user.community_id, group, need),
+    rows = special_people(current_user.community_id, group, need)
+    # The page's summary: people per group and per need (of the rows shown).
+    counts = {"groups": Counter(g for _p, groups, _n in rows for g in groups),
+              "needs": Counter(n.need for _p, _g, needs in rows for n in needs)}
+    by_compound: dict[str, list] = {}
+    for row in rows:
+        by_compound.setdefault(row[0].compound or "", []).append(row)
+    return render_template("review/special.html", rows=rows, counts=counts, by_compound=by_compound,
                            group=group, need=need, groups=SPECIAL_GROUPS, needs=NEEDS)
 
 

@@ -2,12 +2,13 @@
 from datetime import date, timedelta
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
+from ..errors import page_error
 from ..extensions import db
 from ..models import Problem
-from ..supervisor.board import KIND_LABELS
 from ..supervisor.periods import requested_day
 from ..access import scoped_or_404
 from . import bp
@@ -25,7 +26,7 @@ def daily():
     """One day's review: counts, coverage, flags, open items, work groups and problems."""
     day = requested_day()
     return render_template("review/daily.html", day=day, data=daily_review(current_user.community_id, day),
-                           order=COUNT_ORDER, kind_labels=KIND_LABELS,
+                           order=COUNT_ORDER,
                            users=community_users(current_user.community_id).values(),
                            next_day=day + timedelta(days=1), previous_day=day - timedelta(days=1))
 
@@ -37,11 +38,11 @@ def problem_add():
     try:
         day = date.fromisoformat(request.form.get("day") or "")
     except ValueError:
-        abort(400, description="day must be YYYY-MM-DD")
+        abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))
     try:
         data = parse_form(request.form, current_user.community_id)
     except ProblemError as error:
-        return render_template("error.html", message=str(error)), 400
+        return page_error(400, str(error)), 400
     add_problem(current_user.community_id, day, data)
     db.session.commit()
     return redirect(url_for(".daily", date=day.isoformat(), _anchor="problems"))

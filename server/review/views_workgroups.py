@@ -1,5 +1,6 @@
 """The work groups page: who is in which group, add and remove members."""
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
@@ -28,7 +29,7 @@ def workgroup_add():
     except ValueError:
         user_id = 0
     if assign(current_user.community_id, user_id, request.form.get("group", "")) is None:
-        abort(400, description="choose a user of the community and a work group")
+        abort(400, description=_l("Choose a user of the community and a work group."))
     db.session.commit()
     return redirect(url_for(".workgroups"))
 

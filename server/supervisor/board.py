@@ -9,45 +9,12 @@ from sqlalchemy import select
 
 from ..access import role_required, scoped
 from ..audit import audit
+from ..errors import page_error
 from ..extensions import db
 from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
 from . import bp, is_htmx
 from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, recent_checks, run_checks
 
-KIND_LABELS = {
-    "tube_open_too_long": _l("Tubes open too long"),
-    "tube_under_filled": _l("Tubes sealed under-filled"),
-    "tube_over_capacity": _l("Tubes over capacity"),
-    "person_sampled_twice_today": _l("Same person in two tubes"),
-    "person_in_tube_twice": _l("Same person twice in a tube"),
-    "tube_reused_other_site": _l("Tubes reused across sites"),
-    "tube_not_boxed": _l("Sealed tubes not boxed"),
-    "box_not_handed_over": _l("Boxes not handed over"),
-    "tube_without_result": _l("Tubes without a lab result"),
-    "lab_result_unknown_tube": _l("Lab results for unknown tubes"),
-    "sync_rejection_waiting": _l("Sync rejections waiting for correction"),
-    "device_unsynced": _l("Phones holding unsynced records"),
-    "seq_gap": _l("Phones with records never delivered"),
-    "tube_already_sealed": _l("Samples added to a sealed tube"),
-    "tube_not_opened": _l("Samples into a tube never opened"),
-    "clock_skew": _l("Phone clocks wrong"),
-    "fever": _l("Fever at a gate"),
-    "watch_list": _l("Watch list at a gate"),
-    "tube_reopened": _l("Tubes reopened"),
-    "quarantine_report_missed": _l("Missed quarantine temperature reports"),
-    "quarantine_fever": _l("Fever under home quarantine"),
-    "door_opened_quarantine": _l("Door opened in a quarantined household"),
-}
-FACT_LABELS = {
-    "tube": _l("Tube"), "tubes": _l("Tubes"), "box": _l("Box"), "result": _l("Result"),
-    "device": _l("Phone"), "pending": _l("Pending"), "type": _l("Record"), "code": _l("Code"),
-    "field": _l("Field"), "message": _l("Message"), "missing": _l("Missing records"),
-    "max_seq": _l("Highest seq"),
-    "building": _l("Building"), "unit": _l("Unit"), "room": _l("Room"), "day": _l("Day"),
-    "slot": _l("Slot"), "opened_at": _l("Opened at"), "temperature": _l("Temperature"),
-    "phone_time": _l("Phone's time"), "counted_at": _l("Counted at (received)"),
-    "records": _l("Records"),
-}
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first
 RESOLVE_ERROR = _l("Write a note saying how it was resolved.")
 
@@ -103,9 +70,9 @@ def _context(now, recent=False):
 
     return {
         "scheduler": scheduler_status(current_app, now),
-        "groups": groups, "now": now, "labels": KIND_LABELS, "deadlines": deadlines(),
+        "groups": groups, "now": now, "deadlines": deadlines(),
         "workers": routed_workers(cid, flags, people),
-        "fact_labels": FACT_LABELS, "shown": SHOWN_PER_GROUP,
+        "shown": SHOWN_PER_GROUP,
         "tubes": _by_id(Tube, tube_ids, cid), "people": people,
         "devices": _by_id(Device, device_ids, cid),
         "sites": dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == cid)).all()),
@@ -180,6 +147,6 @@ def _answer(error, status=200):
         # htmx swaps only 2xx answers: the error shows inside the refreshed board.
         return render_template("supervisor/_board.html", error=error, **context)
     if error:
-        return render_template("error.html", message=error), status
+        return page_error(status, error), status
     return redirect(url_for(".board"))
 

@@ -60,11 +60,16 @@ def coverage_page():
         missing = [p for p in db.session.scalars(
             scoped(Person).where(Person.building == building, Person.in_roster.is_(True))
             .order_by(Person.unit, Person.room, Person.id)) if p.id not in data["sampled_ids"]]
-    buildings: dict[tuple, list[int]] = {}
+    # {compound: {building: [total, sampled]}} and {compound: [total, sampled]}: the page
+    # summarises per compound and folds the buildings of each.
+    buildings: dict[str, dict[str, list[int]]] = {}
+    compounds: dict[str, list[int]] = {}
     for (compound, b, _unit), (total, done) in data["units"].items():
-        counts = buildings.setdefault((compound, b), [0, 0])
-        counts[0] += total
-        counts[1] += done
-    return render_template("supervisor/coverage.html", day=day, data=data, buildings=buildings,
+        for counts in (buildings.setdefault(compound, {}).setdefault(b, [0, 0]),
+                       compounds.setdefault(compound, [0, 0])):
+            counts[0] += total
+            counts[1] += done
+    return render_template("supervisor/coverage.html", day=day, data=data,
+                           buildings_by_compound=buildings, compounds=compounds,
                            building=building, missing=missing, special=special,
                            special_count=len(data["missing_special"]))

@@ -3,6 +3,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
@@ -32,7 +33,7 @@ def export_download(kind, fmt):
         try:
             day = date.fromisoformat(source["date"])
         except ValueError:
-            abort(400, description="date must be YYYY-MM-DD")
+            abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))
     full = request.method == "POST" and source.get("full") == "1"
     if kind == "tubes" and fmt == "csv":  # the big one: streamed while it is read
         filename, content, _rows = tube_csv_stream(current_user.community_id, day, full=full)

@@ -3,6 +3,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 
 from ..models import utcnow
 
@@ -18,4 +19,4 @@ def requested_day() -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        abort(400, description="date must be YYYY-MM-DD")
+        abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))

@@ -1,4 +1,6 @@
 """The retest list (单采复核): members of positive and invalid pools, followed to closure."""
+from collections import Counter
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -6,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..errors import page_error
 from ..extensions import db
 from ..models import LabResult, Retest, Tube, utcnow
 from ..models.sampling import RESULTS
@@ -35,8 +38,12 @@ def retests():
 def _retests_page(revealed: dict | None = None):
     show = request.args.get("show", "open")
     rows = retest_rows(only_open=show != "all")
-    return render_template("supervisor/retests.html", rows=rows, show=show, statuses=STATUSES,
-                           results=RESULTS, revealed=revealed or {})
+    pools: dict[tuple, list] = {}  # the page folds its people per pool (tube)
+    for row in rows:
+        pools.setdefault((row[1], row[2]), []).append(row)
+    return render_template("supervisor/retests.html", rows=rows, pools=pools, show=show, statuses=STATUSES,
+                           results=RESULTS, revealed=revealed or {},
+                           counts=Counter(retest.status for retest, _b, _p in rows))
 
 
 def _retest(retest_id: int) -> Retest:
@@ -83,5 +90,5 @@ def retest_update(retest_id):
         return render_template("supervisor/_retest_row.html", retest=retest, barcode=barcode,
                                pool=pool, statuses=STATUSES, results=RESULTS, error=error)
     if error:
-        return render_template("error.html", message=error), 400
+        return page_error(400, error), 400
     return redirect(url_for(".retests"))

@@ -10,12 +10,12 @@ const MESSAGES = {
     saved: "离线：显示 {at} 保存的任务列表。", fresh: "已更新 {at}", morning: "上午", evening: "晚上",
     missed: "漏报", due: "待报", until: "至", noFlag: "暂无待处理提醒。",
     noReport: "我负责的楼栋暂无居家隔离或健康监测人员。", noRetest: "暂无复核人员。",
-    deadline: "处理时限", pending: "待联系", contacted: "已联系", retested: "已复核", closed: "已关闭" },
+    deadline: "处理时限", pending: "待联系", contacted: "已联系", retested: "已复采", closed: "已结案" }, // as server/labels.py says them
   en: { noUser: "Log in once while online first.", nothing: "No task list saved on this phone yet.",
     saved: "Offline: the task list saved at {at}.", fresh: "Updated {at}", morning: "Morning",
     evening: "Evening", missed: "missed", due: "due", until: "until", noFlag: "No open alert.",
     noReport: "Nobody under quarantine or monitoring in my buildings.", noRetest: "Nobody to retest.",
-    deadline: "Deadline", pending: "Pending", contacted: "Contacted", retested: "Retested", closed: "Closed" },
+    deadline: "Deadline", pending: "To contact", contacted: "Contacted", retested: "Retested", closed: "Closed" },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
 const $ = (id) => document.getElementById(id);

@@ -74,5 +74,6 @@ def test_every_tappable_element_of_the_gate_screen_is_at_least_44px(page, live_s
                    "ready:scan", "ready:camera-toggle", "ready:more", "keypad:save", "fever:remeasure",
                    "fever:turn-back", "ask:ask-keep", "more:visitor-name", "more:more-done",
                    "camera-refused:拍照识别"):
-        assert needed in seen, f"{needed} was not measured"
+        # (offline, an online-only control carries its reason after its name: 退出需联网)
+        assert any(what.startswith(needed) for what in seen), f"{needed} was not measured"
     assert small == []

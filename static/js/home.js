@@ -1,0 +1,115 @@
+// The home page on the phone. Online, /  is drawn by the server (only what the user's role may
+// open) and this module keeps its links in IndexedDB for this user; offline, the service worker
+// serves /shell/home and this module draws the kept links. Links that need the server carry
+// data-online-only: static/js/links.js shows them disabled, with the reason, while offline.
+// Nothing personal is kept: site names, the community's name and the role.
+import * as session from "/client/offline/session.js";
+import { getConfig, setConfig } from "/client/offline/db.js";
+import { paint } from "/static/js/links.js";
+
+const MESSAGES = {
+  zh: { noUser: "请先在有网络时登录一次。", nothing: "这部手机上还没有保存首页：请联网后打开一次首页。",
+    saved: "离线：显示 {at} 保存的首页。需联网的链接暂不可用。" },
+  en: { noUser: "Log in once while online first.", nothing: "No home page saved on this phone yet: open it once online.",
+    saved: "Offline: the home page saved at {at}. Links that need the network are disabled." },
+};
+const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const $ = (id) => document.getElementById(id);
+
+function linkOf(a) {
+  return { href: a.getAttribute("href"), className: a.className, onlineOnly: a.hasAttribute("data-online-only"),
+    strong: a.querySelector("strong")?.textContent || "", sub: a.querySelector(".muted")?.textContent || "",
+    text: a.querySelector("strong") ? "" : a.textContent.trim() };
+}
+
+/** What the online home page shows, as plain data. */
+function snapshot(root) {
+  return {
+    title: root.querySelector("h1")?.textContent || "",
+    role: root.querySelector("h1 + p")?.textContent || "",
+    nav: [...root.querySelectorAll(".subnav a")].map(linkOf),
+    lists: [...root.querySelectorAll("h2")].map((h2) => ({
+      title: h2.textContent,
+      tiles: [...(h2.nextElementSibling?.querySelectorAll("li.tile") || [])]
+        .map((li) => [...li.querySelectorAll("a")].map(linkOf)),
+    })),
+    saved_at: new Date().toISOString(),
+  };
+}
+
+function drawLink(link) {
+  const a = document.createElement("a");
+  a.setAttribute("href", link.href);
+  a.className = link.className;
+  if (link.onlineOnly) a.setAttribute("data-online-only", "");
+  if (link.strong) {
+    const strong = document.createElement("strong");
+    strong.textContent = link.strong;
+    a.append(strong);
+    if (link.sub) {
+      const sub = document.createElement("span");
+      sub.className = "muted";
+      sub.textContent = link.sub;
+      a.append(" ", sub);
+    }
+  } else {
+    a.textContent = link.text;
+  }
+  return a;
+}
+
+function draw(saved) {
+  $("home-title").textContent = saved.title;
+  const box = $("home-saved");
+  box.replaceChildren();
+  const role = document.createElement("p");
+  role.className = "muted";
+  role.textContent = saved.role;
+  box.append(role);
+  if (saved.nav.length) {
+    const nav = document.createElement("nav");
+    nav.className = "subnav";
+    saved.nav.forEach((link) => nav.append(drawLink(link)));
+    box.append(nav);
+  }
+  saved.lists.forEach((list) => {
+    const h2 = document.createElement("h2");
+    h2.textContent = list.title;
+    const ul = document.createElement("ul");
+    ul.className = "tiles";
+    list.tiles.forEach((links) => {
+      const li = document.createElement("li");
+      li.className = "tile";
+      links.forEach((link) => li.append(drawLink(link)));
+      ul.append(li);
+    });
+    box.append(h2, ul);
+  });
+  paint(box);
+}
+
+function time(iso) {
+  return new Date(iso).toLocaleString(document.documentElement.lang, { timeZone: "Asia/Shanghai",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+}
+
+async function main() {
+  if (!document.body.dataset.ready) await new Promise((ok) => addEventListener("session-ready", ok, { once: true }));
+  const root = $("home");
+  const me = await session.current();
+  if (root.dataset.mode !== "shell") {
+    if (me) await setConfig(`home:${me.user_id}`, snapshot(root));
+    root.dataset.ready = "saved";
+    return;
+  }
+  const saved = me && (await getConfig(`home:${me.user_id}`));
+  if (!me) $("home-note").textContent = t.noUser;
+  else if (!saved) $("home-note").textContent = t.nothing;
+  else {
+    draw(saved);
+    $("home-note").textContent = t.saved.replace("{at}", time(saved.saved_at));
+  }
+  root.dataset.ready = "drawn";
+}
+
+main();
