@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     _check_secrets(app)
 
-    from . import database, errors, i18n, privacy, ratelimit, security, sessions  # noqa: F401
+    from . import database, errors, i18n, privacy, ratelimit, security, sessions, textinput  # noqa: F401
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -46,7 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)
+    textinput.init_app(app)
 
+    from .inputs import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .gate import bp as gate_bp

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from offline.text import has_controls, refused
 from .extensions import db
+from .inputs import parse_time as parse_local_time
 from .models import LabResult, Retest, Sample, Tube, utcnow
 from .tables import TableError, read_table
 
@@ -95,7 +97,7 @@ def parse_results(data: bytes, filename: str, mapping: dict[str, str] | None = N
         if not tube:
             parsed.errors.append((line, "missing tube barcode"))
             continue
-        if len(tube) > 64 or any(ord(c) < 32 for c in tube):
+        if len(tube) > 64 or has_controls(tube) or refused(tube):
             parsed.errors.append((line, "tube barcode is not a barcode"))
             continue
         if result is None:
@@ -134,10 +136,7 @@ def parse_time(text: str) -> datetime | None:
     text = text.strip()
     if not text:
         return None
-    value = datetime.fromisoformat(text.replace("/", "-"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-    return value
+    return parse_local_time(text.replace("/", "-"), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
 
 
 def preview(rows: list[ResultRow], community_id: int) -> ImportReport:

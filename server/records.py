@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 
 from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SITE, Record,
                               RecordError, is_clean_text)
+from offline.text import clean_line
 from .extensions import db
 from .models import Device, Flag, InboxRecord, Site, SyncRejection, User
 
@@ -109,6 +110,11 @@ def text_field(data: dict, name: str, *, required=False, max_length=200, pattern
         return None
     if not isinstance(value, str) or len(value) > max_length or not is_clean_text(value):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.", name)
+    value = clean_line(value)  # bidi controls out (offline/text.py)
+    if not value:
+        if required:
+            raise RecordError(INVALID_FIELD, f"`{name}` is required.", name)
+        return None
     if pattern and not re.fullmatch(pattern, value):
         raise RecordError(INVALID_FIELD, f"`{name}` has the wrong format.", name)
     return value

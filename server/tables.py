@@ -5,6 +5,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from offline.text import without_bidi
+
 MAX_ROWS = 200_000
 
 
@@ -57,7 +59,9 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns 101 into 101.0
-    return str(value).strip()
+    # Bidi controls out (offline/text.py); a NUL or lone surrogate (XLSX can escape them as
+    # _x0000_) stays for the importer to refuse with its line number.
+    return without_bidi(str(value)).strip()
 
 
 def _csv_rows(data: bytes):

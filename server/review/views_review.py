@@ -1,5 +1,5 @@
 """The daily review page (复盘整改) and the problem ledger's add, edit and close actions."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +8,8 @@ from ..access import role_required
 from ..extensions import db
 from ..models import Problem
 from ..supervisor.board import KIND_LABELS
-from ..supervisor.periods import requested_day
+from ..inputs import InputError, parse_day
+from ..supervisor.periods import day_message, requested_day
 from ..access import scoped_or_404
 from . import bp
 from .daily import daily_review
@@ -35,9 +36,9 @@ def daily():
 def problem_add():
     """Add a problem to the ledger from a day's review."""
     try:
-        day = date.fromisoformat(request.form.get("day") or "")
-    except ValueError:
-        abort(400, description="day must be YYYY-MM-DD")
+        day = parse_day(request.form.get("day"))
+    except InputError:
+        abort(400, description=day_message())
     try:
         data = parse_form(request.form, current_user.community_id)
     except ProblemError as error:

@@ -1,5 +1,4 @@
 """Export downloads: tubes with members, gate logs, retest lists (masked unless asked)."""
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request
@@ -8,8 +7,10 @@ from flask_login import current_user
 from ..access import role_required
 from ..exports import FORMATS, KINDS, export
 from ..extensions import db
+from ..inputs import InputError, parse_day
 from ..models import utcnow
 from . import bp
+from .periods import day_message
 
 
 @bp.get("/exports")
@@ -30,9 +31,9 @@ def export_download(kind, fmt):
     day = None
     if source.get("date"):
         try:
-            day = date.fromisoformat(source["date"])
-        except ValueError:
-            abort(400, description="date must be YYYY-MM-DD")
+            day = parse_day(source["date"])
+        except InputError:
+            abort(400, description=day_message())
     full = request.method == "POST" and source.get("full") == "1"
     filename, content, _rows = export(kind, fmt, current_user.community_id, day, full=full)
     db.session.commit()
