@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Person
 from ..personal_codes import ensure_code, qr_svg_data_uri
 from . import bp
+from .registrations import pending_count
 
 # A sheet is printed per building; more than this would be a print job nobody waits for.
 MAX_SHEET = 500
@@ -25,7 +26,8 @@ def codes():
         .where(Person.community_id == current_user.community_id, Person.building.is_not(None))
         .group_by(Person.building).order_by(Person.building)).all()
     buildings = [{"building": b, "people": n, "with_code": int(w or 0)} for b, n, w in rows]
-    return render_template("residents/codes.html", buildings=buildings)
+    return render_template("residents/codes.html", buildings=buildings,
+                           pending=pending_count(current_user.community_id))
 
 
 @bp.post("/people/codes")

@@ -223,8 +223,8 @@ def apply_tube_reopen(ctx: SyncContext, record: Record) -> list:
         tube.status = "open"
         tube.sealed_at = None
     # Not a warning for the phone (the user asked for it): a note for the supervisor.
-    ctx.flag("tube_reopened", record, site_id=site.id, tube_id=tube.id,
-             detail={"tube": barcode, "reason": reason, "status_before": previous})
+    ctx.flag("tube_reopened", record, site_id=site.id, tube_id=tube.id, note=reason,
+             detail={"tube": barcode, "status_before": previous})
     return warnings
 
 
