@@ -2,7 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from .extensions import babel
@@ -11,6 +11,8 @@ LOCALES = ("zh_CN", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # the command line speaks English, like the rest of its messages
     # Phones say "zh-CN", "zh", "en-US"...; anything Chinese or unknown gets Chinese.
     # (Babel reads zh_CN as zh_Hans_CN, so the catalog lives in translations/zh/.)
     for lang, _quality in request.accept_languages:
