@@ -315,10 +315,9 @@ def purge_command(before):
     """Delete personal data recorded before a date, keeping anonymous daily counts."""
     from .purge import compact_sqlite, purge
 
-    day = before
-    done = purge(day)
+    done = purge(before)
     db.session.commit()
-    click.echo(f"Purged personal data recorded before {day}:")
+    click.echo(f"Purged personal data recorded before {before}:")
     for kind, count in done.items():
         click.echo(f"  {kind:<15} {count}")
     if compact_sqlite():

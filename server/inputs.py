@@ -33,14 +33,6 @@ def parse_id(value) -> int | None:
     return number if 1 <= number <= MAX_INT else None
 
 
-def parse_count(value, low: int, high: int) -> int:
-    """A small whole number typed in a form (days, capacity...) within [low, high]."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
-        raise InputError(f"a whole number from {low} to {high}")
-    return int(text)
-
-
 def parse_day(value) -> date:
     """A calendar day typed as YYYY-MM-DD, within FIRST_DAY..LAST_DAY."""
     text = value.strip() if isinstance(value, str) else ""
