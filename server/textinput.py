@@ -10,11 +10,12 @@
 - The sync endpoint is left out: its contract rejects the one record holding such text and
   accepts the others (server/records.py text_field).
 """
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from offline.text import refused, without_bidi
+from .errors import wants_json
 
 # Endpoints whose body is checked record by record by the sync contract.
 PER_RECORD = ("api.sync",)
@@ -50,12 +51,16 @@ def init_app(app: Flask) -> None:
 
 def refuse_unstorable_text():
     if request.endpoint in PER_RECORD:
-        return
+        return None
     for field, text in incoming_texts():
         if refused(text):
-            abort(400, description=_("The field “%(field)s” holds characters that cannot be "
-                                     "stored (NUL or invalid Unicode): remove them and try again.",
-                                     field=_printable(field)))
+            message = _("The field “%(field)s” holds characters that cannot be stored (NUL or "
+                        "invalid Unicode): remove them and try again.", field=_printable(field))
+            if wants_json():  # the API's own shape of a bad request (the device login's code)
+                return jsonify(error={"code": "invalid_request", "message": message,
+                                      "field": _printable(field)}), 400
+            abort(400, description=message)
+    return None
 
 
 def incoming_texts():

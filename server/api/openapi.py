@@ -194,7 +194,7 @@ PATHS = {
             "200": {"description": "Stored", "content": {JSON: {"schema": {
                 "$ref": "#/components/schemas/DoorEventAnswer"}}}},
             "400": _error("Malformed event (invalid_field), or text with NUL or invalid Unicode "
-                          "(bad_request): not worth retrying"),
+                          "(invalid_request): not worth retrying"),
             "401": _error("bad_signature (unknown key or wrong signature) or stale_timestamp"),
             "409": _error("replayed_event: this event id was already received"),
             "413": _error("Body too large"),
