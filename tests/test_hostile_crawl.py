@@ -34,7 +34,7 @@ HOSTILE = (
 )
 # Values of URL arguments that are text (tokens, file names, export kinds).
 PATH_HOSTILE = ("ab\x00cd", "x\udfffy", "\u202e1234", "x" * 3000, "../../../etc/passwd", "²")
-EXAMPLES = 4  # generated mixes per route and caller, on top of one example per hostile value
+EXAMPLES = 8  # generated mixes per route and caller, on top of one example per hostile value
 # Anonymous callers, and a supervisor: every page a volunteer or a clerk opens, a supervisor
 # opens too (their refusals, 403, are answered before any parameter is read).
 ROLES = ("anonymous", "supervisor")
