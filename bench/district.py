@@ -117,7 +117,7 @@ def generate(app, *, residents: int, samples: int, gates: int, days: int = 365,
             # Four phones per community; one holds unsynced records for a while.
             put("device", ("id", "user_id", "community_id", "name", "token_hash", "created_at",
                            "expires_at", "last_seen_at", "last_sync_at", "pending", "max_seq", "received_count"),
-                ((f"00000000-0000-4000-8000-{c:06d}{k:06d}", 2 * c, c, f"phone {k}", f"{c:032d}{k:032d}",
+                ((f"00000000-0000-4000-8000-{c:06d}{k:06d}", 2 * c, c, v.encrypt(f"phone {k}"), f"{c:032d}{k:032d}",
                   now - timedelta(days=30), now + timedelta(days=30), now - timedelta(minutes=5 + 60 * k),
                   now - timedelta(minutes=5 + 60 * k), 12 if k == 3 else 0, 1000, 1000)
                  for c in comms for k in range(4)))

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .text import has_controls, refused
+
 MAX_RECORDS = 500
 MAX_BODY_BYTES = 1024 * 1024
 MAX_INT = 2**31 - 1  # integers the databases store (seq, pending, ids)
@@ -161,9 +163,8 @@ def _array(text: str, at: int) -> tuple[list, list[str], int]:
 
 def is_clean_text(value) -> bool:
     """Text that every database can store as it is: no control characters (PostgreSQL refuses
-    NUL) and no lone surrogates (not encodable as UTF-8)."""
-    return isinstance(value, str) and not any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF
-                                              for c in value)
+    NUL) and no lone surrogates (not encodable as UTF-8). The one normalisation: offline/text.py."""
+    return isinstance(value, str) and not refused(value) and not has_controls(value)
 
 
 def is_unicode(raw) -> bool:

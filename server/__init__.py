@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logredact.install("werkzeug", app.logger.name)  # request lines, "Exception on <path>"
 
-    from . import database, errors, i18n, labels, privacy, ratelimit, security, sessions  # noqa: F401
+    from . import database, errors, i18n, labels, privacy, ratelimit, security, sessions, textinput  # noqa: F401
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -50,7 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)
+    textinput.init_app(app)
 
+    from .inputs import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .gate import bp as gate_bp

@@ -14,6 +14,23 @@ from .extensions import db
 from .serve import serve_command
 
 
+class DayParam(click.ParamType):
+    """A local day, YYYY-MM-DD, within the bounds every page uses (server/inputs.py)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        from .inputs import InputError, parse_day
+
+        try:
+            return parse_day(value)
+        except InputError as error:
+            self.fail(f"{value!r} is not {error}.", param, ctx)
+
+
+DAY = DayParam()
+
+
 def _instance_path() -> str:
     env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
     return os.path.abspath(env) if env else Flask("server").instance_path
@@ -207,7 +224,7 @@ def import_results_command(file, community_code):
         raise click.ClickException(f"{len(parsed.errors)} bad rows: nothing imported.")
     report = apply_results(parsed.rows, community.id)
     audit("import_results", target=f"community:{community.id}", community_id=community.id,
-          file=file.name, rows=len(parsed.rows), created=report.created, retests=report.retests)
+          rows=len(parsed.rows), created=report.created, retests=report.retests)
     db.session.commit()
     for line, tube, first in parsed.duplicates:
         click.echo(f"line {line}: duplicate of line {first} (tube {tube}), ignored")
@@ -223,7 +240,7 @@ def import_results_command(file, community_code):
 
 @click.command("seed-sampling-day")
 @click.option("--community", "community_code", required=True)
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--date", "day", required=True, type=DAY, help="YYYY-MM-DD (local day).")
 @click.option("--tubes", default=100, show_default=True, type=click.IntRange(1, 5000))
 @with_appcontext
 def seed_sampling_day_command(community_code, day, tubes):
@@ -233,21 +250,21 @@ def seed_sampling_day_command(community_code, day, tubes):
 
     community = _community(community_code)
     if db.session.scalar(select(Tube.id).where(Tube.community_id == community.id,
-                                               Tube.barcode == tube_barcode(day.date(), 1))):
-        raise click.ClickException(f"{day.date()} already has demo tubes in {community_code!r}.")
+                                               Tube.barcode == tube_barcode(day, 1))):
+        raise click.ClickException(f"{day} already has demo tubes in {community_code!r}.")
     try:
-        made = generate_sampling_day(community, day.date(), tubes=tubes)
+        made = generate_sampling_day(community, day, tubes=tubes)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Wrote {len(made)} tubes ({made[0].barcode} to {made[-1].barcode}) with "
-               f"{sum(len(t.samples) for t in made)} samples in {community_code!r} on {day.date()}.")
+               f"{sum(len(t.samples) for t in made)} samples in {community_code!r} on {day}.")
 
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(["tubes", "gate", "retests"]))
 @click.option("--community", "community_code", required=True)
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (local day).")
+@click.option("--date", "day", required=True, type=DAY, help="YYYY-MM-DD (local day).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--full", is_flag=True, help="Unmasked names, ID numbers and phones (audited).")
@@ -259,10 +276,10 @@ def export_command(kind, community_code, day, fmt, output, full):
     community = _community(community_code)
     if not output.parent.is_dir():
         raise click.ClickException(f"No folder {output.parent} for the output.")
-    _name, content, rows = export(kind, fmt, community.id, day.date(), full=full)
+    _name, content, rows = export(kind, fmt, community.id, day, full=full)
     output.write_bytes(content)
     db.session.commit()
-    click.echo(f"Exported {rows} rows of {kind} for {community_code!r} on {day.date()} to {output}"
+    click.echo(f"Exported {rows} rows of {kind} for {community_code!r} on {day} to {output}"
                f" ({'full values' if full else 'masked'}).")
 
 
@@ -293,16 +310,15 @@ def serve_info_command(host, port, https):
 
 @click.command("purge")
 @click.option("--before", "before", required=True,
-              type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD (local date).")
+              type=DAY, help="YYYY-MM-DD (local date).")
 @with_appcontext
 def purge_command(before):
     """Delete personal data recorded before a date, keeping anonymous daily counts."""
     from .purge import compact_sqlite, purge
 
-    day = before.date()
-    done = purge(day)
+    done = purge(before)
     db.session.commit()
-    click.echo(f"Purged personal data recorded before {day}:")
+    click.echo(f"Purged personal data recorded before {before}:")
     for kind, count in done.items():
         click.echo(f"  {kind:<15} {count}")
     if compact_sqlite():

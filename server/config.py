@@ -80,6 +80,9 @@ DEFAULTS = {
     # Door sensors (server/ledgers/doors.py): accepted clock difference of a signed event, and
     # the window in which openings of one household make one Flag.
     "DOOR_EVENT_MAX_AGE_SECONDS": 300,
+    # An event's own occurred_at: at most this old (a platform's backlog), never in the future
+    # beyond DOOR_EVENT_MAX_AGE_SECONDS.
+    "DOOR_EVENT_OLDEST_DAYS": 7,
     "DOOR_DEDUP_MINUTES": 5,
 }
 

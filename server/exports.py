@@ -13,6 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from offline.text import without_bidi
 from .access import scoped
 from .audit import audit
 from .extensions import db
@@ -31,9 +32,10 @@ class ExportError(ValueError):
 
 
 def neutralise(value) -> str:
-    """Cell text that no spreadsheet will evaluate."""
+    """Cell text that no spreadsheet will evaluate, nor display reordered (bidi controls stored
+    before they were removed at input)."""
     text = "" if value is None else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = without_bidi(ILLEGAL_CHARACTERS_RE.sub("", text))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
+from offline.text import clean_line
 from scanner.idnumber import is_valid_id_number
 
 from .bulk import Ref
@@ -159,4 +160,4 @@ def _optional_text(value: dict, name: str, field: str, max_length: int) -> str |
     if not isinstance(text, str) or len(text) > max_length or not is_clean_text(text):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.",
                           f"{field}.{name}")
-    return text.strip()
+    return clean_line(text) or None  # bidi controls out (offline/text.py)

@@ -12,7 +12,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from offline.text import has_controls, refused
 from .extensions import db
+from .inputs import bounded
 from .models import LabResult, Retest, Sample, Tube, utcnow
 from .labels import label
 from .tables import TableError, read_table, sheet_time
@@ -98,7 +100,7 @@ def parse_results(data: bytes, filename: str, mapping: dict[str, str] | None = N
         if not tube:
             parsed.errors.append((line, _l("missing tube barcode")))
             continue
-        if len(tube) > 64 or any(ord(c) < 32 for c in tube):
+        if len(tube) > 64 or has_controls(tube) or refused(tube):
             parsed.errors.append((line, _l("the tube barcode is not a barcode")))
             continue
         if result is None:
@@ -144,13 +146,13 @@ class _Result(str):
 
 def parse_time(text: str) -> datetime | None:
     """A lab's timestamp as a spreadsheet writes it (server/tables.py sheet_time); without a
-    zone it is local (Shanghai) time."""
+    zone it is local (Shanghai) time. ValueError when it is not a time we can store."""
     value = sheet_time(text)
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-    return value
+    return bounded(value)  # years 2000-2100 (InputError is a ValueError)
 
 
 def preview(rows: list[ResultRow], community_id: int) -> ImportReport:

@@ -15,6 +15,8 @@ from flask import current_app
 from sqlalchemy import LargeBinary
 from sqlalchemy.types import TypeDecorator
 
+from offline.text import without_bidi
+
 NONCE_BYTES = 12
 EXTENSION = "checkpoint.privacy"
 
@@ -88,7 +90,9 @@ def mask_doc_number(number: str | None) -> str:
 
 
 def mask_name(name: str | None) -> str:
-    """张*明 for three characters or more, 张* for two."""
+    """张*明 for three characters or more, 张* for two (bidi controls stored before they were
+    removed at input do not count)."""
+    name = without_bidi(name or "")
     if not name:
         return ""
     if len(name) <= 2:

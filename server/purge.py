@@ -1,13 +1,15 @@
 """End of a campaign: delete its personal data, keep anonymous daily counts (DESIGN §4).
 
 Everything recorded before the cutoff goes: gate entries, samples, tubes, boxes, lab results,
-retests, flags, rejected records, special groups' needs and home visits, reviewed problems,
+retests, flags (with their encrypted notes), rejected records, special groups' needs and home
+visits, reviewed problems, residents' self-registrations,
 quarantine placements that ended before the cutoff with their temperature reports (and
 older reports), door-sensor events, the payloads of received records (their ids and digests stay,
 so a late replay is still a `duplicate`), and people who are not in the roster and are no
 longer referenced. Residents of the roster stay: the roster is the community's ledger, not
-campaign data. The audit trail is append-only and holds no personal data; a purge event is
-added to it. Backups are the operator's to purge (README)."""
+campaign data. The audit trail is append-only and holds no personal data and no free text
+(ids, kinds, counts and dates only: migration 1100 removed the notes it once copied); a purge
+event is added to it. Backups are the operator's to purge (README)."""
 from collections import Counter
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
@@ -18,8 +20,8 @@ from sqlalchemy import delete, exists, or_, select, update
 from .audit import audit
 from .extensions import db
 from .models import (Box, CareNeed, CareVisit, DailyCount, DoorEvent, Flag, GateEntry,
-                     InboxRecord, LabResult, Person, Placement, Problem, Retest, Sample,
-                     SyncRejection, TemperatureReport, Tube)
+                     InboxRecord, LabResult, Person, Placement, Problem, Registration, Retest,
+                     Sample, SyncRejection, TemperatureReport, Tube)
 
 PURGED_PAYLOAD = '{"purged": true}'
 
@@ -98,11 +100,13 @@ def purge(before: date) -> dict[str, int]:
     done["care_visits"] = _delete(CareVisit, CareVisit.visited_at < cutoff)
     done["care_needs"] = _delete(CareNeed, CareNeed.created_at < cutoff)
     done["problems"] = _delete(Problem, Problem.day < before)
+    # Self-registrations hold a name, a number and a phone, confirmed or not.
+    done["registrations"] = _delete(Registration, Registration.created_at < cutoff)
     done["people"] = _delete(Person, Person.in_roster.is_(False), Person.created_at < cutoff,
                              *[~exists().where(column == Person.id) for column in (
                                  GateEntry.person_id, Sample.person_id, Retest.person_id,
                                  Flag.person_id, CareNeed.person_id, CareVisit.person_id,
-                                 Placement.person_id)])
+                                 Placement.person_id, Registration.person_id)])
     done["daily_counts"] = sum(1 for value in counts.values() if value)
     audit("purge", before=before.isoformat(), **done)
     db.session.flush()

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from offline.ingest import OTHER_COMMUNITY
 from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SITE, Record,
                               RecordError, is_clean_text, record_id_of)
+from offline.text import clean_line
 from . import bulk
 from .extensions import db
 from .models import Flag, InboxRecord, Person, SyncRejection
@@ -113,7 +114,8 @@ class SyncContext:
             Flag, community_id=self.community_id, kind=kind, site_id=fields.get("site_id"),
             device_id=self.device_id, tube_id=fields.get("tube_id"), person_id=fields.get("person_id"),
             record_id=record.id if record else None, detail=fields.get("detail", {}),
-            created_at=self.now, resolved_at=None, resolved_by=None, resolution_note=None)
+            note=fields.get("note"), created_at=self.now, resolved_at=None, resolved_by=None,
+            resolution_note=None)
         return kind
 
     def clock_warnings(self, record: Record) -> list[str]:
@@ -252,6 +254,11 @@ def text_field(data: dict, name: str, *, required=False, max_length=200, pattern
         return None
     if not isinstance(value, str) or len(value) > max_length or not is_clean_text(value):
         raise RecordError(INVALID_FIELD, f"`{name}` must be text of at most {max_length} characters.", name)
+    value = clean_line(value)  # bidi controls out (offline/text.py)
+    if not value:
+        if required:
+            raise RecordError(INVALID_FIELD, f"`{name}` is required.", name)
+        return None
     if pattern and not re.fullmatch(pattern, value):
         raise RecordError(INVALID_FIELD, f"`{name}` has the wrong format.", name)
     return value

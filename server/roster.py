@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from offline.text import has_controls, refused
 from scanner.idnumber import check_id_number
 
 from .extensions import db
@@ -52,8 +53,8 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
     for name, value in row.items():
         if len(value) > MAX_LENGTHS.get(name, 200):
             return None, f"{name} longer than {MAX_LENGTHS.get(name, 200)} characters"
-        if any(ord(c) < 32 for c in value):
-            return None, f"{name} holds control characters"
+        if refused(value) or has_controls(value):
+            return None, f"{name} holds control characters or invalid Unicode"
     doc_type = DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip().lower()) or \
         DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip())
     if doc_type is None:

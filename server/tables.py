@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
+from offline.text import without_bidi
+
 MAX_ROWS = 200_000
 
 
@@ -63,7 +65,9 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns 101 into 101.0
-    return str(value).strip()
+    # Bidi controls out (offline/text.py); a NUL or lone surrogate (XLSX can escape them as
+    # _x0000_) stays for the importer to refuse with its line number.
+    return without_bidi(str(value)).strip()
 
 
 def _csv_rows(data: bytes):

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 # Attributes a user reads or hears (screen readers): tooltips, placeholders, labels, confirms.
 READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "hx-confirm", "data-confirm")
-SKIPPED_ELEMENTS = {"script", "style", "template", "noscript"}
+SKIPPED_ELEMENTS = {"script", "style", "template", "noscript",
+                    "code", "kbd"}  # identifiers a user copies or types as they are (a key id)
 # Words that stay as they are in a Chinese UI: proper names, file formats, units, acronyms.
 ALLOWED_WORDS = {"PIN", "QR", "ID", "CSV", "XLSX", "Excel", "WPS", "HTTPS", "HTTP", "USB", "Wi-Fi",
                  "WiFi", "Android", "iPhone", "iOS", "Chrome", "Chromium", "PWA", "GBK", "UTF-8",

@@ -31,7 +31,12 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "review.person": {"person_id": 999999},
                "review.need_add": {"person_id": 999999},
                "review.visit_add": {"person_id": 999999},
-               "review.need_end": {"need_id": 999999}}
+               "review.need_end": {"need_id": 999999},
+               "residents.claim": {"token": "not-a-resident-link"},
+               **{f"residents.registration_{name}": {"registration_id": 999999}
+                  for name in ("confirm", "reject")},
+               "ledgers.doors_remove": {"sensor_id": 999999},
+               "ledgers.integration_revoke": {"integration_id": 999999}}
 STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
@@ -75,6 +80,17 @@ EXPECTED = {
     "residents.codes": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
     "residents.issue_codes": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
     "residents.sheet": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    # A resident's own link (a random token): unknown links are a 404 for everyone.
+    "residents.claim": {"GET": {ANON: 404, "user": 404}},
+    # Self-registrations wait for a supervisor who checks the ID card.
+    "residents.registrations": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    **{f"residents.registration_{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}}
+       for name in ("confirm", "reject")},
+    # Door sensors and the platforms' keys: an empty form is a 400 (no such household).
+    "ledgers.doors": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "ledgers.doors_save": {"POST": {ANON: LOGIN, "staff": 403, "lead": 400}},
+    "ledgers.doors_remove": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    "ledgers.integration_revoke": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
     # The resident's self-report page opens only with a valid signed token (none here).
     "ledgers.self_report": {"GET": {ANON: 404, "user": 404}, "POST": {ANON: 404, "user": 404}},
     # Door sensors authenticate with the integration's HMAC signature, never a device token.
@@ -159,7 +175,7 @@ def expected_for(endpoint, method, role):
     return table["staff" if role in STAFF else "lead"]
 PUBLIC = {"static", "pages.client_module", "pages.manifest", "auth.login", "api.health",
           "api.openapi", "api.register_device", "pages.service_worker", "pages.gate_shell", "pages.sampling_shell",
-          "pages.attention", "pages.home_shell", "pages.offline_page", "residents.register", "ledgers.self_report",
+          "pages.attention", "pages.home_shell", "pages.offline_page", "residents.register", "residents.claim", "ledgers.self_report",
           "ledgers.tasks_shell"}
 
 

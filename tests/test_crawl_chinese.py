@@ -17,6 +17,7 @@ from server.models import Flag, Retest
 from tests import demo_world
 from tests.crawl_text import not_chinese, page_texts
 from tests.factories_supervisor import lab_csv
+from tests.records import valid_id
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 HTMX = {**ZH, "HX-Request": "true"}
@@ -53,6 +54,9 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "ledgers.quarantine": [u("ledgers.quarantine"), u("ledgers.quarantine", building="1-1")],
             "ledgers.placement": [u("ledgers.placement", placement_id=world.placement)],
             "ledgers.buildings": [u("ledgers.buildings")],
+            "ledgers.doors": [u("ledgers.doors")],
+            "residents.registrations": [u("residents.registrations")],
+            "residents.claim": [u("residents.claim", token=tokens["claim"])],
             "supervisor.board": [u("supervisor.board")],
             "supervisor.coverage_page": [u("supervisor.coverage_page"),
                                          u("supervisor.coverage_page", building="1-1")],
@@ -142,6 +146,15 @@ def upload_tokens(client) -> dict:
             "mapping": upload(lab_csv([("T2022050601", "阳性")], header=("管子", "判定")), "列名.csv")}
 
 
+def self_registration(app) -> str:
+    """A resident's own link after registering (the token of /register/<token>)."""
+    answer = app.test_client().post("/register", headers=ZH, data={
+        "community": "demo", "name": "新居民", "doc_type": "cn_ric", "doc_number": valid_id(9001),
+        "phone": "13900009001", "building": "1-1", "unit": "1", "room": "101"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return answer.headers["Location"].rstrip("/").split("/")[-1]
+
+
 def read(response, where: str, problems: list):
     if response.mimetype != "text/html" or 300 <= response.status_code < 400:
         return  # a file, JSON, or a redirect the browser follows without showing it
@@ -171,9 +184,11 @@ def test_every_page_of_every_role_reads_in_chinese(app, demo):
 
     problems, seen = [], set()
     self_report = link_token(db.session.get(Placement, demo.placement))
+    claim = self_registration(app)
     for role in (None, *demo_world.ROLES):
         client = app.test_client()
-        tokens = {"self_report": self_report, "good": "x" * 24, "bad": "x" * 24, "mapping": "x" * 24}
+        tokens = {"self_report": self_report, "claim": claim, "good": "x" * 24, "bad": "x" * 24,
+                  "mapping": "x" * 24}
         if role:
             login(client, demo, role)
             if role in ("supervisor", "admin"):

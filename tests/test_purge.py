@@ -121,7 +121,7 @@ def test_purging_twice_adds_nothing_and_keeps_the_counts(runner, campaign):
 
 def test_purge_refuses_a_bad_date_and_changes_nothing(runner, campaign):
     result = runner.invoke(args=["purge", "--before", "2022-13-01"])
-    assert result.exit_code != 0 and "--before" in result.output and "%Y-%m-%d" in result.output
+    assert result.exit_code != 0 and "--before" in result.output and "YYYY-MM-DD" in result.output
     assert count(GateEntry) == 2
 
 

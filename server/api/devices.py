@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app, jsonify, request
 
 from offline.protocol import is_clean_text
+from offline.text import clean_line
 from ..audit import audit
 from ..auth.pins import authenticate
 from ..auth.throttle import pin_throttled, wrong_pin
@@ -19,7 +20,8 @@ def issue_device(user, name: str, device_id: str | None = None) -> tuple[Device,
     """A new device row for this user and its token (returned once, stored hashed)."""
     token = secrets.token_urlsafe(32)
     device = Device(
-        id=device_id or str(uuid.uuid4()), user=user, community_id=user.community_id, name=name[:120],
+        id=device_id or str(uuid.uuid4()), user=user, community_id=user.community_id,
+        name=clean_line(name)[:120] or "phone",
         token_hash=token_digest(token),
         expires_at=utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"]),
     )

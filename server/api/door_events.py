@@ -6,12 +6,14 @@ itself with X-Checkpoint-Key. A timestamp outside DOOR_EVENT_MAX_AGE_SECONDS is 
 is an event id the integration already sent, so a captured request cannot be replayed."""
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
+from offline.text import clean_line, refused
 from ..extensions import db
+from ..inputs import InputError, parse_time
 from ..ledgers.doors import ACTIONS, Replayed, receive
 from ..ledgers.signing import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from ..models import Integration, utcnow
@@ -38,7 +40,7 @@ def door_events():
         age = float("inf")
     if age > current_app.config["DOOR_EVENT_MAX_AGE_SECONDS"]:
         return _refuse(401, "stale_timestamp", "The timestamp is too far from the server's clock.")
-    data, error = _validate(_json(body))
+    data, error = _validate(_json(body), utcnow())
     if error:
         return _refuse(400, "invalid_field", f"{error} is missing or invalid.", error)
     now = utcnow()
@@ -59,23 +61,31 @@ def _json(body: bytes):
         return None
 
 
-def _validate(payload) -> tuple[dict, str | None]:
+def _validate(payload, now: datetime) -> tuple[dict, str | None]:
     if not isinstance(payload, dict):
         return {}, "body"
     data = {}
     for name in ("event_id", "sensor_id"):
         value = payload.get(name)
-        if not isinstance(value, str) or not 1 <= len(value.strip()) <= 80:
+        # Text any database stores (the guard of server/textinput.py already refused NUL),
+        # without bidi controls: a sensor id compares equal to the one mapped on the page.
+        value = clean_line(value) if isinstance(value, str) and not refused(value) else ""
+        if not 1 <= len(value) <= 80:
             return {}, name
-        data[name] = value.strip()
+        data[name] = value
     data["action"] = payload.get("action", "open")
     if data["action"] not in ACTIONS:
         return {}, "action"
     data["occurred_at"] = None
     if payload.get("occurred_at") is not None:
         try:
-            moment = datetime.fromisoformat(str(payload["occurred_at"]))
-        except ValueError:
+            moment = parse_time(payload["occurred_at"], timezone.utc)
+        except InputError:
             return {}, "occurred_at"
-        data["occurred_at"] = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        # An opening is news for a few days at most; a time far ahead is a broken clock.
+        oldest = now - timedelta(days=current_app.config["DOOR_EVENT_OLDEST_DAYS"])
+        latest = now + timedelta(seconds=current_app.config["DOOR_EVENT_MAX_AGE_SECONDS"])
+        if not oldest <= moment <= latest:
+            return {}, "occurred_at"
+        data["occurred_at"] = moment
     return data, None

@@ -71,7 +71,10 @@ SCHEMAS = {
                                     "description": "Unique per integration: a replay is refused."},
                        "sensor_id": {"type": "string", "minLength": 1, "maxLength": 80},
                        "action": {"type": "string", "enum": ["open", "close"], "default": "open"},
-                       "occurred_at": {"type": "string", "format": "date-time"}}},
+                       "occurred_at": {"type": "string", "format": "date-time",
+                                       "description": "At most DOOR_EVENT_OLDEST_DAYS (7) days "
+                                                      "old and not in the future (5 minutes' "
+                                                      "clock difference allowed); default: now."}}},
     "DoorEventAnswer": {
         "type": "object", "required": ["status", "event", "flag"],
         "properties": {"status": {"type": "string", "enum": [
@@ -206,7 +209,8 @@ PATHS = {
         "summary": "One door-sensor event from the property platform, signed with the "
                    "integration's secret: X-Checkpoint-Signature is hex HMAC-SHA256 of "
                    "'<X-Checkpoint-Timestamp>.<raw body>'. An opening in a quarantined "
-                   "household raises (or, within a few minutes, joins) a Flag.",
+                   "household raises a Flag, or joins the household's open Flag of the last "
+                   "few minutes (after a supervisor resolved it, a new Flag).",
         "security": [{"integrationKey": [], "integrationSignature": [],
                       "integrationTimestamp": []}],
         "requestBody": {"required": True, "content": {JSON: {"schema": {
@@ -214,7 +218,8 @@ PATHS = {
         "responses": {
             "200": {"description": "Stored", "content": {JSON: {"schema": {
                 "$ref": "#/components/schemas/DoorEventAnswer"}}}},
-            "400": _error("Malformed event (invalid_field)"),
+            "400": _error("Malformed event (invalid_field), or text with NUL or invalid Unicode "
+                          "(invalid_request): not worth retrying"),
             "401": _error("bad_signature (unknown key or wrong signature) or stale_timestamp"),
             "409": _error("replayed_event: this event id was already received"),
             "413": _error("Body too large"),

@@ -105,7 +105,7 @@ def _flag_seq_gaps(device):
         return
     open_flag = db.session.scalar(select(Flag).where(
         Flag.device_id == device.id, Flag.kind == "seq_gap", Flag.resolved_at.is_(None)))
-    detail = {"missing": missing, "max_seq": device.max_seq, "device": device.name}
+    detail = {"missing": missing, "max_seq": device.max_seq}  # the flag names the device by id
     if open_flag:
         open_flag.detail = detail
     else:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..access import role_required, scoped
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import BuildingAssignment, Person, User
 from . import bp
 from .assignments import assign, unassign
@@ -40,7 +41,7 @@ def buildings_assign():
         Person.community_id == cid, Person.building == building))
     if not building or not known:
         abort(404)
-    user_id = request.form.get("user_id", type=int)
+    user_id = parse_id(request.form.get("user_id"))
     if user_id:
         user = db.session.scalar(scoped(User).where(User.id == user_id, User.active.is_(True)))
         if user is None:

@@ -39,13 +39,76 @@ def create_integration_command(name, community_code):
 @click.option("--room", default=None)
 @with_appcontext
 def add_door_sensor_command(sensor_id, community_code, building, unit, room):
-    """Map a door sensor to its household (building, unit, room); updates a known sensor."""
-    from .doors import add_sensor
+    """Map a door sensor to a household of the roster (building, unit, room); moves a known
+    sensor. Refused when no roster resident lives there."""
+    from .doors import SensorError, add_sensor, household_label
 
-    add_sensor(_community(community_code).id, sensor_id, building, unit, room)
+    try:
+        sensor = add_sensor(_community(community_code).id, sensor_id, building, unit, room)
+    except SensorError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
     db.session.commit()
-    household = "-".join(p for p in (building, unit, room) if p)
-    click.echo(f"Sensor {sensor_id!r} watches household {household}.")
+    click.echo(f"Sensor {sensor.sensor_id!r} watches household "
+               f"{household_label(sensor.building, sensor.unit, sensor.room)}.")
+
+
+@click.command("door-sensors")
+@click.option("--community", "community_code", required=True)
+@with_appcontext
+def door_sensors_command(community_code):
+    """List a community's door sensors and the platforms' keys."""
+    from sqlalchemy import select
+
+    from ..models import DoorSensor, Integration
+    from .doors import household_label
+
+    community = _community(community_code)
+    sensors = db.session.scalars(select(DoorSensor).where(DoorSensor.community_id == community.id)
+                                 .order_by(DoorSensor.building, DoorSensor.unit, DoorSensor.room)).all()
+    for sensor in sensors:
+        click.echo(f"sensor {sensor.sensor_id}\t{household_label(sensor.building, sensor.unit, sensor.room)}")
+    for integration in db.session.scalars(select(Integration).where(
+            Integration.community_id == community.id).order_by(Integration.id)):
+        state = f"revoked {integration.revoked_at:%Y-%m-%d %H:%M}Z" if integration.revoked_at else "active"
+        click.echo(f"key {integration.key_id}\t{integration.name}\t{state}")
+    click.echo(f"{len(sensors)} sensors.")
+
+
+@click.command("remove-door-sensor")
+@click.argument("sensor_id")
+@click.option("--community", "community_code", required=True)
+@with_appcontext
+def remove_door_sensor_command(sensor_id, community_code):
+    """Stop a door sensor watching its household."""
+    from .doors import find_sensor, remove_sensor
+
+    sensor = find_sensor(_community(community_code).id, sensor_id)
+    if sensor is None:
+        raise click.ClickException(f"No sensor {sensor_id!r} in {community_code!r}.")
+    remove_sensor(sensor)
+    db.session.commit()
+    click.echo(f"Sensor {sensor_id!r} removed.")
+
+
+@click.command("revoke-integration")
+@click.argument("key_id")
+@with_appcontext
+def revoke_integration_command(key_id):
+    """Revoke a platform's key: its next event is refused (401)."""
+    from sqlalchemy import select
+
+    from ..models import Integration, utcnow
+    from .doors import revoke_integration
+
+    integration = db.session.scalar(select(Integration).where(Integration.key_id == key_id))
+    if integration is None:
+        raise click.ClickException(f"No integration with key {key_id!r}.")
+    if revoke_integration(integration, utcnow()):
+        db.session.commit()
+        click.echo(f"Key {key_id} revoked.")
+    else:
+        click.echo(f"Key {key_id} was already revoked.")
 
 
 @click.command("simulate-door-events")
@@ -78,16 +141,23 @@ def check_quarantine_command(now):
     """Flag temperature reports of home quarantine / monitoring whose slot passed unreported."""
     from .quarantine import raise_missed
 
+    from ..inputs import InputError, bounded
+
     try:
         moment = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
     except ValueError:
         raise click.ClickException("--now must be an ISO 8601 time.") from None
     if moment.tzinfo is None:
         raise click.ClickException("--now needs a time zone, e.g. 2022-05-06T12:30+08:00.")
+    try:
+        moment = bounded(moment)
+    except InputError as error:
+        raise click.ClickException(f"--now must be {error}.") from None
     flags = raise_missed(moment)
     db.session.commit()
     click.echo(f"Missed reports flagged: {len(flags)}.")
 
 
-COMMANDS = (create_integration_command, add_door_sensor_command, simulate_door_events_command,
+COMMANDS = (create_integration_command, add_door_sensor_command, door_sensors_command,
+            remove_door_sensor_command, revoke_integration_command, simulate_door_events_command,
             check_quarantine_command)

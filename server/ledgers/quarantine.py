@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from offline.text import clean_line
 from ..audit import audit
 from ..extensions import db
 from ..models import Community, Flag, Person, Placement, TemperatureReport
@@ -74,7 +75,7 @@ def place(person: Person, kind: str, reason: str, start: date, days: int, user) 
     if overlapping:
         raise LedgerError(_("This resident already has a placement for these dates."))
     placement = Placement(community_id=person.community_id, person_id=person.id, kind=kind,
-                          reason=(reason or "").strip()[:200] or None, start_date=start,
+                          reason=clean_line(reason or "")[:200] or None, start_date=start,
                           end_date=end, created_by=getattr(user, "id", None))
     db.session.add(placement)
     db.session.flush()
@@ -90,9 +91,10 @@ def end_early(placement: Placement, now: datetime, user, note: str = "") -> None
     previous = placement.end_date
     placement.end_date = max(today, placement.start_date)
     placement.ended_early_at = now
+    _add_note(placement, now, _("Ended early"), note)
     audit("placement_ended_early", target=f"placement:{placement.id}", user=user,
           community_id=placement.community_id, end_from=previous.isoformat(),
-          end_to=placement.end_date.isoformat(), note=note[:200])
+          end_to=placement.end_date.isoformat())
     db.session.flush()
 
 
@@ -103,10 +105,21 @@ def extend(placement: Placement, days: int, today: date, user, note: str = "") -
         raise LedgerError(_("The duration is 1 to 60 days."))
     previous = placement.end_date
     placement.end_date = previous + timedelta(days=days)
+    _add_note(placement, today, _("Extended to %(end)s", end=placement.end_date.isoformat()), note)
     audit("placement_extended", target=f"placement:{placement.id}", user=user,
           community_id=placement.community_id, end_from=previous.isoformat(),
-          end_to=placement.end_date.isoformat(), note=note[:200])
+          end_to=placement.end_date.isoformat())
     db.session.flush()
+
+
+def _add_note(placement: Placement, when, what: str, note: str) -> None:
+    """One line of the placement's notes (encrypted: the audit trail keeps only the dates)."""
+    note = clean_line(note or "")[:200]
+    if not note:
+        return
+    day = local_day(when) if isinstance(when, datetime) else when
+    line = f"{day.isoformat()} {what}: {note}"
+    placement.notes = f"{placement.notes}\n{line}" if placement.notes else line
 
 
 # ---- reports ---------------------------------------------------------------------------------
@@ -116,6 +129,8 @@ def parse_temperature(value) -> Decimal:
         temperature = Decimal(str(value).strip().replace(",", ".")).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
         raise LedgerError(_("Enter the temperature, for example 36.5.")) from None
+    if not temperature.is_finite():  # "NaN" compares with nothing (InvalidOperation)
+        raise LedgerError(_("Enter the temperature, for example 36.5."))
     if not MIN_C <= temperature <= MAX_C:
         raise LedgerError(_("The temperature must be between 34.0 and 43.0 °C."))
     return temperature

@@ -1,7 +1,5 @@
 """Supervisor pages of the quarantine ledger: who is placed, placing a household's resident,
 ending early, extending, and the resident's self-report link (QR)."""
-from datetime import date
-
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +9,9 @@ from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
+from ..inputs import InputError, parse_day, parse_id
 from ..models import Person, Placement, utcnow
+from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
 from .quarantine import LedgerError, due_slots, end_early, extend, local_day, place, reports_of
@@ -45,15 +45,18 @@ def quarantine():
 @role_required("supervisor")
 def quarantine_place():
     """Place one roster resident under quarantine or monitoring (audited)."""
-    person = db.session.scalar(scoped(Person).where(Person.id == request.form.get("person_id", type=int)))
+    person = db.session.scalar(scoped(Person).where(Person.id == parse_id(request.form.get("person_id"))))
     if person is None:
         abort(404)
     try:
-        start = date.fromisoformat(request.form.get("start") or local_day(utcnow()).isoformat())
+        start = parse_day(request.form.get("start")) if request.form.get("start") else local_day(utcnow())
+    except InputError:
+        return render_template("error.html", message=day_message()), 400
+    try:
         days = request.form.get("days", type=int) or _default_days()
         placement = place(person, request.form.get("kind", "quarantine"), request.form.get("reason", ""),
                           start, days, current_user)
-    except (LedgerError, ValueError) as problem:
+    except LedgerError as problem:
         db.session.rollback()
         return page_error(400, str(problem)), 400
     db.session.commit()

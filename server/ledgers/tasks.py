@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..audit import audit
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import Flag, Person, Placement, Retest, utcnow
 from . import bp
 from .assignments import buildings_of
@@ -42,7 +43,7 @@ def tasks():
 def tasks_report():
     """The worker enters a resident's temperature for the current slot (audited)."""
     placement = db.session.scalar(select(Placement).join(Person, Person.id == Placement.person_id).where(
-        Placement.id == request.form.get("placement_id", type=int),
+        Placement.id == parse_id(request.form.get("placement_id")),
         Person.community_id == current_user.community_id,
         Person.building.in_(buildings_of(current_user))))
     if placement is None:

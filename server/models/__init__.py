@@ -2,7 +2,7 @@
 from .base import utcnow
 from .community import Community, Site
 from .accounts import User, Device
-from .people import Person
+from .people import Person, Registration
 from .gate import GateEntry
 from .sampling import Tube, Sample, Box, LabResult, Retest
 from .review import Flag, AuditEvent
@@ -18,5 +18,5 @@ __all__ = [
     "Box", "LabResult", "Retest", "Flag", "AuditEvent", "InboxRecord", "SyncRejection",
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
-    "DoorEvent", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
+    "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
 ]

@@ -25,11 +25,11 @@ class Problem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     day: Mapped[date] = mapped_column(Date, index=True)  # the local day of the review it came from
-    description: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Encrypted)  # free text: encrypted like names
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="open")
-    fix: Mapped[str | None] = mapped_column(String(1000))
+    fix: Mapped[str | None] = mapped_column(Encrypted)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,6 +42,9 @@ class Placement(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Encrypted)
+    # What the supervisor wrote when ending early or extending, one line each, encrypted:
+    # the audit trail keeps only the dates.
+    notes: Mapped[str | None] = mapped_column(Encrypted)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date, index=True)
     ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

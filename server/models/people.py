@@ -1,8 +1,8 @@
 """People: residents of the roster and anyone identified at a gate or sampling point."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted, mask_doc_number, mask_name, mask_phone
@@ -36,6 +36,47 @@ class Person(db.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t for t in self.tags.split(";") if t]
+
+    @property
+    def masked(self) -> dict:
+        return {"name": mask_name(self.name), "doc_number": mask_doc_number(self.doc_number),
+                "phone": mask_phone(self.phone)}
+
+    @property
+    def address(self) -> str:
+        return "-".join(p for p in (self.building, self.unit, self.room) if p)
+
+
+class Registration(db.Model):
+    """A resident's self-registration for a personal code, waiting for a worker who checks the
+    ID card (issue 15). The anonymous form only ever adds one of these: it never reads or writes
+    the roster, so it can neither obtain a resident's code nor tell who lives here. The resident
+    keeps a link (its token stored hashed) that shows the code once a worker confirmed."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "reference"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="registration_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    claim_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the link token
+    reference: Mapped[str] = mapped_column(String(12))  # read out to the worker: "K7QM-4TXP"
+    doc_type: Mapped[str] = mapped_column(String(20))
+    doc_hash: Mapped[str] = mapped_column(String(64))
+    doc_number: Mapped[str] = mapped_column(Encrypted)
+    name: Mapped[str] = mapped_column(Encrypted)
+    phone: Mapped[str] = mapped_column(Encrypted)
+    building: Mapped[str | None] = mapped_column(Encrypted)
+    unit: Mapped[str | None] = mapped_column(Encrypted)
+    room: Mapped[str | None] = mapped_column(Encrypted)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    person: Mapped[Person | None] = relationship()
 
     @property
     def masked(self) -> dict:

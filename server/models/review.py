@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..privacy import Encrypted
 from .base import UTCDateTime, utcnow
 
 
@@ -26,12 +27,16 @@ class Flag(db.Model):
     tube_id: Mapped[int | None] = mapped_column(ForeignKey("tube.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    # Plain facts for the board (no personal data in clear: ids and masked values only).
+    # Plain facts for the board (no personal data in clear, no free text: ids, codes and
+    # masked values only; free text goes to `note`).
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    resolution_note: Mapped[str | None] = mapped_column(String(500))
+    # Free text typed by people may name anyone: encrypted like names (issue 15).
+    resolution_note: Mapped[str | None] = mapped_column(Encrypted)
+    # Free text that came with the flag from the field (a tube reopened: the clerk's reason).
+    note: Mapped[str | None] = mapped_column(Encrypted)
 
 
 class AuditEvent(db.Model):

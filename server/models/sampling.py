@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy import Encrypted
 from .base import UTCDateTime, utcnow
 from .people import Person
 
@@ -26,7 +27,7 @@ class Box(db.Model):
     barcode: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    courier: Mapped[str | None] = mapped_column(String(60))
+    courier: Mapped[str | None] = mapped_column(Encrypted)  # a person's name
 
     tubes: Mapped[list["Tube"]] = relationship(back_populates="box")
 
@@ -82,7 +83,7 @@ class Sample(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    void_reason: Mapped[str | None] = mapped_column(String(200))
+    void_reason: Mapped[str | None] = mapped_column(Encrypted)  # typed by the clerk
 
     tube: Mapped[Tube] = relationship(back_populates="samples")
     person: Mapped[Person] = relationship()

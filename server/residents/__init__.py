@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("residents", __name__)
 
-from . import codes, register  # noqa: E402,F401  (routes register on bp)
+from . import codes, register, registrations  # noqa: E402,F401  (routes register on bp)

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Person
 from ..personal_codes import ensure_code, qr_svg_data_uri
 from . import bp
+from .registrations import pending_count
 
 # A sheet is printed per building; more than this would be a print job nobody waits for.
 MAX_SHEET = 500
@@ -26,7 +27,8 @@ def codes():
         .group_by(Person.building).order_by(Person.building)).all()
     buildings = [{"building": b, "people": n, "with_code": int(w or 0), "compound": c or ""}
                  for b, n, w, c in rows]
-    return render_template("residents/codes.html", buildings=buildings)
+    return render_template("residents/codes.html", buildings=buildings,
+                           pending=pending_count(current_user.community_id))
 
 
 @bp.post("/people/codes")

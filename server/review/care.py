@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_
 
+from offline.text import clean_note
 from ..access import scoped
 from ..audit import audit
 from ..exports import day_bounds
 from ..extensions import db
+from ..inputs import InputError, parse_time
 from ..models import CareNeed, CareVisit, Person, utcnow
 from ..models.followup import NEEDS, SPECIAL_GROUPS
 from ..supervisor.coverage import _natural, sampled_people
@@ -59,7 +61,7 @@ def add_need(person: Person, need: str, note: str) -> CareNeed:
     """Record a need (an already open need of the same kind gets the new note)."""
     if need not in NEEDS:
         raise CareError(_l("Choose a need."))
-    note = (note or "").strip()[:500] or None
+    note = clean_note(note or "")[:500] or None
     current = db.session.scalar(scoped(CareNeed, person.community_id).where(
         CareNeed.person_id == person.id, CareNeed.need == need, CareNeed.ended_at.is_(None)))
     if current is None:
@@ -80,7 +82,7 @@ def end_need(need: CareNeed) -> None:
 
 
 def add_visit(person: Person, visitor_id: int, visited_at: datetime, need: str | None, done: str) -> CareVisit:
-    done = (done or "").strip()
+    done = clean_note(done or "")
     if not done or len(done) > 500:
         raise CareError(_l("Write what was done (at most 500 characters)."))
     if visited_at > utcnow() + timedelta(minutes=5):
@@ -97,11 +99,9 @@ def add_visit(person: Person, visitor_id: int, visited_at: datetime, need: str |
 def parse_local_time(value: str) -> datetime:
     """A datetime-local input (Shanghai time) as an aware UTC datetime."""
     try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
+        return parse_time(value, ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+    except InputError:
         raise CareError(_l("Give the time of the visit.")) from None
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
 def visits(community_id: int, person_id: int) -> list[CareVisit]:

@@ -9,9 +9,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from offline.text import clean_note
 from ..access import scoped
 from ..audit import audit
 from ..extensions import db
+from ..inputs import InputError, parse_day, parse_id
 from ..models import Problem, User, utcnow
 from ..supervisor.periods import today
 
@@ -29,13 +31,13 @@ class ProblemForm:
 
 def parse_form(form, community_id: int) -> ProblemForm:
     """The add/edit form's fields, checked: the owner must be a user of the community."""
-    description = (form.get("description") or "").strip()
+    description = clean_note(form.get("description") or "")
     if not description or len(description) > 500:
         raise ProblemError(_l("Describe the problem (at most 500 characters)."))
+    owner_id = parse_id(form.get("owner_id"))
     try:
-        owner_id = int(form.get("owner_id") or 0)
-        due_on = date.fromisoformat(form.get("due_on") or "")
-    except ValueError:
+        due_on = parse_day(form.get("due_on"))
+    except InputError:
         raise ProblemError(_l("Choose an owner and a due date.")) from None
     if owner_id not in community_users(community_id):
         raise ProblemError(_l("Choose an owner and a due date."))
@@ -69,7 +71,7 @@ def edit_problem(problem: Problem, data: ProblemForm) -> None:
 
 
 def close_problem(problem: Problem, fix: str) -> None:
-    fix = (fix or "").strip()
+    fix = clean_note(fix or "")
     if not fix or len(fix) > 1000:
         raise ProblemError(_l("Write how it was fixed (at most 1000 characters)."))
     if problem.status == "closed":

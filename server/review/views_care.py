@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import CareNeed, Person, utcnow
 from ..models.followup import NEEDS, SPECIAL_GROUPS
 from ..supervisor.periods import requested_day
@@ -78,10 +79,7 @@ def visit_add(person_id):
     """Log a home visit: who went, when, what was done."""
     found = scoped_or_404(Person, person_id)
     users = community_users(current_user.community_id)
-    try:
-        visitor = int(request.form.get("visitor_id") or current_user.id)
-    except ValueError:
-        visitor = 0
+    visitor = parse_id(request.form.get("visitor_id")) if request.form.get("visitor_id") else current_user.id
     try:
         if visitor not in users:
             raise CareError(_l("Choose who visited."))

@@ -1,15 +1,15 @@
 """The daily review page (复盘整改) and the problem ledger's add, edit and close actions."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
 from ..errors import page_error
 from ..extensions import db
 from ..models import Problem
-from ..supervisor.periods import requested_day
+from ..inputs import InputError, parse_day
+from ..supervisor.periods import day_message, requested_day
 from ..access import scoped_or_404
 from . import bp
 from .daily import daily_review
@@ -36,9 +36,9 @@ def daily():
 def problem_add():
     """Add a problem to the ledger from a day's review."""
     try:
-        day = date.fromisoformat(request.form.get("day") or "")
-    except ValueError:
-        abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))
+        day = parse_day(request.form.get("day"))
+    except InputError:
+        abort(400, description=day_message())
     try:
         data = parse_form(request.form, current_user.community_id)
     except ProblemError as error:

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import WorkGroupMember
 from ..access import scoped_or_404
 from . import bp
@@ -24,10 +25,7 @@ def workgroups():
 @role_required("supervisor")
 def workgroup_add():
     """Put a user of the community into a work group."""
-    try:
-        user_id = int(request.form.get("user_id") or 0)
-    except ValueError:
-        user_id = 0
+    user_id = parse_id(request.form.get("user_id")) or 0
     if assign(current_user.community_id, user_id, request.form.get("group", "")) is None:
         abort(400, description=_l("Choose a user of the community and a work group."))
     db.session.commit()

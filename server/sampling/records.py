@@ -269,8 +269,8 @@ def apply_tube_reopen(ctx: SyncContext, record: Record) -> list:
     if tube.status == "sealed":
         tube.set(ctx, status="open", sealed_at=None)
     # Not a warning for the phone (the user asked for it): a note for the supervisor.
-    ctx.flag("tube_reopened", record, site_id=site.id, tube_id=tube.id,
-             detail={"tube": barcode, "reason": reason, "status_before": previous})
+    ctx.flag("tube_reopened", record, site_id=site.id, tube_id=tube.id, note=reason,
+             detail={"tube": barcode, "status_before": previous})
     return warnings
 
 

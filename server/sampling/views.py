@@ -51,9 +51,9 @@ def tubes(site_id):
     reopened: dict = {}
     if rows:
         # Reopened tubes stay marked, with the clerk's reason, for whoever reconciles them.
-        for tube_id, detail in db.session.execute(select(Flag.tube_id, Flag.detail).where(
+        for tube_id, note in db.session.execute(select(Flag.tube_id, Flag.note).where(
                 Flag.kind == "tube_reopened", Flag.tube_id.in_([t.id for t in rows]))):
-            reopened.setdefault(tube_id, []).append(detail.get("reason", ""))
+            reopened.setdefault(tube_id, []).append(note or "")
     context = {"site": site, "tubes": rows, "counts": counts, "q": query, "reopened": reopened}
     if is_htmx():
         return render_template("sampling/_tubes.html", **context)

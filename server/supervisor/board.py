@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from offline.text import clean_note
 from ..access import role_required, scoped
 from ..audit import audit
 from ..errors import page_error
@@ -103,12 +104,12 @@ def resolve_flag(flag_id):
     flag = db.session.scalar(scoped(Flag).where(Flag.id == flag_id))
     if flag is None:
         abort(404)
-    note = request.form.get("note", "").strip()[:500]
+    note = clean_note(request.form.get("note", ""))[:500]
     if not note:
         return _answer(str(RESOLVE_ERROR), 400)
     if flag.resolved_at is None:
         flag.resolved_at, flag.resolved_by, flag.resolution_note = utcnow(), current_user.id, note
-        audit("resolve_flag", target=f"flag:{flag.id}", kind=flag.kind, note=note)
+        audit("resolve_flag", target=f"flag:{flag.id}", kind=flag.kind)  # the note stays encrypted on the flag
         db.session.commit()
     return _answer(None)
 
@@ -122,13 +123,13 @@ def resolve_item():
     item = find_item(current_user.community_id, now, kind, ref)
     if item is None:
         abort(404)
-    note = request.form.get("note", "").strip()[:500]
+    note = clean_note(request.form.get("note", ""))[:500]
     if not note:
         return _answer(str(RESOLVE_ERROR), 400)
     if (kind, ref) not in handled_refs(current_user.community_id, now):
         flag = Flag(community_id=current_user.community_id, kind=kind, tube_id=item.tube_id,
                     person_id=item.person_id, device_id=item.device_id, site_id=item.site_id,
-                    detail={"ref": ref, "due_at": item.due_at.isoformat(), **item.facts},
+                    detail={"ref": ref, "due_at": item.due_at.isoformat(), **kept_facts(item.facts)},
                     created_at=now, resolved_at=now, resolved_by=current_user.id, resolution_note=note)
         db.session.add(flag)
         if kind == "sync_rejection_waiting":
@@ -136,9 +137,18 @@ def resolve_item():
                 SyncRejection.id == int(ref.split(":")[1])))
             rejection.resolved_at = now
         db.session.flush()
-        audit("resolve_flag", target=f"flag:{flag.id}", kind=kind, ref=ref, note=note)
+        audit("resolve_flag", target=f"flag:{flag.id}", kind=kind, ref=ref)
         db.session.commit()
     return _answer(None)
+
+
+# A rejected record's message may quote what the phone sent: not copied into the flag's
+# plain detail (the rejection itself is purged with the campaign).
+UNKEPT_FACTS = ("message",)
+
+
+def kept_facts(facts: dict) -> dict:
+    return {k: v for k, v in facts.items() if k not in UNKEPT_FACTS}
 
 
 def _answer(error, status=200):

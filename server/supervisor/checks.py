@@ -204,7 +204,7 @@ def _devices(cid, now, lookback):
     for d in devices:
         since = d.last_sync_at or d.created_at
         items.append(Item("device_unsynced", f"device:{d.id}:{since.isoformat()}", since, since + deadline,
-                          device_id=d.id, facts={"device": d.name, "pending": d.pending}))
+                          device_id=d.id, facts={"pending": d.pending}))
     return items
 
 

@@ -42,7 +42,9 @@ def coverage(community_id: int, start, end) -> dict:
 
 
 def _natural(key):
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for part in key for p in part.split("-"))
+    # isascii: "²".isdigit() is True, int("²") fails.
+    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p)
+                 for part in key for p in part.split("-"))
 
 
 @bp.get("/coverage")

@@ -28,7 +28,7 @@ def device_revoke(device_id):
         abort(404)
     if device.revoked_at is None:
         device.revoked_at = utcnow()
-        audit("revoke_device", target=f"device:{device.id}", name=device.name, pending=device.pending)
+        audit("revoke_device", target=f"device:{device.id}", pending=device.pending)
         db.session.commit()
     if is_htmx():
         return render_template("supervisor/_device_row.html", device=device, now=utcnow())

@@ -1,16 +1,16 @@
 """Export downloads: tubes with members, gate logs, retest lists (masked unless asked)."""
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required
 from ..exports import FORMATS, KINDS, export, tube_csv_stream
 from ..extensions import db
+from ..inputs import InputError, parse_day
 from ..models import utcnow
 from . import bp
+from .periods import day_message
 
 
 @bp.get("/exports")
@@ -31,9 +31,9 @@ def export_download(kind, fmt):
     day = None
     if source.get("date"):
         try:
-            day = date.fromisoformat(source["date"])
-        except ValueError:
-            abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))
+            day = parse_day(source["date"])
+        except InputError:
+            abort(400, description=day_message())
     full = request.method == "POST" and source.get("full") == "1"
     if kind == "tubes" and fmt == "csv":  # the big one: streamed while it is read
         filename, content, _rows = tube_csv_stream(current_user.community_id, day, full=full)

@@ -3,8 +3,9 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
+from ..inputs import FIRST_DAY, LAST_DAY, InputError, parse_day
 from ..models import utcnow
 
 
@@ -17,6 +18,12 @@ def requested_day() -> date:
     if not value:
         return today()
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(400, description=_l("Write the date as YYYY-MM-DD, for example 2022-05-06."))
+        return parse_day(value)
+    except InputError:
+        abort(400, description=day_message())
+
+
+def day_message() -> str:
+    """What a user is told about a date the server cannot take."""
+    return _("Choose a date from %(first)s to %(last)s (YYYY-MM-DD).", first=FIRST_DAY.isoformat(),
+             last=LAST_DAY.isoformat())

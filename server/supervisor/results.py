@@ -60,7 +60,7 @@ def results_mapping(token):
     if request.method == "POST":
         chosen = {f: request.form.get(f, "") for f in FIELDS}
         mapping = {headers[int(i)]: f for f, i in chosen.items()
-                   if i.isdigit() and int(i) < len(headers)}
+                   if i.isascii() and i.isdigit() and int(i) < len(headers)}  # not "²"
         if missing_fields(mapping) or len(mapping) != len([i for i in chosen.values() if i]):
             error = _("Choose a different column for the tube and for the result.")
         else:
@@ -124,7 +124,7 @@ def results_import(token):
     done = offset + chunk >= len(rows)
     if done:
         audit("import_results", target=f"community:{current_user.community_id}",
-              file=meta["filename"], rows=len(rows), duplicates=meta.get("duplicates", 0), **totals)
+              rows=len(rows), duplicates=meta.get("duplicates", 0), **totals)
     db.session.commit()
     if done:
         uploads.delete(token)
