@@ -36,6 +36,8 @@ LABELS: dict[str, dict[str, object]] = {
     "slot": {"morning": _l("Morning"), "evening": _l("Evening")},
     "placement_kind": {"quarantine": _l("Home quarantine"), "monitoring": _l("Health monitoring")},
     "problem_status": {"open": _l("Open"), "closed": _l("Closed")},
+    "registration_status": {"pending": _l("Awaiting confirmation"), "confirmed": _l("Confirmed"),
+                            "rejected": _l("Not confirmed")},
     "work_group": {"data_checking": _l("Data checking"), "reporting": _l("Reporting"),
                    "sampling": _l("Sampling"), "data_summary": _l("Data summary"),
                    "home_service": _l("Home service"), "gate_control": _l("Gate control")},

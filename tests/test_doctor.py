@@ -28,6 +28,12 @@ def env_for(tmp_path, **extra):
     return env
 
 
+def migration_head():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+
+
 def checkpoint(env, *args):
     done = subprocess.run([CHECKPOINT, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -60,7 +66,7 @@ def test_doctor_names_each_fault_of_a_misconfigured_instance(tmp_path):
         "DATA_KEY/HASH_KEY": "the same key serves both purposes",
         "BACKUP_KEY": "missing",
         "instance config": "can be read by other users",
-        "migrations": "database at 0600, code expects 1000",
+        "migrations": f"database at 0600, code expects {migration_head()}",
         "scheduler": "cannot be checked: migrate it first",
         "disk": "nearly full",
         "decoder": "the ZBar fallback is off",

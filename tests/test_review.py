@@ -11,8 +11,14 @@ from server.extensions import db
 from server.models import AuditEvent, Flag, GateEntry, Problem
 
 ZONE = ZoneInfo("Asia/Shanghai")
-TODAY = datetime.now(ZONE).date()
-DAY = TODAY - timedelta(days=2)  # the demo day under review
+
+
+def days():
+    """Today and the demo day under review (two days ago), read when a test starts: a module
+    constant goes stale when the suite runs across midnight in Shanghai."""
+    today = datetime.now(ZONE).date()
+    return today, today - timedelta(days=2)
+
 TUBES, CAPACITY = 3, 10
 # (direction, fever, turned back) of the day's passages at gate G1
 PASSAGES = [("in", False, False), ("in", True, False), ("in", False, True), ("in", False, False),
@@ -23,10 +29,10 @@ def count_of(page, name):
     return int(re.search(rf'id="count-{name}"><th>[^<]*</th><td>(\d+)</td>', page).group(1))
 
 
-def seed_day(world):
+def seed_day(world, day):
     a, b = world["a"], world["b"]
-    generate_sampling_day(a["community"], DAY, tubes=TUBES)
-    noon = datetime.combine(DAY, time(12), ZONE)
+    generate_sampling_day(a["community"], day, tubes=TUBES)
+    noon = datetime.combine(day, time(12), ZONE)
     for n, (direction, fever, back) in enumerate(PASSAGES):
         db.session.add(GateEntry(record_id=f"g{n}", community_id=a["community"].id, site_id=a["gate"].id,
                                  direction=direction, fever=fever, turned_back=back,
@@ -41,9 +47,10 @@ def seed_day(world):
 
 
 def test_the_review_of_a_demo_day_lists_its_counts(world, client, login):
-    seed_day(world)
+    today, day = days()
+    seed_day(world, day)
     login(world["a"]["supervisor"])
-    page = client.get(f"/supervisor/review?date={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/supervisor/review?date={day.isoformat()}").get_data(as_text=True)
     expected = {"passages_in": 4, "passages_out": 2, "fevers": 1, "turned_back": 1,
                 "samples": TUBES * CAPACITY, "tubes_opened": TUBES, "tubes_sealed": TUBES,
                 "tubes_boxed": TUBES, "tubes_handed_over": TUBES}
@@ -55,7 +62,7 @@ def test_the_review_of_a_demo_day_lists_its_counts(world, client, login):
     open_now = page.split('id="review-open"')[1].split("</table>")[0]
     assert re.search(r"<td>3</td><td>3</td>", open_now)
     assert 'data-print' in page and "js/print.js" in page and "<script>" not in page
-    other = client.get(f"/supervisor/review?date={(DAY - timedelta(days=1)).isoformat()}").get_data(as_text=True)
+    other = client.get(f"/supervisor/review?date={(day - timedelta(days=1)).isoformat()}").get_data(as_text=True)
     assert count_of(other, "passages_in") == 1 and count_of(other, "samples") == 0
 
 
@@ -65,43 +72,45 @@ def problem_list(client, day, which="open-problems"):
 
 
 def test_an_open_problem_is_carried_over_until_closed(world, client, login):
+    today, day = days()
     a = world["a"]
     login(a["supervisor"])
     answer = client.post("/supervisor/review/problems", data={
-        "day": DAY.isoformat(), "description": "采样点排队过长", "owner_id": a["clerk"].id,
-        "due_on": DAY.isoformat()})
+        "day": day.isoformat(), "description": "采样点排队过长", "owner_id": a["clerk"].id,
+        "due_on": day.isoformat()})
     assert answer.status_code == 302
     problem = db.session.scalar(select(Problem))
-    assert (problem.day, problem.owner_id, problem.status) == (DAY, a["clerk"].id, "open")
-    assert "采样点排队过长" in problem_list(client, DAY) and "overdue" not in problem_list(client, DAY)
-    assert "采样点排队过长" not in problem_list(client, DAY - timedelta(days=1))
-    next_day = problem_list(client, DAY + timedelta(days=1))
+    assert (problem.day, problem.owner_id, problem.status) == (day, a["clerk"].id, "open")
+    assert "采样点排队过长" in problem_list(client, day) and "overdue" not in problem_list(client, day)
+    assert "采样点排队过长" not in problem_list(client, day - timedelta(days=1))
+    next_day = problem_list(client, day + timedelta(days=1))
     assert "采样点排队过长" in next_day and 'class="overdue"' in next_day
     assert re.search(r"1\s*天", next_day) or "1 days" in next_day
-    assert "采样点排队过长" in problem_list(client, TODAY)
+    assert "采样点排队过长" in problem_list(client, today)
     # Another community's supervisor can neither see nor close it; a fix is required.
     assert client.post(f"/supervisor/review/problems/{problem.id}/close", data={"fix": ""}).status_code == 400
     login(world["b"]["supervisor"])
     assert client.get(f"/supervisor/review/problems/{problem.id}").status_code == 404
     assert client.post(f"/supervisor/review/problems/{problem.id}/close", data={"fix": "x"}).status_code == 404
-    assert "采样点排队过长" not in problem_list(client, TODAY)
+    assert "采样点排队过长" not in problem_list(client, today)
     login(a["supervisor"])
     assert client.post(f"/supervisor/review/problems/{problem.id}/close",
                        data={"fix": "增加一个采样台"}).status_code == 302
-    assert "采样点排队过长" not in problem_list(client, TODAY)
-    assert "增加一个采样台" in problem_list(client, TODAY, "closed-problems")
-    assert "采样点排队过长" not in problem_list(client, TODAY + timedelta(days=1))
-    assert "采样点排队过长" in problem_list(client, DAY + timedelta(days=1))  # the past is kept
+    assert "采样点排队过长" not in problem_list(client, today)
+    assert "增加一个采样台" in problem_list(client, today, "closed-problems")
+    assert "采样点排队过长" not in problem_list(client, today + timedelta(days=1))
+    assert "采样点排队过长" in problem_list(client, day + timedelta(days=1))  # the past is kept
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.target == f"problem:{problem.id}").order_by(AuditEvent.id)).all()
     assert actions == ["add_problem", "close_problem"]
 
 
 def test_editing_a_problem_is_audited_and_its_owner_must_be_of_the_community(world, client, login):
+    today, day = days()
     a = world["a"]
     login(a["supervisor"])
-    form = {"day": TODAY.isoformat(), "description": "卡口登记漏项", "owner_id": a["clerk"].id,
-            "due_on": TODAY.isoformat()}
+    form = {"day": today.isoformat(), "description": "卡口登记漏项", "owner_id": a["clerk"].id,
+            "due_on": today.isoformat()}
     client.post("/supervisor/review/problems", data=form)
     problem = db.session.scalar(select(Problem))
     bad = client.post(f"/supervisor/review/problems/{problem.id}", data={**form, "owner_id": world["b"]["clerk"].id})
@@ -118,6 +127,7 @@ def test_editing_a_problem_is_audited_and_its_owner_must_be_of_the_community(wor
 
 
 def test_work_groups_are_managed_and_shown_on_the_review_of_the_day(world, client, login):
+    today, day = days()
     a = world["a"]
     login(a["supervisor"])
     assert client.post("/supervisor/workgroups", data={"user_id": a["clerk"].id, "group": "sampling"}).status_code == 302
@@ -135,9 +145,9 @@ def test_work_groups_are_managed_and_shown_on_the_review_of_the_day(world, clien
         page = client.get(f"/supervisor/review?date={day.isoformat()}").get_data(as_text=True)
         return page.split('id="review-groups"')[1].split("</section>")[0]
 
-    assert a["clerk"].username in groups_on(TODAY)  # was in the group today
-    assert a["clerk"].username not in groups_on(TODAY + timedelta(days=1))
-    assert a["clerk"].username not in groups_on(TODAY - timedelta(days=1))
+    assert a["clerk"].username in groups_on(today)  # was in the group today
+    assert a["clerk"].username not in groups_on(today + timedelta(days=1))
+    assert a["clerk"].username not in groups_on(today - timedelta(days=1))
     login(world["b"]["supervisor"])
     assert client.post(f"/supervisor/workgroups/{member_id}/remove").status_code == 404
 

@@ -271,6 +271,19 @@ def https_server(tmp_path, lan_certificate):
     server.log.close()
 
 
+def wait_offline_ready(page, ready: str | None = None):
+    """The service worker is active and controls this page. A page whose load raced the worker's
+    first activation stays uncontrolled until its next load (clients.claim() skips a document
+    still loading): it is reloaded then, and `ready` (a JS predicate of the page's own readiness)
+    waited for again."""
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
+    if page.evaluate("() => navigator.serviceWorker.controller === null"):
+        page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        if ready:
+            page.wait_for_function(ready)
+
+
 def login(page, server: LiveServer, username: str, pin: str = DEMO_PIN):
     page.goto(server.url + "/login")
     page.fill("#username", username)

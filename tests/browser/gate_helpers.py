@@ -1,7 +1,7 @@
 """Steps of the gate screen as a volunteer does them, shared by the offline and gate tests."""
 from tests.records import valid_id
 
-from .conftest import login
+from .conftest import login, wait_offline_ready
 
 SCAN_DELAY_MS = 5  # a keyboard-wedge scanner types fast, key by key, then Enter
 
@@ -16,7 +16,7 @@ def open_gate(page, server, username="volunteer", site_code="G1"):
     site = gate_site_id(server, site_code)
     page.goto(f"{server.url}/gate/{site}")
     page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('gate').dataset.ready === '1'")
     return site
 
 

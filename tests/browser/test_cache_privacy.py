@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Person
 
-from .conftest import DEMO_PIN, login
+from .conftest import DEMO_PIN, login, wait_offline_ready
 from .gate_helpers import gate_site_id, scan, wait_drained
 
 TUBE = "T2022050699"
@@ -59,7 +59,7 @@ def test_no_cache_entry_holds_personal_data(page, context, live_server):
     login(page, live_server, "volunteer")
     page.goto(f"{live_server.url}/gate/{gate_site_id(live_server)}")
     page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('gate').dataset.ready === '1'")
     context.set_offline(True)
     for number, _phone, _name in used:
         before = int(page.locator("#feedback").get_attribute("data-count") or 0)

@@ -12,7 +12,7 @@ import segno
 from PIL import Image
 from sqlalchemy import select
 
-from .conftest import MOBILE, login
+from .conftest import MOBILE, login, wait_offline_ready
 from .gate_helpers import gate_site_id, saved_count, wait_drained, wait_saved
 from .test_gate_shift import Volunteer
 from .test_scanning import write_y4m
@@ -61,7 +61,7 @@ def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_t
             page.goto(f"{live_server.url}/gate/{site}")  # the decoder is fetched while online
         assert wasm.value.ok
         page.wait_for_function("() => document.getElementById('gate').dataset.ready === '1'")
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        wait_offline_ready(page, "() => document.getElementById('gate').dataset.ready === '1'")
         context.set_offline(True)
         page.evaluate("""() => { window.cameraReads = 0;
             document.getElementById('gate').addEventListener('scan', (e) => {

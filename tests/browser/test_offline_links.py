@@ -2,7 +2,7 @@
 offline and follows every link of the home page (the copy the service worker keeps) and of the
 capture screens' navigation. None ends on the browser's own error page; a page that needs the
 server says so in Chinese, with a way back."""
-from .conftest import login
+from .conftest import login, wait_offline_ready
 
 # What a link offline leads to: a page of ours (the top bar is there), never Chromium's error page.
 OURS = "() => !!document.querySelector('header.topbar') && !document.querySelector('#main-frame-error')"
@@ -57,7 +57,7 @@ def test_offline_home_and_capture_screens_leave_no_dead_end(page, context, live_
     login(page, live_server, "clerk")  # a clerk's home: sampling points, then gates, and tools
     wait_scripts(page)
     page.wait_for_function("() => document.getElementById('home').dataset.ready === 'saved'")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('home').dataset.ready === 'saved'")
     online_home = page.evaluate(LINKS, "#home")
     point = next(link["href"] for link in online_home if link["href"].startswith("/sampling/")
                  and not link["href"].endswith("/tubes"))

@@ -5,7 +5,7 @@ import time
 
 from tests.records import valid_id
 
-from .conftest import login
+from .conftest import login, wait_offline_ready
 
 TUBES = {"T2022050601": 10, "T2022050602": 10, "T2022050603": 7}
 BOX = "BOX-0001"
@@ -52,7 +52,7 @@ def decrypted(server, sql) -> list[str]:
 
 def test_three_tubes_boxed_and_handed_over_offline_arrive_exactly(page, context, live_server):
     open_point(page, live_server)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('sampling').dataset.ready === 'true'")
     context.set_offline(True)
     n = 0
     people = {}

@@ -8,8 +8,11 @@ and a personal code the server refuses must be correctable (issue 14), at 360x74
 - A rejected code is corrected on the attention page into an ID number, in Chinese, under the
   same record id; the server stores it and the phone's tube shows the corrected person.
 """
+from sqlalchemy import select
+
 from tests.records import valid_id
 
+from .conftest import wait_offline_ready
 from .sampling_helpers import (assert_outcome_in_view, count, figures, open_point, residents_with_codes,
                                said, scan, shots_dir, small_targets, wait_count, wait_ready)
 from .test_sampling import wait_server
@@ -25,7 +28,7 @@ def test_one_resident_by_qr_and_by_id_card_is_caught_on_the_phone_offline(page, 
     number_b, code_b, id_b = second
     shots = shots_dir(tmp_path)
     open_point(page, live_server, throttle=4)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('sampling').dataset.ready === 'true'")
     context.set_offline(True)  # what the phone knows, it knows without the server
 
     assert scan(page, TUBE) == ("feedback ok", f"已开管 {TUBE}")
@@ -86,9 +89,13 @@ def test_one_resident_by_qr_and_by_id_card_is_caught_on_the_phone_offline(page, 
         "SELECT person_id FROM sample WHERE voided_at IS NULL")}
     assert id_a in people and id_b in people
     assert live_server.query("SELECT count(*) FROM sample WHERE person_id IN (:a, :b)", a=id_a, b=id_b) == [(2,)]
-    voided = wait_server(live_server, "SELECT void_reason FROM sample WHERE voided_at IS NOT NULL",
-                         [("wrong_person",)])
-    assert voided == [("wrong_person",)]
+    assert wait_server(live_server, "SELECT count(*) FROM sample WHERE voided_at IS NOT NULL", [(1,)]) == [(1,)]
+    with live_server.app().app_context():  # the reason is stored encrypted, like all typed text
+        from server.extensions import db
+        from server.models import Sample
+
+        reasons = db.session.scalars(select(Sample.void_reason).where(Sample.voided_at.is_not(None))).all()
+    assert reasons == ["wrong_person"]
     slots = live_server.query("SELECT slot FROM sample WHERE voided_at IS NULL ORDER BY slot")
     assert [s for (s,) in slots] == list(range(1, 11))
     assert live_server.query("SELECT count(*) FROM flag") == [(0,)]

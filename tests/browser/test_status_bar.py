@@ -1,7 +1,7 @@
 """The status bar (offline/client/status.js and its parts): one line at 360 px; "online" only
 while the server answers (not navigator.onLine, which says true after an offline reload); the
 storage warning only where records wait, and it can be dismissed; other modules' notices."""
-from .conftest import login
+from .conftest import login, wait_offline_ready
 from .gate_helpers import gate_site_id, open_gate, pass_resident, wait_ready
 
 REACH = "() => document.body.dataset.reach"
@@ -43,7 +43,7 @@ def test_the_storage_warning_shows_only_while_records_wait_and_can_be_dismissed(
     assert notices.count() == 0  # nothing waits: nothing to warn about (home page)
     page.goto(f"{live_server.url}/gate/{gate_site_id(live_server)}")
     wait_ready(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_offline_ready(page, "() => document.getElementById('gate').dataset.ready === '1'")
     assert notices.count() == 0  # nor on the gate screen while the outbox is empty
 
     context.set_offline(True)
