@@ -1,0 +1,18 @@
+"""The migrations form one chain, in the order their files are listed (issue 19): the next
+migration is written after the last file, and its down_revision is that file's revision.
+A second head would make `checkpoint init` refuse to upgrade on every deployed instance."""
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def test_one_head_and_files_in_chain_order():
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    assert len(scripts.get_heads()) == 1, scripts.get_heads()
+    chain = [script.revision for script in reversed(list(scripts.walk_revisions()))]
+    files = sorted(path.name for path in (MIGRATIONS / "versions").glob("*.py"))
+    by_file = [scripts.get_revision(name.split("_")[1]).revision for name in files]
+    assert by_file == chain, f"files {files} are not in chain order {chain}: number them NN_<rev>_<slug>.py"
+    assert all(name[:2].isdigit() and name[2] == "_" for name in files), files
