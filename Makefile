@@ -72,6 +72,7 @@ run: instance
 	@exec $(BIN)/checkpoint serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: setup

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .csrf_origin import ForeignOrigin
 from .extensions import db
+from .htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def init_app(app: Flask) -> None:
             # The header tells the page's scripts to fetch a fresh token and retry once
             # (offline/client/csrf.js); a plain form shows the page with the message.
             headers = {CSRF_EXPIRED_HEADER: "1"}
-        if request.headers.get("HX-Request"):
+        if is_htmx():
             return render_template("partials/_error.html", message=message), 400, headers
         return page_error(400, message), 400, headers
 

@@ -87,7 +87,7 @@ def _csv_rows(data: bytes):
 def _xlsx_rows(data: bytes):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a broken file
+    except Exception:  # openpyxl raises many types for a broken file
         raise TableError(_l("The file is not a readable XLSX workbook: save it again from Excel or WPS as .xlsx.")) from None
     sheet = book.worksheets[0]
     return (list(row) for row in sheet.iter_rows(values_only=True))

@@ -1,5 +1,4 @@
 """The `checkpoint` commands (DESIGN §5 Commands): clear output, non-zero and no change on bad input."""
-import io
 import os
 import subprocess
 import sys

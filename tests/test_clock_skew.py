@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Flag, GateEntry, InboxRecord
-from tests.records import SHANGHAI, batch, gate_entry, person, record, sample, tube_open, valid_id
+from tests.records import SHANGHAI, batch, gate_entry, person, sample, tube_open, valid_id
 
 
 def stamped(rec, when):

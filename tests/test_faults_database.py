@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from server.extensions import db
 from server.models import GateEntry, InboxRecord
 from tests.conftest import BACKENDS
+from tests.harden.slow_ingest import pause_before_sync_commits
 from tests.records import batch, gate_entry
 
 
@@ -104,25 +105,27 @@ def check_unwritable_then_recovered(app, client, world, device_token, fault):
 # Terminating server backends is a PostgreSQL fault (runs when PostgreSQL is configured).
 @pytest.mark.parametrize("database_url", BACKENDS[1:], indirect=True)
 def test_a_cut_database_connection_mid_batch_is_503_then_exactly_once(
-        app, world, device_token, monkeypatch):
+        app, world, device_token):
     headers, device_id = device_token(world["a"]["volunteer"])
     records = [gate_entry(world["a"]["gate"].id, seq=i + 1) for i in range(30)]
     db.session.commit()
-    monkeypatch.setenv("CHECKPOINT_TEST_SLOW_INGEST_MS", "3000")
-    answers = []
+    unpause = pause_before_sync_commits(3000)  # the batch written, not yet committed
+    try:
+        answers = []
 
-    def post():
-        with app.app_context():
-            answers.append(app.test_client().post("/api/v1/sync", json=batch(device_id, records),
-                                                  headers=headers))
+        def post():
+            with app.app_context():
+                answers.append(app.test_client().post("/api/v1/sync", json=batch(device_id, records),
+                                                      headers=headers))
 
-    sender = threading.Thread(target=post)
-    sender.start()
-    killed = _terminate_idle_in_transaction(db.engine.url)
-    sender.join(timeout=30)
-    assert killed >= 1
-    assert answers[0].status_code == 503 and answers[0].headers["Retry-After"]
-    monkeypatch.delenv("CHECKPOINT_TEST_SLOW_INGEST_MS")
+        sender = threading.Thread(target=post)
+        sender.start()
+        killed = _terminate_idle_in_transaction(db.engine.url)
+        sender.join(timeout=30)
+        assert killed >= 1
+        assert answers[0].status_code == 503 and answers[0].headers["Retry-After"]
+    finally:
+        unpause()
     db.session.rollback()
     assert count(InboxRecord) == 0 and count(GateEntry) == 0
     retry = app.test_client().post("/api/v1/sync", json=batch(device_id, records),

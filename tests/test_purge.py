@@ -1,6 +1,6 @@
 """`checkpoint purge --before DATE` and the append-only audit trail."""
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest

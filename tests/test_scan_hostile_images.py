@@ -5,7 +5,6 @@ import json
 import struct
 import subprocess
 import sys
-import zlib
 
 import pytest
 from PIL import Image

@@ -1,6 +1,5 @@
 """`checkpoint serve`, the launcher of make run: which processes it starts in each mode, and
 that they live and die together (a signal reaches every child; one child dying stops the rest)."""
-import os
 import signal
 import subprocess
 import sys

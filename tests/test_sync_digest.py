@@ -40,7 +40,7 @@ def test_split_body_refuses_exactly_what_json_loads_refuses(body):
             split_body(body)
         except (ValueError, RecursionError):
             return
-        raise AssertionError(f"split_body accepted {body!r}")
+        raise AssertionError(f"split_body accepted {body!r}") from None
     assert split_body(body)[0] == expected
 
 

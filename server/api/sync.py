@@ -1,6 +1,4 @@
 """POST /api/v1/sync: the phone's outbox arrives here (DESIGN §5)."""
-import os
-import time
 from decimal import Decimal
 
 from flask import current_app, g, jsonify, request
@@ -56,17 +54,8 @@ def sync():
     start_writing()
     results = ingest(db.session, batch, domain)
     _update_device(who, envelope, results, now)
-    _test_only_slow_down()
     db.session.commit()
     return jsonify(server_time=now.isoformat(), results=[r.as_dict() for r in results])
-
-
-def _test_only_slow_down():
-    # Fault tests only: hold the transaction open so that a worker can be killed (or its
-    # database connection cut) with the batch written but not committed. Unset in production.
-    slow_ms = os.environ.get("CHECKPOINT_TEST_SLOW_INGEST_MS")
-    if slow_ms:
-        time.sleep(int(slow_ms) / 1000)
 
 
 def _update_device(who, envelope, results, now):

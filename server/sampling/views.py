@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from scanner.classify import DEFAULT_TUBE_PATTERN
 from ..access import role_required, scoped
 from ..extensions import db
+from ..htmx import is_htmx
 from ..models import Flag, Sample, Site, Tube
 from . import bp
 from .tubes import shanghai_day
@@ -18,10 +19,6 @@ def _sampling_point(site_id: int) -> Site:
     if site is None:
         abort(404)
     return site
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @bp.get("/<int:site_id>")

@@ -2,15 +2,8 @@
 
 Every view needs the supervisor (or admin) role and every query goes through access.scoped,
 so a supervisor sees their own community only."""
-from flask import Blueprint, request
+from flask import Blueprint
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-
 
 from . import board, coverage, dashboard, devices, exports, results, retests  # noqa: E402,F401

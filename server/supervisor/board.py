@@ -13,7 +13,8 @@ from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
 from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
-from . import bp, is_htmx
+from ..htmx import is_htmx
+from . import bp
 from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, recent_checks, run_checks
 
 SHOWN_PER_GROUP = 50  # a busy day has hundreds of tubes waiting for results: the nearest first

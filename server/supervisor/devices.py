@@ -6,7 +6,8 @@ from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
 from ..models import Device, utcnow
-from . import bp, is_htmx
+from ..htmx import is_htmx
+from . import bp
 
 
 @bp.get("/devices")

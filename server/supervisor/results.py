@@ -12,7 +12,8 @@ from ..labresults import (FIELDS, REQUIRED, apply_results, mapping_for, missing_
                           preview, rows_from_json, rows_to_json)
 from ..models import LabResult
 from ..tables import TableError, read_header
-from . import bp, is_htmx, uploads
+from ..htmx import is_htmx
+from . import bp, uploads
 
 PREVIEW_ROWS = 20
 

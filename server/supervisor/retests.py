@@ -12,7 +12,8 @@ from ..errors import page_error
 from ..extensions import db
 from ..models import LabResult, Retest, Tube, utcnow
 from ..models.sampling import RESULTS
-from . import bp, is_htmx
+from ..htmx import is_htmx
+from . import bp
 
 STATUSES = ("pending", "contacted", "retested", "closed")
 

@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from server.extensions import db
 from tests import demo_world

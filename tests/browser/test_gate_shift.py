@@ -14,7 +14,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.records import valid_id
 
 from .gate_helpers import SCAN_DELAY_MS, open_gate, wait_drained
 

@@ -4,7 +4,6 @@ The camera is Chromium's fake capture device playing a one-frame Y4M of a Code 1
 with zxing-cpp's writer (BROWSER-TESTS.md §7). The network is cut after the page loaded, so the
 decoder (the barcode-detector polyfill's .wasm) must come from our server, not a CDN.
 """
-import io
 
 import numpy as np
 import pytest

@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.demo_day import generate_sampling_day, tube_barcode
@@ -44,9 +45,9 @@ def test_supervisor_imports_results_and_reveals_a_phone(page, served, tmp_path):
     assert "TUNKNOWN1" in facts and "10\n人将加入复核名单" in facts.replace(" 人", "\n人")
     page.click("text=确认导入")
     page.wait_for_selector("#import-summary")
-    assert "101 / 101" in page.locator("#import-progress").inner_text()
+    expect(page.locator("#import-progress")).to_contain_text("101 / 101")
     page.click("text=打开复核名单")
-    assert page.locator("tr.status-pending").count() == 10
+    expect(page.locator("tr.status-pending")).to_have_count(10)  # once the list has loaded
     first = page.locator("tr.status-pending").first
     masked = first.locator("[id^=phone-]").inner_text()
     assert "****" in masked
@@ -57,6 +58,6 @@ def test_supervisor_imports_results_and_reveals_a_phone(page, served, tmp_path):
     page.goto(live_server.url + "/supervisor/board")
     assert page.locator("#board").get_attribute("hx-trigger") == "every 30s"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-    assert not errors, errors
+    assert not errors, errors  # no script failed on any of these pages
     audit = live_server.query("SELECT count(*) FROM audit_event WHERE action = 'reveal_phone'")
     assert audit[0][0] == 1

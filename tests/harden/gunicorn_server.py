@@ -39,6 +39,8 @@ class GunicornServer:
         self.db_path = workdir / "checkpoint.db"
         self.database_url = database_url or f"sqlite:///{self.db_path}"
         self.workers, self.threads = workers, threads
+        # A pause inside each sync's transaction, for the tests that kill a worker mid-batch.
+        self.entry = "tests.harden.slow_ingest_wsgi:app" if "CHECKPOINT_TEST_SLOW_INGEST_MS" in env else "wsgi:app"
         self.env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": str(instance or workdir / "instance"),
                     "CHECKPOINT_DATABASE_URL": self.database_url,
                     "CHECKPOINT_LOGIN_RATE_LIMIT": "200 per minute", "PYTHONUNBUFFERED": "1",
@@ -55,7 +57,7 @@ class GunicornServer:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads",
              str(self.threads), "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "wsgi:app"], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+             self.entry], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
         self.wait_healthy()
         return self
 
