@@ -152,4 +152,5 @@ def test_another_communitys_round_is_not_found(world, client, login):
     login(world["b"]["supervisor"])
     assert client.get(f"/supervisor/rounds/{rnd.id}").status_code == 404
     assert client.post(f"/supervisor/rounds/{rnd.id}/close").status_code == 404
-    assert "第5轮" not in client.get("/supervisor/rounds/").get_data(as_text=True)
+    listed = client.get("/supervisor/rounds/").get_data(as_text=True).split('id="rounds"')[1].split("</ul>")[0]
+    assert "第5轮" not in listed and "还没有轮次" in listed
