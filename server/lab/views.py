@@ -22,9 +22,9 @@ def _page(message=None, error=None, errors=(), status=200):
         Box.received_at.is_not(None), Box.handed_over_at.desc(), Box.id.desc()).limit(200)).all()
     ids = [b.id for b in boxes]
     counts = dict(db.session.execute(select(Tube.box_id, func.count()).where(Tube.box_id.in_(ids))
-                                     .group_by(Tube.box_id))) if ids else {}
+                                     .group_by(Tube.box_id)).all()) if ids else {}
     resulted = dict(db.session.execute(select(Tube.box_id, func.count()).where(
-        Tube.box_id.in_(ids), Tube.result.is_not(None)).group_by(Tube.box_id))) if ids else {}
+        Tube.box_id.in_(ids), Tube.result.is_not(None)).group_by(Tube.box_id)).all()) if ids else {}
     return render_template("lab/home.html", boxes=boxes, counts=counts, resulted=resulted,
                            message=message, error=error, errors=errors), status
 
