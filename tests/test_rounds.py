@@ -154,3 +154,25 @@ def test_another_communitys_round_is_not_found(world, client, login):
     assert client.post(f"/supervisor/rounds/{rnd.id}/close").status_code == 404
     listed = client.get("/supervisor/rounds/").get_data(as_text=True).split('id="rounds"')[1].split("</ul>")[0]
     assert "第5轮" not in listed and "还没有轮次" in listed
+
+
+def test_the_demo_has_a_round_and_a_box_received_by_the_lab_once(runner, client):
+    from server.models import Box, User
+
+    for _ in range(2):  # a second run adds nothing
+        result = runner.invoke(args=["seed-demo", "--residents", "300"])
+        assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.role == "lab")).username == "lab"
+    rounds = db.session.scalars(select(SamplingRound)).all()
+    assert len(rounds) == 1 and rounds[0].end_day == local_today()
+    boxes = db.session.scalars(select(Box).order_by(Box.id)).all()
+    assert [b.received_at is not None for b in boxes] == [True, False]
+    client.post("/login", data={"username": "lab", "pin": "123456"})
+    listed = client.get("/lab/").get_data(as_text=True).split('id="lab-boxes"')[1].split("</ul>")[0]
+    assert listed.count("<li") == 2 and "已接收" in listed and "尚未接收" in listed
+    supervisor = client.application.test_client()
+    supervisor.post("/login", data={"username": "supervisor", "pin": "123456"})
+    page = supervisor.get(f"/supervisor/rounds/{rounds[0].id}").get_data(as_text=True)
+    assert re.search(r"<strong>50</strong> / 300", page)
+    board = supervisor.get("/supervisor/board").get_data(as_text=True)
+    assert f'id="item-box-{boxes[1].id}"' in board.split('id="group-box_not_received"')[1]
