@@ -4,6 +4,8 @@ in it (coverage, progress per day, the not-yet-sampled list) and its figures fro
 Other code asks here, never the table directly: the gate's "not sampled in this round" uses
 sampled_in_open_round(); coverage, the door-to-door list and the daily review use
 round_covering() + round_bounds() to count a round's days as one."""
+import functools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,7 @@ from ..exports import day_bounds
 from ..extensions import db
 from ..models import Person, Sample, SamplingRound, utcnow
 from ..models.followup import SPECIAL_GROUPS
-from ..supervisor.coverage import SPECIAL_TAGS, coverage, sampled_people
+from ..supervisor.coverage import SPECIAL_TAGS, _natural, coverage, sampled_people
 
 # Chased first on the "not yet sampled" lists: the roster's and the special-groups ledger's.
 PRIORITY_TAGS = tuple(dict.fromkeys(SPECIAL_TAGS + SPECIAL_GROUPS))
@@ -78,20 +80,36 @@ def round_days(rnd: SamplingRound) -> list[date]:
     return [rnd.start_day + timedelta(days=i) for i in range((rnd.end_day - rnd.start_day).days + 1)]
 
 
-def progress(rnd: SamplingRound) -> list[dict]:
+@dataclass
+class RoundState:
+    """The round's roster (plain columns only: no decryption) and who of the community was
+    sampled in it so far: read once per page, shared by figures, progress and the lists."""
+    scope: list  # rows (id, compound, building, unit, room, tags) of the round's scope
+    sampled: set[int]
+
+
+def round_state(rnd: SamplingRound) -> RoundState:
+    include = in_scope(rnd)
+    rows = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.room,
+                                     Person.tags).where(Person.community_id == rnd.community_id,
+                                                        Person.in_roster.is_(True)))
+    return RoundState([r for r in rows if include(r.compound, r.building, r.tags)],
+                      sampled_people(rnd.community_id, *round_bounds(rnd)))
+
+
+def progress(rnd: SamplingRound, state: RoundState | None = None) -> list[dict]:
     """Per day of the round: people of the scope sampled for the first time that day, and the
     total so far (a resident sampled on day one counts once, on day one)."""
-    cover = round_coverage(rnd)
-    scope_sampled = cover["sampled_ids"]
+    state = state or round_state(rnd)
+    scope_ids = {r.id for r in state.scope}
     start, end = round_bounds(rnd)
     firsts = db.session.execute(select(Sample.person_id, func.min(Sample.recorded_at)).where(
         Sample.community_id == rnd.community_id, Sample.voided_at.is_(None),
         Sample.recorded_at >= start, Sample.recorded_at < end).group_by(Sample.person_id))
     zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     new: dict[date, int] = {}
-    roster_ids = _scope_ids(rnd)
     for pid, at in firsts:
-        if pid in roster_ids and pid in scope_sampled:
+        if pid in scope_ids:
             day = at.astimezone(zone).date()
             new[day] = new.get(day, 0) + 1
     rows, total = [], 0
@@ -101,25 +119,23 @@ def progress(rnd: SamplingRound) -> list[dict]:
     return rows
 
 
-def _scope_ids(rnd: SamplingRound) -> set[int]:
-    include = in_scope(rnd)
-    rows = db.session.execute(select(Person.id, Person.compound, Person.building, Person.tags).where(
-        Person.community_id == rnd.community_id, Person.in_roster.is_(True)))
-    return {pid for pid, compound, building, tags in rows if include(compound, building, tags)}
-
-
-def figures(rnd: SamplingRound) -> dict:
+def figures(rnd: SamplingRound, state: RoundState | None = None) -> dict:
     """The round's figures: frozen ones once closed, live ones while open."""
     if rnd.closed_at is not None and rnd.figures:
         return rnd.figures
-    cover = round_coverage(rnd)
+    state = state or round_state(rnd)
     buildings: dict[str, list[int]] = {}
-    for (_compound, building, _unit), (total, done) in cover["units"].items():
-        counts = buildings.setdefault(building, [0, 0])
-        counts[0] += total
-        counts[1] += done
-    return {"roster": cover["roster"], "sampled": cover["sampled"], "days": progress(rnd),
-            "buildings": buildings, "missing_special": len(cover["missing_special"])}
+    missing_special = 0
+    for row in state.scope:
+        counts = buildings.setdefault(row.building or "", [0, 0])
+        counts[0] += 1
+        if row.id in state.sampled:
+            counts[1] += 1
+        elif is_priority(row.tags):
+            missing_special += 1
+    buildings = dict(sorted(buildings.items(), key=lambda kv: _natural((kv[0],))))
+    return {"roster": len(state.scope), "sampled": sum(c[1] for c in buildings.values()),
+            "days": progress(rnd, state), "buildings": buildings, "missing_special": missing_special}
 
 
 def close_round(rnd: SamplingRound, user_id: int) -> None:
@@ -128,17 +144,15 @@ def close_round(rnd: SamplingRound, user_id: int) -> None:
     rnd.closed_at, rnd.closed_by = utcnow(), user_id
 
 
-def not_yet_sampled(rnd: SamplingRound, buildings: list[str] | None = None, limit: int = 500) -> list[Person]:
+def not_yet_sampled(rnd: SamplingRound, buildings: list[str] | None = None, limit: int = 500,
+                    state: RoundState | None = None) -> list[Person]:
     """Roster people of the round's scope (of `buildings` if given) without a sample in the
     round so far: special groups first, then by building, unit and room."""
-    include = in_scope(rnd)
-    sampled = sampled_people(rnd.community_id, *round_bounds(rnd))
-    query = select(Person.id, Person.compound, Person.building, Person.unit, Person.room, Person.tags).where(
-        Person.community_id == rnd.community_id, Person.in_roster.is_(True))
-    if buildings is not None:
-        query = query.where(Person.building.in_(buildings))
-    rows = [r for r in db.session.execute(query) if r.id not in sampled and include(r.compound, r.building, r.tags)]
-    rows.sort(key=lambda r: (not is_priority(r.tags), r.building or "", r.unit or "", r.room or "", r.id))
+    state = state or round_state(rnd)
+    wanted = set(buildings) if buildings is not None else None
+    rows = [r for r in state.scope if r.id not in state.sampled and (wanted is None or (r.building or "") in wanted)]
+    part = functools.lru_cache(maxsize=None)(lambda text: _natural((text or "",)))  # few distinct values
+    rows.sort(key=lambda r: (not is_priority(r.tags), part(r.building), part(r.unit), part(r.room), r.id))
     ids = [r.id for r in rows[:limit]]
     # Only the listed people are decrypted (names are masked on the page).
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
@@ -146,6 +160,8 @@ def not_yet_sampled(rnd: SamplingRound, buildings: list[str] | None = None, limi
 
 
 def is_priority(tags: str | None) -> bool:
+    if not tags:
+        return False
     return any(t in PRIORITY_TAGS for t in (tags or "").split(";"))
 
 

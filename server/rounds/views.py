@@ -15,7 +15,7 @@ from ..inputs import InputError, parse_day
 from ..models import Person, SamplingRound
 from ..models.rounds import MAX_ROUND_DAYS
 from . import bp
-from .status import PRIORITY_TAGS, close_round, figures, local_today, not_yet_sampled
+from .status import PRIORITY_TAGS, close_round, figures, local_today, not_yet_sampled, round_state
 
 
 def _compounds(community_id: int) -> list[str]:
@@ -90,11 +90,13 @@ def round_page(round_id):
     """A round: progress per day (chart), per building, the not-yet-sampled people (special
     groups first) of the whole scope or of one building."""
     rnd = scoped_or_404(SamplingRound, round_id)
-    data = figures(rnd)
+    state = None if rnd.closed_at else round_state(rnd)
+    data = figures(rnd, state)
     building = request.args.get("building") or None
     if building is not None and building not in data["buildings"]:
         abort(404)
-    missing = [] if rnd.closed_at else not_yet_sampled(rnd, [building] if building else None, limit=200)
+    missing = [] if rnd.closed_at else not_yet_sampled(rnd, [building] if building else None, limit=200,
+                                                        state=state)
     return render_template("rounds/round.html", rnd=rnd, data=data, building=building, missing=missing,
                            priority=set(PRIORITY_TAGS), top=max([d["new"] for d in data["days"]] + [1]))
 
