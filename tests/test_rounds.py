@@ -42,7 +42,6 @@ def two_day_round(world):
     # b11[0] again on day two (counted once); b11[3:] for the first time, early in the day.
     for slot, person in enumerate([b11[0]] + b11[3:], 1):
         make_sample(day_two, person, slot=slot).recorded_at = at(today, 0, slot)
-    # Another community's sample of a person of A's roster's building: never counted.
     db.session.add(SamplingRound(community_id=community.id, name="第5轮", start_day=yesterday, end_day=today,
                                  compounds=[], buildings=[], groups=[]))
     db.session.commit()
