@@ -64,7 +64,7 @@ def valid_barcode(text: str) -> bool:
     return 0 < len(text) <= 64 and not has_controls(text) and not refused(text)
 
 
-def parse_receipts(data: bytes, filename: str, lab: User, parse_time) -> tuple[list, list]:
+def parse_receipts(data: bytes, filename: str, parse_time) -> tuple[list, list]:
     """(rows, errors) of a lab's CSV/XLSX: a barcode column (box or tube) and an optional
     received time. rows: (line, barcode, time or None); errors: (line, message)."""
     fields, rows = read_table(data, filename, CSV_ALIASES)

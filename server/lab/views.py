@@ -68,7 +68,7 @@ def upload():
     if len(data) > MAX_UPLOAD:
         return _page(error=_("The file is too large (at most 2 MB)."), status=413)
     try:
-        rows, errors = parse_receipts(data, file.filename, current_user, parse_time)
+        rows, errors = parse_receipts(data, file.filename, parse_time)
     except TableError as error:
         return _page(error=str(error), status=400)
     if not errors:
