@@ -63,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .sampling import bp as sampling_bp
     from .residents import bp as residents_bp
     from .review import bp as review_bp
+    from .rounds import bp as rounds_bp
+    from .lab import bp as lab_bp
     from .supervisor import bp as supervisor_bp
 
     app.register_blueprint(auth_bp)
@@ -73,6 +75,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(ledgers_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(lab_bp)
+    from . import access
+
+    access.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from .cli import register_commands

@@ -1,7 +1,7 @@
 """Who may do what: roles, and the one helper that scopes queries to the user's community."""
 from functools import wraps
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -26,6 +26,8 @@ def role_required(*roles: str):
 
 
 def has_role(user, *roles: str) -> bool:
+    if user.role == "lab" or "lab" in roles:
+        return user.role in roles  # the lab is no rank: it reaches its pages only, and only it does
     rank = ROLE_RANK.get(user.role, 0)
     return user.role in roles or (rank >= 2 and rank >= min(ROLE_RANK[r] for r in roles))
 
@@ -53,3 +55,27 @@ def scoped_or_404(model, ident: int, *where):
     from .extensions import db
 
     return db.first_or_404(scoped(model).where(model.id == ident, *where))
+
+
+# What a lab account may open besides its own pages (lab.*): files, login/logout, the health
+# check, and the device login (which refuses it: a lab captures nothing on a phone).
+LAB_ENDPOINTS = {"static", "pages.client_module", "pages.manifest", "pages.service_worker",
+                 "pages.offline_page", "auth.login", "auth.logout", "auth.csrf_token", "api.health",
+                 "api.openapi", "api.register_device"}
+
+
+def lab_guard():
+    """before_request: a lab account sees only the boxes handed to it (issue 18), so every other
+    page, API and shell answers 403, whatever its own decorator says; its home is /lab."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint.startswith("lab.") or endpoint in LAB_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated or current_user.role != "lab":
+        return None
+    if endpoint == "pages.home":
+        return redirect(url_for("lab.home"))
+    abort(403)
+
+
+def init_app(app) -> None:
+    app.before_request(lab_guard)

@@ -77,12 +77,15 @@ def seed_demo_command(if_empty, residents):
     from .review.demo import seed_review_demo
 
     seed_review_demo(_community("demo"))  # the review's ledgers, also for an older demo database
+    from .rounds.demo import LAB_USER, seed_rounds_demo
+
+    seed_rounds_demo(_community("demo"), DEMO_PIN)  # a round, the lab and a received box
     db.session.commit()
     if not result["created"]:
         click.echo("The demo community already exists: nothing changed.")
         return
     click.echo(f"Demo community 'demo': {result['residents']} residents, {result['sites']} sites.")
-    print_demo_logins(DEMO_USERS, DEMO_PIN)
+    print_demo_logins(DEMO_USERS + (LAB_USER,), DEMO_PIN)
 
 
 def print_demo_logins(users, pin):
@@ -155,7 +158,7 @@ def create_site_command(code, community_code, kind, name, capacity, tube_pattern
 @click.command("create-user")
 @click.argument("username")
 @click.option("--pin", required=True, help="4 to 12 digits.")
-@click.option("--role", type=click.Choice(["volunteer", "clerk", "supervisor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["volunteer", "clerk", "supervisor", "admin", "lab"]), required=True)
 @click.option("--community", "community_code", required=True)
 @click.option("--name", default=None, help="Display name.")
 @with_appcontext

@@ -50,7 +50,8 @@ DEFAULTS = {
     "CLOCK_MAX_AGE_DAYS": 7,
     # The supervisor board's deadlines in minutes (seal a tube, box it, hand the box over,
     # get the lab result, phones sync what they hold) and how far back its checks look.
-    "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90},
+    "SUPERVISOR_DEADLINES": {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90,
+                             "lab": 120},  # lab: handed over -> received by the lab
     "SUPERVISOR_LOOKBACK_HOURS": 72,
     # The board's 30 s refresh reuses its live checks this long per community and worker.
     "BOARD_CACHE_SECONDS": 5,

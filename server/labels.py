@@ -59,6 +59,8 @@ LABELS: dict[str, dict[str, object]] = {
         "tube_reused_other_site": _l("Tubes reused across sites"),
         "tube_not_boxed": _l("Sealed tubes not boxed"),
         "box_not_handed_over": _l("Boxes not handed over"),
+        "box_not_received": _l("Boxes handed over, not received by the lab"),
+        "tube_received_without_box": _l("Tubes received by the lab without their box"),
         "tube_without_result": _l("Tubes without a lab result"),
         "lab_result_unknown_tube": _l("Lab results for unknown tubes"),
         "sync_rejection_waiting": _l("Sync rejections waiting for correction"),

@@ -19,7 +19,7 @@ from tests.factories_supervisor import make_box, make_person, make_sample, make_
 from tests.records import batch, box_handover, box_pack, record, sample, tube_open, tube_reopen, tube_seal
 
 SHANGHAI = timezone(timedelta(hours=8))
-ROLES = ("volunteer", "clerk", "supervisor", "admin")
+ROLES = ("volunteer", "clerk", "supervisor", "admin", "lab")
 
 
 @dataclass
@@ -35,6 +35,9 @@ class DemoWorld:
     person: int  # someone of a special group with a need and a visit
     buildings: list = field(default_factory=list)
     devices: dict = field(default_factory=dict)  # name -> id
+    round: int = 0  # the demo's two-day sampling round
+    lab_box: int = 0  # a box the lab received
+    lab_box_barcode: str = ""
 
 
 def build(app, residents: int = 150) -> DemoWorld:
@@ -47,6 +50,9 @@ def build(app, residents: int = 150) -> DemoWorld:
     seed_demo(residents_count=residents)
     community = db.session.scalar(select(Community).where(Community.code == "demo"))
     seed_review_demo(community)
+    from server.rounds.demo import seed_rounds_demo
+
+    seed_rounds_demo(community, "123456")
     cid = community.id
     users = {u.role: u for u in db.session.scalars(select(User).where(User.community_id == cid))}
     sites = {s.code: s for s in db.session.scalars(select(Site).where(Site.community_id == cid))}
@@ -65,7 +71,11 @@ def build(app, residents: int = 150) -> DemoWorld:
     _door_opening(community, placement)
     problem, closed, person = _review(community, users)
     db.session.commit()
-    return DemoWorld(community_id=cid, users={role: u.id for role, u in users.items()}, gate=gate.id,
+    from server.models import Box, SamplingRound
+
+    round_id = db.session.scalar(select(SamplingRound.id).where(SamplingRound.community_id == cid))
+    lab_box = db.session.scalar(select(Box).where(Box.community_id == cid, Box.received_at.is_not(None)))
+    return DemoWorld(round=round_id, lab_box=lab_box.id, lab_box_barcode=lab_box.barcode, community_id=cid, users={role: u.id for role, u in users.items()}, gate=gate.id,
                      point=point.id, other_point=other_point.id, placement=placement.id,
                      problem=problem.id, closed_problem=closed.id, person=person.id,
                      buildings=["1-1", "1-2"], devices=phones)

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import PIN
 from tests.records import batch, gate_entry
 
-ROLES = ("volunteer", "clerk", "supervisor", "admin")
+ROLES = ("volunteer", "clerk", "supervisor", "admin", "lab")
 ANON = "anonymous"
 LOGIN = 302  # a page answering "log in first"
 
@@ -36,7 +36,9 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                **{f"residents.registration_{name}": {"registration_id": 999999}
                   for name in ("confirm", "reject")},
                "ledgers.doors_remove": {"sensor_id": 999999},
-               "ledgers.integration_revoke": {"integration_id": 999999}}
+               "ledgers.integration_revoke": {"integration_id": 999999},
+               "rounds.round_page": {"round_id": 999999}, "rounds.round_close": {"round_id": 999999},
+               "lab.box": {"box_id": 999999}}
 STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
@@ -110,6 +112,25 @@ EXPECTED = {
         "placement_link")},
     "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
 }
+# Sampling rounds: supervisors and admins; ids of nothing are a 404, an empty form a 400.
+EXPECTED.update({
+    "rounds.rounds": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "rounds.round_open": {"POST": {ANON: LOGIN, "staff": 403, "lead": 400}},
+    "rounds.round_page": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    "rounds.round_close": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}},
+})
+# The lab's pages: the lab only (an empty scan or upload is a 400, a box of nobody a 404).
+EXPECTED.update({
+    "lab.home": {"GET": {ANON: LOGIN, "lab": 200, "user": 403}},
+    "lab.receive_one": {"POST": {ANON: LOGIN, "lab": 400, "user": 403}},
+    "lab.upload": {"POST": {ANON: LOGIN, "lab": 400, "user": 403}},
+    "lab.box": {"GET": {ANON: LOGIN, "lab": 404, "user": 403}},
+})
+# A lab account sees nothing else (server/access.py lab_guard): 403 everywhere but its own
+# pages, files, login and logout, the health check, and the device login (which refuses it).
+LAB_OPEN = {"static", "pages.client_module", "pages.manifest", "pages.service_worker", "pages.offline_page",
+            "auth.login", "auth.logout", "auth.csrf_token", "api.health", "api.openapi", "api.register_device"}
+LAB_HOME = {"pages.home": 302}  # to /lab/
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
 # community's page (200), 404 for ids that do not exist or belong to the other community
 # (device_revoke is called with the other community's device), 400 for an empty upload.
@@ -168,6 +189,10 @@ def ledger_args(ids) -> dict:
 
 def expected_for(endpoint, method, role):
     table = EXPECTED[endpoint][method]
+    if role == "lab" and "lab" not in table:
+        if endpoint in LAB_HOME:
+            return LAB_HOME[endpoint]
+        return table["user"] if endpoint in LAB_OPEN else 403
     if role in table:
         return table[role]
     if "user" in table:
@@ -195,8 +220,10 @@ def call(app, client, rule, method, headers):
         return response.status_code
 
 
-def test_every_route_answers_each_role_as_expected(make_app, world):
-    app = make_app(LOGIN_RATE_LIMIT="1000 per minute")  # eight users log in once per route
+def test_every_route_answers_each_role_as_expected(make_app, world, make_user):
+    app = make_app(LOGIN_RATE_LIMIT="1000 per minute")  # ten users log in once per route
+    for code in ("a", "b"):
+        world[code]["lab"] = make_user(world[code]["community"], username=f"lab-{code}", role="lab")
     devices = {code: app.test_client().post("/api/v1/devices", json={
         "username": f"clerk-{code}", "pin": PIN, "device_name": "other"}).get_json()["device_id"]
         for code in ("a", "b")}
@@ -222,7 +249,8 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
             user = world[code][role]
             token = app.test_client().post("/api/v1/devices", json={
                 "username": user.username, "pin": PIN, "device_name": "matrix"}).get_json()
-            headers = {"Authorization": f"Bearer {token['token']}"}
+            # A lab account gets no device token (403): it calls the API with its session only.
+            headers = {"Authorization": f"Bearer {token['token']}"} if role != "lab" else {}
             other = "b" if code == "a" else "a"
             SAMPLE_ARGS["supervisor.device_revoke"] = {"device_id": devices[other]}
             SAMPLE_ARGS["gate.capture"] = {"site_id": world[other]["gate"].id}
@@ -243,7 +271,7 @@ def test_every_route_answers_each_role_as_expected(make_app, world):
     assert mismatches == []
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "lab"])  # the lab has no device token
 def test_nothing_of_community_b_is_reachable_from_a(client, world, device_token, role):
     """IDOR: A's users neither see B's sites nor record at them."""
     headers, device_id = device_token(world["a"][role])

@@ -75,6 +75,11 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "review.special": [u("review.special"), u("review.special", group="elderly-alone", need="medicine")],
             "review.person": [u("review.person", person_id=world.person)],
             "review.door_list": [u("review.door_list")],
+            "rounds.rounds": [u("rounds.rounds")],
+            "rounds.round_page": [u("rounds.round_page", round_id=world.round),
+                                  u("rounds.round_page", round_id=world.round, building="1")],
+            "lab.home": [u("lab.home")],
+            "lab.box": [u("lab.box", box_id=world.lab_box)],
             # Error pages: a page that does not exist, an id of nothing, a GET to a form's action.
             "errors": ["/no-such-page", u("gate.log", site_id=999999), u("auth.logout"),
                        u("supervisor.coverage_page", date="2022-13-01")],
@@ -97,6 +102,15 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
         return answers
     post("tasks_report", "/tasks/report", data={"placement_id": world.placement, "temperature": "abc"})
     answers.append(("tasks after a bad report", client.get("/tasks", headers=ZH)))
+    if role == "lab":
+        post("scan nothing", "/lab/receive", data={"barcode": ""})
+        post("scan a box of nobody", "/lab/receive", data={"barcode": "B999999"})
+        post("scan a box", "/lab/receive", data={"barcode": world.lab_box_barcode})
+        post("upload nothing", "/lab/upload", data={})
+        post("upload bad lines", "/lab/upload", data={"file": (io.BytesIO(lab_csv(
+            [("B999999", ""), ("", "昨天")], header=("条码", "接收时间"))), "接收.csv")},
+             content_type="multipart/form-data")
+        return answers
     if role not in ("supervisor", "admin"):
         return answers
     flag = db.session.scalar(select(Flag).where(Flag.community_id == world.community_id,
@@ -126,6 +140,7 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     post("extend by 0 days", f"/ledgers/quarantine/{world.placement}/extend", data={"days": "0"})
     post("self-report link", f"/ledgers/quarantine/{world.placement}/link")
     post("issue codes", "/people/codes", data={"building": "1-1"})
+    post("open a round badly", "/supervisor/rounds/", data={"name": "", "start_day": "明天", "buildings": "九号楼"})
     return answers
 
 
@@ -209,7 +224,8 @@ def test_every_page_of_every_role_reads_in_chinese(app, demo):
     assert problems == [], "\n".join(problems[:80])
     # The crawl reached the pages themselves, not only login redirects and refusals.
     for endpoint in ("supervisor.board", "supervisor.coverage_page", "ledgers.tasks", "gate.log",
-                     "sampling.tubes", "review.daily", "supervisor.results_preview", "ledgers.self_report"):
+                     "sampling.tubes", "review.daily", "supervisor.results_preview", "ledgers.self_report",
+                     "rounds.rounds", "rounds.round_page", "lab.home", "lab.box"):
         assert (endpoint, 200) in seen, endpoint
     assert {("supervisor.board", 403), ("errors", 404), ("errors", 405), ("errors", 400)} <= seen
 

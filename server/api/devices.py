@@ -62,6 +62,9 @@ def register_device():
         wrong_pin()
         return jsonify(error={"code": "invalid_credentials",
                               "message": "Wrong username or PIN."}), 401
+    if user.role == "lab":
+        return jsonify({"error": {"code": "forbidden_role",
+                                  "message": "A lab account confirms boxes on its page; it captures nothing."}}), 403
     device, token = issue_device(user, device_name)
     audit("device_issued", target=f"device:{device.id}", user=user)
     db.session.commit()

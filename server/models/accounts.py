@@ -10,12 +10,13 @@ from ..privacy import Encrypted
 from .base import UTCDateTime, utcnow
 from .community import Community
 
-ROLES = ("volunteer", "clerk", "supervisor", "admin")
+# lab: receives transfer boxes and sees nothing else (issue 18).
+ROLES = ("volunteer", "clerk", "supervisor", "admin", "lab")
 
 
 class User(UserMixin, db.Model):
     __table_args__ = (
-        CheckConstraint("role IN ('volunteer', 'clerk', 'supervisor', 'admin')", name="user_role"),
+        CheckConstraint("role IN ('volunteer', 'clerk', 'supervisor', 'admin', 'lab')", name="user_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

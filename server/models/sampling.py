@@ -28,6 +28,9 @@ class Box(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     courier: Mapped[str | None] = mapped_column(Encrypted)  # a person's name
+    # The lab's receipt (issue 18): which lab account confirmed it, and when the box arrived.
+    lab_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tubes: Mapped[list["Tube"]] = relationship(back_populates="box")
 
@@ -54,6 +57,8 @@ class Tube(db.Model):
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     box_id: Mapped[int | None] = mapped_column(ForeignKey("box.id"), index=True)
     result: Mapped[str | None] = mapped_column(String(10))
+    # Scanned by the lab on arrival (a tube may arrive without its box, or before it).
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     box: Mapped[Box | None] = relationship(back_populates="tubes")
     samples: Mapped[list["Sample"]] = relationship(back_populates="tube", order_by="Sample.slot")

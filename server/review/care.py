@@ -12,12 +12,11 @@ from sqlalchemy import or_
 from offline.text import clean_note
 from ..access import scoped
 from ..audit import audit
-from ..exports import day_bounds
 from ..extensions import db
 from ..inputs import InputError, parse_time
 from ..models import CareNeed, CareVisit, Person, utcnow
 from ..models.followup import NEEDS, SPECIAL_GROUPS
-from ..supervisor.coverage import _natural, sampled_people
+from ..supervisor.coverage import _natural
 
 
 class CareError(ValueError):
@@ -110,10 +109,11 @@ def visits(community_id: int, person_id: int) -> list[CareVisit]:
 
 
 def door_to_door(community_id: int, day: date) -> dict[tuple, list[tuple]]:
-    """People needing door-to-door sampling not sampled on the day:
-    {(compound, building, unit): [(person, note)]} by address."""
-    start, end = day_bounds(day)
-    sampled = sampled_people(community_id, start, end)
+    """People needing door-to-door sampling not sampled on the day (in its round so far, when a
+    round covers the day): {(compound, building, unit): [(person, note)]} by address."""
+    from ..rounds.status import sampled_for_day
+
+    sampled = sampled_for_day(community_id, day)
     rows = db.session.execute(scoped(CareNeed, community_id).add_columns(Person).join(
         Person, Person.id == CareNeed.person_id).where(
         CareNeed.need == "door_sampling", CareNeed.ended_at.is_(None)))

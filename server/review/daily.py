@@ -8,7 +8,7 @@ from ..exports import day_bounds
 from ..extensions import db
 from ..models import Box, Flag, GateEntry, Sample, Tube, utcnow
 from ..supervisor.board import board_groups
-from ..supervisor.coverage import coverage
+from ..rounds.status import coverage_for_day
 from .problems import problems_for_day
 from .workgroups import members_on
 
@@ -52,16 +52,16 @@ def flags_raised(community_id: int, day: date) -> dict[str, int]:
 
 def daily_review(community_id: int, day: date) -> dict:
     """Everything the review page shows for one day."""
-    start, end = day_bounds(day)
     now = utcnow()
-    cover = coverage(community_id, start, end)
+    cover, rnd = coverage_for_day(community_id, day)
     # The board is live: what is open and overdue now, whichever day is reviewed.
     open_now = {kind: {"total": len(g["flags"]) + len(g["items"]), "overdue": g["overdue"]}
                 for kind, g in board_groups(community_id, now).items()}
     return {
         "counts": day_counts(community_id, day),
         "coverage": {"roster": cover["roster"], "sampled": cover["sampled"],
-                     "special_missing": len(cover["missing_special"])},
+                     "special_missing": len(cover["missing_special"]),
+                     "round": rnd},
         "flags_raised": flags_raised(community_id, day),
         "open_now": open_now, "now": now,
         "groups": members_on(community_id, day),

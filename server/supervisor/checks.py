@@ -17,14 +17,14 @@ from ..access import scoped
 from ..extensions import db
 from ..models import Box, Device, Flag, LabResult, Sample, SyncRejection, Tube
 
-DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90}
+DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90, "lab": 120}
 # Kinds the sampling handlers may raise as Flags for the same fact: a live item is hidden
 # while such a flag is open for the same tube or person.
 HANDLER_KINDS = ("tube_over_capacity", "tube_reused_other_site", "person_sampled_twice_today")
 CHECK_KINDS = ("tube_open_too_long", "tube_under_filled", "tube_over_capacity",
                "person_sampled_twice_today", "tube_reused_other_site", "tube_not_boxed",
                "box_not_handed_over", "tube_without_result", "lab_result_unknown_tube",
-               "sync_rejection_waiting", "device_unsynced")
+               "sync_rejection_waiting", "device_unsynced", "box_not_received", "tube_received_without_box")
 
 
 @dataclass
@@ -58,8 +58,8 @@ def run_checks(community_id: int, now: datetime) -> list[Item]:
     """Every item of every check for one community, overdue or not yet."""
     lookback = now - timedelta(hours=current_app.config.get("SUPERVISOR_LOOKBACK_HOURS", 72))
     items: list[Item] = []
-    for check in (_open_tubes, _filling, _twice, _reused, _not_boxed, _boxes, _no_result,
-                  _unknown_results, _rejections, _devices):
+    for check in (_open_tubes, _filling, _twice, _reused, _not_boxed, _boxes, _not_received,
+                  _received_loose, _no_result, _unknown_results, _rejections, _devices):
         items.extend(check(community_id, now, lookback))
     return items
 
@@ -170,6 +170,31 @@ def _boxes(cid, now, lookback):
     return [Item("box_not_handed_over", f"box:{b.id}", b.created_at, b.created_at + deadline,
                  site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, 0)})
             for b in boxes]
+
+
+def _not_received(cid, now, lookback):
+    """Boxes handed over that no lab confirmed within the "lab" deadline. A box whose every
+    tube has a result came back from the lab: the loop is closed without the receipt."""
+    deadline = _minutes("lab")
+    boxes = db.session.scalars(scoped(Box, cid).where(
+        Box.handed_over_at.is_not(None), Box.received_at.is_(None), Box.handed_over_at >= lookback)).all()
+    if not boxes:
+        return []
+    rows = db.session.execute(select(Tube.box_id, func.count(), func.count(Tube.result)).where(
+        Tube.box_id.in_([b.id for b in boxes])).group_by(Tube.box_id))
+    counts = {box_id: (n, resulted) for box_id, n, resulted in rows}
+    return [Item("box_not_received", f"box:{b.id}", b.handed_over_at, b.handed_over_at + deadline,
+                 site_id=b.site_id, facts={"box": b.barcode, "tubes": counts.get(b.id, (0, 0))[0]})
+            for b in boxes if not (counts.get(b.id, (0, 0))[0] and counts[b.id][0] == counts[b.id][1])]
+
+
+def _received_loose(cid, now, lookback):
+    """Tubes the lab scanned whose box it did not receive (or that were never boxed)."""
+    rows = db.session.execute(select(Tube, Box.barcode).outerjoin(Box, Box.id == Tube.box_id).where(
+        Tube.community_id == cid, Tube.received_at.is_not(None), Tube.opened_at >= lookback,
+        Box.received_at.is_(None)))
+    return [_tube_item("tube_received_without_box", t, t.received_at, t.received_at,
+                       **({"box": barcode} if barcode else {})) for t, barcode in rows]
 
 
 def _no_result(cid, now, lookback):

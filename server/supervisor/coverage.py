@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import role_required, scoped
-from ..exports import day_bounds
 from ..extensions import db
 from ..models import Person, Sample
 from . import bp
@@ -21,8 +20,9 @@ def sampled_people(community_id: int, start, end) -> set[int]:
                                        Sample.recorded_at >= start, Sample.recorded_at < end).distinct()))
 
 
-def coverage(community_id: int, start, end) -> dict:
-    """Counts per (compound, building, unit) and the ids of roster people not sampled."""
+def coverage(community_id: int, start, end, include=None) -> dict:
+    """Counts per (compound, building, unit) and the ids of roster people not sampled.
+    include(compound, building, tags) -> bool narrows the roster (a round's scope)."""
     sampled = sampled_people(community_id, start, end)
     # Only plain columns: no decryption for counting 7,000 people.
     roster = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.tags)
@@ -30,6 +30,8 @@ def coverage(community_id: int, start, end) -> dict:
     units: dict[tuple, list[int]] = {}
     missing_special = []
     for pid, compound, building, unit, tags in roster:
+        if include is not None and not include(compound, building, tags):
+            continue
         counts = units.setdefault((compound or "", building or "", unit or ""), [0, 0])
         counts[0] += 1
         if pid in sampled:
@@ -51,17 +53,21 @@ def _natural(key):
 @role_required("supervisor")
 def coverage_page():
     """Roster against samples of one day; not-yet-sampled people of one building on demand."""
+    from ..rounds.status import coverage_for_day, in_scope, is_priority
+
     day = requested_day()
-    start, end = day_bounds(day)
-    data = coverage(current_user.community_id, start, end)
+    data, rnd = coverage_for_day(current_user.community_id, day)
     building = request.args.get("building") or None
     special = db.session.scalars(scoped(Person).where(Person.id.in_(data["missing_special"][:500]))
                                  .order_by(Person.building, Person.unit, Person.room)).all()
     missing = []
     if building:
+        include = in_scope(rnd) if rnd else None
         missing = [p for p in db.session.scalars(
             scoped(Person).where(Person.building == building, Person.in_roster.is_(True))
-            .order_by(Person.unit, Person.room, Person.id)) if p.id not in data["sampled_ids"]]
+            .order_by(Person.unit, Person.room, Person.id)) if p.id not in data["sampled_ids"]
+            and (include is None or include(p.compound, p.building, p.tags))]
+        missing.sort(key=lambda p: not is_priority(p.tags))  # special groups first (stable)
     # {compound: {building: [total, sampled]}} and {compound: [total, sampled]}: the page
     # summarises per compound and folds the buildings of each.
     buildings: dict[str, dict[str, list[int]]] = {}
@@ -71,7 +77,7 @@ def coverage_page():
                        compounds.setdefault(compound, [0, 0])):
             counts[0] += total
             counts[1] += done
-    return render_template("supervisor/coverage.html", day=day, data=data,
+    return render_template("supervisor/coverage.html", day=day, data=data, rnd=rnd,
                            buildings_by_compound=buildings, compounds=compounds,
                            building=building, missing=missing, special=special,
                            special_count=len(data["missing_special"]))

@@ -58,5 +58,9 @@ def dashboard():
     lags = [(d, int((now - d.last_sync_at).total_seconds() // 60) if d.last_sync_at else None)
             for d in devices]
     max_lag = max([lag for _d, lag in lags if lag is not None] or [1])
+    from ..rounds.status import round_coverage, round_covering
+
+    rnd = round_covering(current_user.community_id, day)
+    in_round = round_coverage(rnd, day) if rnd else None
     return render_template("supervisor/dashboard.html", day=day, charts=charts, sites=sites,
-                           lags=lags, max_lag=max_lag or 1)
+                           lags=lags, max_lag=max_lag or 1, rnd=rnd, in_round=in_round)

@@ -289,4 +289,5 @@ def login(page, server: LiveServer, username: str, pin: str = DEMO_PIN):
     page.fill("#username", username)
     page.fill("#pin", pin)
     page.click("button[type=submit]")
-    page.wait_for_url(server.url + "/")
+    # A lab account's home is its receipt page (server/access.py lab_guard).
+    page.wait_for_url(server.url + ("/lab/" if username == "lab" else "/"))

@@ -50,6 +50,8 @@ CAPTURE = ("/gate/", "/sampling/")
 def pages_of(role, ids) -> list[str]:
     if role == "anonymous":
         return ["/login", "/register", f"/q/{ids['token']}", "/no-such-page"]
+    if role == "lab":  # its pages, and what any other page answers it
+        return ["/lab/", f"/lab/boxes/{ids['lab_box']}", "/supervisor/board", "/tasks"]
     mine = ["/", "/tasks", "/offline/attention", "/scan", f"/gate/{ids['gate']}", f"/gate/{ids['gate']}/log",
             "/supervisor/board"]  # a volunteer's and a clerk's: the 403 page
     if role != "volunteer":
@@ -60,7 +62,8 @@ def pages_of(role, ids) -> list[str]:
                  "/supervisor/review", "/supervisor/review/problems", "/supervisor/special",
                  f"/supervisor/special/{ids['person']}", "/supervisor/special/door-to-door",
                  "/supervisor/workgroups", "/ledgers/quarantine", f"/ledgers/quarantine/{ids['placement']}",
-                 "/ledgers/buildings", "/people/codes"]
+                 "/ledgers/buildings", "/people/codes", "/supervisor/rounds/",
+                 f"/supervisor/rounds/{ids['round']}", f"/supervisor/rounds/{ids['round']}?building=1"]
     return mine
 
 
@@ -73,7 +76,8 @@ def demo_server(live_server):
 
         world = demo_world.build(app)
         ids = {"gate": world.gate, "point": world.point, "person": world.person, "placement": world.placement,
-               "token": link_token(db.session.get(Placement, world.placement))}
+               "token": link_token(db.session.get(Placement, world.placement)),
+               "round": world.round, "lab_box": world.lab_box}
         db.session.remove()
         db.engine.dispose()
     return live_server, ids
@@ -108,7 +112,7 @@ def open_every_fold(page):
     page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
 
 
-@pytest.mark.parametrize("role", ("anonymous", "volunteer", "clerk", "supervisor"))
+@pytest.mark.parametrize("role", ("anonymous", "volunteer", "clerk", "supervisor", "lab"))
 def test_every_field_page_reads_in_chinese_with_big_targets(page, demo_server, role):
     server, ids = demo_server
     shots = os.environ.get("CHECKPOINT_SCREENSHOTS")
