@@ -86,7 +86,7 @@ def test_a_two_day_round_shows_full_coverage_on_day_two_and_who_is_missing_speci
 
 
 def test_the_worker_sees_the_rounds_missing_people_of_their_buildings_special_first(world, client, login):
-    r = two_day_round(world)
+    two_day_round(world)
     a = world["a"]
     assign(a["community"].id, "1-2", a["clerk"])
     db.session.commit()
