@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .sampling import bp as sampling_bp
     from .residents import bp as residents_bp
     from .review import bp as review_bp
+    from .rosters import bp as rosters_bp
     from .supervisor import bp as supervisor_bp
 
     app.register_blueprint(auth_bp)
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(ledgers_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(rosters_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from .cli import register_commands

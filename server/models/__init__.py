@@ -12,6 +12,7 @@ from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Pl
                       TemperatureReport)
 from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
+from .rosters import DutyAssignment, DutyShift, GateSignIn
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
@@ -19,4 +20,5 @@ __all__ = [
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
     "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
+    "DutyShift", "DutyAssignment", "GateSignIn",
 ]

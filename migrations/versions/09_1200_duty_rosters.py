@@ -1,0 +1,83 @@
+"""duty rosters: shifts per gate, who is rostered on them, sign-ins at the gate
+
+Revision ID: 1200
+Revises: 1100
+
+Issue 17. `duty_shift` (a gate's shift with the people it needs), `duty_assignment` (a user on
+a shift; removals and swaps keep the row), `gate_sign_in` (a user's phone opened the gate
+screen: with the passages, the actual presence at a gate).
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "1200"
+down_revision = "1100"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "duty_shift",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("needed", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("needed BETWEEN 1 AND 10", name="duty_shift_needed"),
+        sa.CheckConstraint("ends_at > starts_at", name="duty_shift_order"),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.ForeignKeyConstraint(["site_id"], ["site.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_duty_shift_site_starts_at", "duty_shift", ["site_id", "starts_at"], unique=True)
+    op.create_index("ix_duty_shift_community_starts_at", "duty_shift", ["community_id", "starts_at"])
+    op.create_table(
+        "duty_assignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("shift_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("swapped_from", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("removed_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.ForeignKeyConstraint(["shift_id"], ["duty_shift.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
+        sa.ForeignKeyConstraint(["swapped_from"], ["duty_assignment.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["user.id"]),
+        sa.ForeignKeyConstraint(["removed_by"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_duty_assignment_community_id", "duty_assignment", ["community_id"])
+    op.create_index("ix_duty_assignment_shift_id", "duty_assignment", ["shift_id"])
+    op.create_index("ix_duty_assignment_user_id", "duty_assignment", ["user_id"])
+    op.create_index("uq_duty_assignment_current", "duty_assignment", ["shift_id", "user_id"], unique=True,
+                    sqlite_where=sa.text("removed_at IS NULL"), postgresql_where=sa.text("removed_at IS NULL"))
+    op.create_table(
+        "gate_sign_in",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.ForeignKeyConstraint(["site_id"], ["site.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_gate_sign_in_community_id", "gate_sign_in", ["community_id"])
+    op.create_index("ix_gate_sign_in_user_id", "gate_sign_in", ["user_id"])
+    op.create_index("ix_gate_sign_in_site_at", "gate_sign_in", ["site_id", "at"])
+
+
+def downgrade():
+    op.drop_table("gate_sign_in")
+    op.drop_table("duty_assignment")
+    op.drop_table("duty_shift")
