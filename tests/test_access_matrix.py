@@ -36,7 +36,11 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                **{f"residents.registration_{name}": {"registration_id": 999999}
                   for name in ("confirm", "reject")},
                "ledgers.doors_remove": {"sensor_id": 999999},
-               "ledgers.integration_revoke": {"integration_id": 999999}}
+               "ledgers.integration_revoke": {"integration_id": 999999},
+               **{f"rosters.{name}": {"site_id": 999999} for name in ("week", "template", "repeat")},
+               "rosters.assign_person": {"shift_id": 999999},
+               **{f"rosters.{name}": {"assignment_id": 999999} for name in ("remove_person", "swap_person")},
+               "rosters.export": {"fmt": "csv"}}
 STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
@@ -109,6 +113,14 @@ EXPECTED = {
         "quarantine_place", "buildings_assign", "placement_end", "placement_extend",
         "placement_link")},
     "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    # The gate screen's duty line: every user; no gate named is a 400.
+    "api.duty": {"GET": {ANON: 401, "user": 400}},
+    # Duty rosters: supervisors and admins; ids of nothing (or the other community's) are a 404.
+    **{f"rosters.{name}": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}}
+       for name in ("overview", "sheet", "export")},
+    "rosters.week": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    **{f"rosters.{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}}
+       for name in ("template", "repeat", "assign_person", "remove_person", "swap_person")},
 }
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own
 # community's page (200), 404 for ids that do not exist or belong to the other community

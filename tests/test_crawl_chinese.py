@@ -24,7 +24,7 @@ HTMX = {**ZH, "HX-Request": "true"}
 DEMO_PIN = "123456"
 # Not pages: files, scripts, JSON for the phones (their words are checked where they are shown).
 NOT_PAGES = {"static", "pages.client_module", "pages.service_worker", "pages.manifest",
-             "auth.csrf_token", "supervisor.export_download"}
+             "auth.csrf_token", "supervisor.export_download", "rosters.export"}
 
 
 def page_urls(app, world, tokens) -> dict[str, list[str]]:
@@ -75,6 +75,9 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "review.special": [u("review.special"), u("review.special", group="elderly-alone", need="medicine")],
             "review.person": [u("review.person", person_id=world.person)],
             "review.door_list": [u("review.door_list")],
+            "rosters.overview": [u("rosters.overview"), u("rosters.overview", week="2022-05-06")],
+            "rosters.week": [u("rosters.week", site_id=world.gate)],
+            "rosters.sheet": [u("rosters.sheet")],
             # Error pages: a page that does not exist, an id of nothing, a GET to a form's action.
             "errors": ["/no-such-page", u("gate.log", site_id=999999), u("auth.logout"),
                        u("supervisor.coverage_page", date="2022-13-01")],
@@ -126,6 +129,9 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     post("extend by 0 days", f"/ledgers/quarantine/{world.placement}/extend", data={"days": "0"})
     post("self-report link", f"/ledgers/quarantine/{world.placement}/link")
     post("issue codes", "/people/codes", data={"building": "1-1"})
+    post("a shift of 9 people", f"/supervisor/rosters/{world.gate}/template",
+         data={"template": "3x8", "needed": "9", "start_hour": "0"})
+    post("a roster week of no date", f"/supervisor/rosters/{world.gate}/repeat", data={"day": "x"})
     return answers
 
 

@@ -131,12 +131,12 @@ def test_presence_a_sign_in_outside_ones_shift_is_unrostered_duty_and_the_absent
     # counts as their sign-in at the gate (once per half hour).
     headers, _ = device_token(stray)
     for _ in range(2):
-        answer = client.get(f"/api/v1/duty/{a['gate'].id}", headers=headers)
+        answer = client.get("/api/v1/duty", query_string={"site_id": a["gate"].id}, headers=headers)
         assert answer.status_code == 200
     body = answer.get_json()
     assert body["current"]["people"] == ["在班人"] and body["me_rostered"] is False
     assert db.session.scalar(select(func.count()).select_from(GateSignIn)) == 1
-    assert client.get(f"/api/v1/duty/{world['b']['gate'].id}", headers=headers).status_code == 404
+    assert client.get("/api/v1/duty", query_string={"site_id": world["b"]["gate"].id}, headers=headers).status_code == 404
     later = now + timedelta(minutes=45)
     start = datetime.combine(today, time(0), SHANGHAI)
     found = presence(a["gate"].id, start, start + timedelta(days=1), later)
@@ -146,7 +146,7 @@ def test_presence_a_sign_in_outside_ones_shift_is_unrostered_duty_and_the_absent
     assert "未排班在岗" in page and (stray.display_name or stray.username) in page
     # The rostered one signs in: no longer missing; the stray one is still unrostered.
     headers, _ = device_token(rostered)
-    client.get(f"/api/v1/duty/{a['gate'].id}", headers=headers)
+    client.get("/api/v1/duty", query_string={"site_id": a["gate"].id}, headers=headers)
     found = presence(a["gate"].id, start, start + timedelta(days=1), later)
     assert rostered.id in found.present[current.id]
     assert (current.id, rostered.id) not in [(s.id, u.id) for s, u in found.no_shows]

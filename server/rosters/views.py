@@ -177,9 +177,10 @@ def _sheet_rows(site: Site, monday: date):
 @bp.get("/print")
 @role_required("supervisor")
 def sheet():
-    """The week's duty sheet: one A4 page per gate."""
+    """The week's duty sheet: one A4 page per gate that has shifts that week."""
     monday = _week()
     sheets = [(site, _sheet_rows(site, monday)) for site in gates(current_user.community_id)]
+    sheets = [(site, days) for site, days in sheets if any(shifts for _day, shifts in days)]
     return render_template("rosters/sheet.html", sheets=sheets, monday=monday, local_start=local_start)
 
 

@@ -1,5 +1,5 @@
 // The gate screen's duty line: who is on this shift and who takes over next (one line under the
-// header, so the capture outcome keeps its place). Online it asks /api/v1/duty/<gate> (which is
+// header, so the capture outcome keeps its place). Online it asks /api/v1/duty?site_id=<gate> (which is
 // also this user's sign-in at the gate) and keeps the answer; offline it shows the kept one.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
@@ -38,7 +38,7 @@ async function refresh() {
   if (!me || !line || !siteId) return false;
   const key = `duty:${me.user_id}:${siteId}`;
   try {
-    const response = await fetch(`/api/v1/duty/${siteId}`, { headers: { Authorization: `Bearer ${me.token}` }, credentials: "omit" });
+    const response = await fetch(`/api/v1/duty?site_id=${siteId}`, { headers: { Authorization: `Bearer ${me.token}` }, credentials: "omit" });
     if (response.ok) {
       const data = await response.json();
       await setConfig(key, data);

@@ -61,7 +61,8 @@ def pages_of(role, ids) -> list[str]:
                  "/supervisor/review", "/supervisor/review/problems", "/supervisor/special",
                  f"/supervisor/special/{ids['person']}", "/supervisor/special/door-to-door",
                  "/supervisor/workgroups", "/ledgers/quarantine", f"/ledgers/quarantine/{ids['placement']}",
-                 "/ledgers/buildings", "/people/codes"]
+                 "/ledgers/buildings", "/people/codes", "/supervisor/rosters/",
+                 f"/supervisor/rosters/{ids['gate']}", "/supervisor/rosters/print"]
     return mine
 
 
