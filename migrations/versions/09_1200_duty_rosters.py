@@ -5,7 +5,9 @@ Revises: 1100
 
 Issue 17. `duty_shift` (a gate's shift with the people it needs), `duty_assignment` (a user on
 a shift; removals and swaps keep the row), `gate_sign_in` (a user's phone opened the gate
-screen: with the passages, the actual presence at a gate).
+screen: with the passages, the actual presence at a gate). `special_category`: the special
+groups' categories of each community (none stored: the seven defaults apply until a supervisor
+edits them); `special_contact`: a special group member's child or guardian, encrypted.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -77,7 +79,43 @@ def upgrade():
     op.create_index("ix_gate_sign_in_site_at", "gate_sign_in", ["site_id", "at"])
 
 
+    op.create_table(
+        "special_category",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("home_sampling", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("community_id", "code"),
+    )
+    op.create_index("ix_special_category_community_id", "special_category", ["community_id"])
+    op.create_table(
+        "special_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("relation", sa.LargeBinary(), nullable=True),
+        sa.Column("name", sa.LargeBinary(), nullable=True),
+        sa.Column("phone", sa.LargeBinary(), nullable=True),
+        sa.Column("updated_by", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["community.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["updated_by"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id"),
+    )
+    op.create_index("ix_special_contact_community_id", "special_contact", ["community_id"])
+
+
 def downgrade():
+    op.drop_table("special_contact")
+    op.drop_table("special_category")
     op.drop_table("gate_sign_in")
     op.drop_table("duty_assignment")
     op.drop_table("duty_shift")

@@ -13,6 +13,7 @@ from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Pl
 from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 from .rosters import DutyAssignment, DutyShift, GateSignIn
+from .special import SpecialCategory, SpecialContact
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
@@ -20,5 +21,5 @@ __all__ = [
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
     "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
-    "DutyShift", "DutyAssignment", "GateSignIn",
+    "DutyShift", "DutyAssignment", "GateSignIn", "SpecialCategory", "SpecialContact",
 ]

@@ -11,9 +11,6 @@ from ..models import Person, Sample
 from . import bp
 from .periods import requested_day
 
-SPECIAL_TAGS = ("elderly-alone", "disabled", "home-quarantine")
-
-
 def sampled_people(community_id: int, start, end) -> set[int]:
     """Ids of the people with a (non-voided) sample between start and end."""
     return set(db.session.scalars(
@@ -23,6 +20,9 @@ def sampled_people(community_id: int, start, end) -> set[int]:
 
 def coverage(community_id: int, start, end) -> dict:
     """Counts per (compound, building, unit) and the ids of roster people not sampled."""
+    from ..review.categories import codes
+
+    special = set(codes(community_id))  # the special-groups ledger's categories
     sampled = sampled_people(community_id, start, end)
     # Only plain columns: no decryption for counting 7,000 people.
     roster = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.tags)
@@ -34,7 +34,7 @@ def coverage(community_id: int, start, end) -> dict:
         counts[0] += 1
         if pid in sampled:
             counts[1] += 1
-        elif any(t in SPECIAL_TAGS for t in (tags or "").split(";")):
+        elif any(t in special for t in (tags or "").split(";")):
             missing_special.append(pid)
     return {"units": dict(sorted(units.items(), key=lambda kv: _natural(kv[0]))),
             "roster": sum(c[0] for c in units.values()), "sampled": sum(c[1] for c in units.values()),
@@ -71,7 +71,9 @@ def coverage_page():
                        compounds.setdefault(compound, [0, 0])):
             counts[0] += total
             counts[1] += done
-    return render_template("supervisor/coverage.html", day=day, data=data,
+    from ..review.categories import names
+
+    return render_template("supervisor/coverage.html", day=day, data=data, category_names=names(current_user.community_id),
                            buildings_by_compound=buildings, compounds=compounds,
                            building=building, missing=missing, special=special,
                            special_count=len(data["missing_special"]))
