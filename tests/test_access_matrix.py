@@ -32,6 +32,7 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "review.need_add": {"person_id": 999999},
                "review.visit_add": {"person_id": 999999},
                "review.need_end": {"need_id": 999999},
+               **{f"review.{name}": {"person_id": 999999} for name in ("special_groups_set", "special_contact_save")},
                "residents.claim": {"token": "not-a-resident-link"},
                **{f"residents.registration_{name}": {"registration_id": 999999}
                   for name in ("confirm", "reject")},
@@ -148,6 +149,9 @@ REVIEW_PAGES = {
     "workgroup_remove": ("POST", 404), "special": ("GET", 200), "person": ("GET", 404),
     "need_add": ("POST", 404), "need_end": ("POST", 404), "visit_add": ("POST", 404),
     "door_list": ("GET", 200),
+    "special_categories": ("GET", 200), "special_category_add": ("POST", 400),
+    "special_category_edit": ("POST", 400), "special_find": ("GET", 200),
+    "special_groups_set": ("POST", 404), "special_contact_save": ("POST", 404),
 }
 for _name, (_method, _lead) in REVIEW_PAGES.items():
     EXPECTED[f"review.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}

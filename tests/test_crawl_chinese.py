@@ -75,6 +75,8 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "review.special": [u("review.special"), u("review.special", group="elderly-alone", need="medicine")],
             "review.person": [u("review.person", person_id=world.person)],
             "review.door_list": [u("review.door_list")],
+            "review.special_categories": [u("review.special_categories")],
+            "review.special_find": [u("review.special_find"), u("review.special_find", building="1-1", unit="1")],
             "rosters.overview": [u("rosters.overview"), u("rosters.overview", week="2022-05-06")],
             "rosters.week": [u("rosters.week", site_id=world.gate)],
             "rosters.sheet": [u("rosters.sheet")],
@@ -129,6 +131,9 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     post("extend by 0 days", f"/ledgers/quarantine/{world.placement}/extend", data={"days": "0"})
     post("self-report link", f"/ledgers/quarantine/{world.placement}/link")
     post("issue codes", "/people/codes", data={"building": "1-1"})
+    post("a category without a name", "/supervisor/special/categories", data={"name": ""})
+    post("a category of another community", f"/supervisor/special/{world.person}/groups", data={"category": "x"})
+    post("a guardian's phone too short", f"/supervisor/special/{world.person}/contact", data={"phone": "1"})
     post("a shift of 9 people", f"/supervisor/rosters/{world.gate}/template",
          data={"template": "3x8", "needed": "9", "start_hour": "0"})
     post("a roster week of no date", f"/supervisor/rosters/{world.gate}/repeat", data={"day": "x"})

@@ -167,7 +167,14 @@ def test_the_demo_seeds_work_groups_needs_and_an_open_problem_once(runner, clien
     assert DEMO_PROBLEM in problem_list_of(page)
     assert "采样录入员" in page.split('id="review-groups"')[1].split("</section>")[0]
     door = client.get("/supervisor/special/door-to-door").get_data(as_text=True)
-    assert re.search(r'id="door-count">1 ', door)
+    # The door-sampling need, and the people of the categories sampled at home (残障、孤寡).
+    from server.models import Person
+
+    at_home = {p.id for p in db.session.scalars(select(Person))
+               if {"disabled", "widowed-alone"} & set(p.tag_list)}
+    needing = set(db.session.scalars(select(CareNeed.person_id).where(CareNeed.need == "door_sampling")))
+    assert len(needing) == 1 and len(at_home) >= 2
+    assert re.search(rf'id="door-count">{len(at_home | needing)} ', door)
 
 
 def problem_list_of(page):
