@@ -41,6 +41,7 @@ LABELS: dict[str, dict[str, object]] = {
     "work_group": {"data_checking": _l("Data checking"), "reporting": _l("Reporting"),
                    "sampling": _l("Sampling"), "data_summary": _l("Data summary"),
                    "home_service": _l("Home service"), "gate_control": _l("Gate control")},
+    "work_group_role": {"lead": _l("Group lead"), "helper": _l("Helper"), "member": _l("Member")},
     "need": {"medicine": _l("Medicine"), "groceries": _l("Groceries"),
              "door_sampling": _l("Door-to-door sampling"), "other": _l("Other")},
     "import_column": {"tube": _l("Tube barcode"), "result": _l("Result"),

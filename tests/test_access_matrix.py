@@ -28,6 +28,7 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "review.problem": {"problem_id": 999999},
                "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
+               "review.workgroup_group_edit": {"group_id": 999999},
                "review.person": {"person_id": 999999},
                "review.need_add": {"person_id": 999999},
                "review.visit_add": {"person_id": 999999},
@@ -148,7 +149,7 @@ REVIEW_PAGES = {
     "problem_close": ("POST", 404), "workgroups": ("GET", 200), "workgroup_add": ("POST", 400),
     "workgroup_remove": ("POST", 404), "special": ("GET", 200), "person": ("GET", 404),
     "need_add": ("POST", 404), "need_end": ("POST", 404), "visit_add": ("POST", 404),
-    "door_list": ("GET", 200),
+    "door_list": ("GET", 200), "workgroup_group_add": ("POST", 400), "workgroup_group_edit": ("POST", 404),
     "special_categories": ("GET", 200), "special_category_add": ("POST", 400),
     "special_category_edit": ("POST", 400), "special_find": ("GET", 200),
     "special_groups_set": ("POST", 404), "special_contact_save": ("POST", 404),
@@ -163,12 +164,14 @@ def ledger_rows(side) -> dict:
     community, which the other community's supervisor must not reach."""
     from server.extensions import db
     from server.models import CareNeed, Problem, WorkGroupMember
+    from server.review.workgroups import groups
     from tests.factories_supervisor import make_person
 
     person = make_person(side["community"], tags="elderly-alone")
     rows = [Problem(community_id=side["community"].id, day=person.created_at.date(), description="x",
                     owner_id=side["clerk"].id, due_on=person.created_at.date()),
-            WorkGroupMember(community_id=side["community"].id, user_id=side["clerk"].id, work_group="sampling"),
+            WorkGroupMember(community_id=side["community"].id, user_id=side["clerk"].id,
+                            group_id=groups(side["community"].id)[2].id),
             CareNeed(community_id=side["community"].id, person_id=person.id, need="medicine")]
     db.session.add_all(rows)
     db.session.commit()

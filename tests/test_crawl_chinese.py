@@ -131,6 +131,7 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     post("extend by 0 days", f"/ledgers/quarantine/{world.placement}/extend", data={"days": "0"})
     post("self-report link", f"/ledgers/quarantine/{world.placement}/link")
     post("issue codes", "/people/codes", data={"building": "1-1"})
+    post("a work group without a name", "/supervisor/workgroups/groups", data={"name": ""})
     post("a category without a name", "/supervisor/special/categories", data={"name": ""})
     post("a category of another community", f"/supervisor/special/{world.person}/groups", data={"category": "x"})
     post("a guardian's phone too short", f"/supervisor/special/{world.person}/contact", data={"phone": "1"})

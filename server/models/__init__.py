@@ -10,7 +10,7 @@ from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
-from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
+from .followup import CareNeed, CareVisit, Problem, WorkGroup, WorkGroupMember
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 from .rosters import DutyAssignment, DutyShift, GateSignIn
 from .special import SpecialCategory, SpecialContact
@@ -22,4 +22,5 @@ __all__ = [
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
     "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
     "DutyShift", "DutyAssignment", "GateSignIn", "SpecialCategory", "SpecialContact",
+    "WorkGroup",
 ]

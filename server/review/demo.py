@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import CareNeed, Community, Person, Problem, SpecialContact, User, WorkGroupMember
 from ..supervisor.periods import today
+from .workgroups import assign
 
-DEMO_GROUPS = {"volunteer": "gate_control", "clerk": "sampling", "supervisor": "data_summary"}
+DEMO_GROUPS = {"volunteer": ("gate_control", "helper"), "clerk": ("sampling", "member"),
+               "supervisor": ("data_summary", "lead")}
 DEMO_NEEDS = (("elderly-alone", "door_sampling", "行动不便，需上门采样"),
               ("elderly-alone", "medicine", "降压药每周一次"),
               ("disabled", "groceries", "每三天送菜"))
@@ -22,10 +24,10 @@ def seed_review_demo(community: Community) -> dict:
     """Add the demo's work groups, needs and open problem unless already there. Flushes."""
     made = {"work_groups": 0, "needs": 0, "problems": 0}
     users = {u.username: u for u in db.session.scalars(select(User).where(User.community_id == community.id))}
-    for username, group in DEMO_GROUPS.items():
+    for username, (group, role) in DEMO_GROUPS.items():
         user = users.get(username)
         if user and not _exists(WorkGroupMember, WorkGroupMember.user_id == user.id):
-            db.session.add(WorkGroupMember(community_id=community.id, user_id=user.id, work_group=group))
+            assign(community.id, user.id, group, role)
             made["work_groups"] += 1
     if not _exists(CareNeed, CareNeed.community_id == community.id):
         for n, (tag, need, note) in enumerate(DEMO_NEEDS):
