@@ -58,6 +58,9 @@ async function start(tries = 0) {
   if (!(await refresh()) && tries < 20) setTimeout(() => start(tries + 1), 1500);
 }
 
-start();
+// The page's session settles who captures on this phone (the last login, not an earlier
+// user's token still in IndexedDB) before the first question: that question is a sign-in.
+if (document.body.dataset.ready) start();
+else addEventListener("session-ready", () => start(), { once: true });
 setInterval(refresh, REFRESH_MS);
 window.addEventListener("online", refresh);
