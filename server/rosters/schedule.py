@@ -77,16 +77,16 @@ def create_week(site: Site, monday: date, template: str, needed: int, start_hour
         raise RosterError("start_hour")
     hours = TEMPLATES[template]
     start, end = week_bounds(monday)
-    existing = set(db.session.scalars(select(DutyShift.starts_at).where(
-        DutyShift.site_id == site.id, DutyShift.starts_at < end, DutyShift.ends_at > start)))
-    taken = [(s.starts_at, s.ends_at) for s in db.session.scalars(select(DutyShift).where(
-        DutyShift.site_id == site.id, DutyShift.starts_at < end, DutyShift.ends_at > start))]
+    # Shifts reaching into the week (a night shift from the Sunday before counts too).
+    taken = [tuple(row) for row in db.session.execute(select(DutyShift.starts_at, DutyShift.ends_at).where(
+        DutyShift.site_id == site.id, DutyShift.starts_at < end + timedelta(hours=24),
+        DutyShift.ends_at > start))]
     added = 0
     for day in week_days(monday):
         for n in range(24 // hours):
             begins = datetime.combine(day, time(0), zone()) + timedelta(hours=start_hour + n * hours)
             ends = begins + timedelta(hours=hours)
-            if begins in existing or any(a < ends and begins < b for a, b in taken):
+            if any(a < ends and begins < b for a, b in taken):
                 continue  # overlapping an existing shift: the supervisor's earlier plan wins
             db.session.add(DutyShift(community_id=site.community_id, site_id=site.id, starts_at=begins,
                                      ends_at=ends, needed=needed, created_by=user.id))
