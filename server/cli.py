@@ -77,6 +77,10 @@ def seed_demo_command(if_empty, residents):
     from .review.demo import seed_review_demo
 
     seed_review_demo(_community("demo"))  # the review's ledgers, also for an older demo database
+    from .auth.pins import hash_pin
+    from .rosters.demo import seed_rosters
+
+    seed_rosters(_community("demo"), hash_pin(DEMO_PIN))  # the same for the duty rosters
     db.session.commit()
     if not result["created"]:
         click.echo("The demo community already exists: nothing changed.")

@@ -173,3 +173,26 @@ def test_gate_hours_with_no_shift_are_flagged_and_the_export_lists_the_week(worl
     assert client.get("/supervisor/rosters/export.xlsx").status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.target == "export:rosters")) == 2
+
+
+def test_the_demo_has_rosters_categories_and_groups_to_show(runner, client):
+    from server.models import Community, Person, Site, SpecialContact, WorkGroupMember
+    from server.review.categories import codes
+
+    for _ in range(2):  # a second run adds nothing
+        assert runner.invoke(args=["seed-demo", "--residents", "300"]).exit_code == 0
+    demo = db.session.scalar(select(Community).where(Community.code == "demo"))
+    gates = dict(db.session.execute(select(DutyShift.site_id, func.count()).group_by(DutyShift.site_id)).all())
+    assert len(gates) == 2 and all(n in (21, 42) for n in gates.values())
+    now = utcnow()
+    short = [i for i in run_checks(demo.id, now) if i.kind == "shift_understaffed"]
+    assert len(short) == 1 and short[0].facts["rostered"] == 1
+    second = db.session.scalar(select(Site).where(Site.id == short[0].site_id))
+    start = datetime.combine(local_today(), time(0), SHANGHAI)
+    found = presence(second.id, start, start + timedelta(days=1), now)
+    assert [u.user.username for u in found.unrostered] == ["volunteer"]
+    tagged = {t for p in db.session.scalars(select(Person).where(Person.community_id == demo.id)) for t in p.tag_list}
+    assert set(codes(demo.id)) <= tagged  # every default category has people
+    assert db.session.scalar(select(func.count()).select_from(SpecialContact)) == 1
+    roles = set(db.session.scalars(select(WorkGroupMember.role)))
+    assert roles == {"lead", "helper", "member"}

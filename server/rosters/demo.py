@@ -22,9 +22,14 @@ def seed_rosters(community, pin_hash: str) -> dict:
     volunteer = db.session.scalar(select(User).where(User.community_id == cid, User.username == "volunteer"))
     duty = []
     for i, name in enumerate(DUTY_NAMES, start=1):
-        user = User(community_id=cid, username=f"duty{i:02d}", role="volunteer", display_name=name,
-                    pin_hash=pin_hash)
-        db.session.add(user)
+        username = f"duty{i:02d}"
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(community_id=cid, username=username, role="volunteer", display_name=name,
+                        pin_hash=pin_hash)
+            db.session.add(user)
+        elif user.community_id != cid:
+            return {}  # the name is taken elsewhere: no demo rosters rather than a wrong one
         duty.append(user)
     db.session.flush()
     gates = db.session.scalars(select(Site).where(Site.community_id == cid, Site.kind == "gate")
