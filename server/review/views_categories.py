@@ -2,7 +2,6 @@
 a page: find a resident by address, tick their categories, keep a guardian's contact."""
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import role_required, scoped, scoped_or_404
 from ..extensions import db

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ..access import scoped
 from ..extensions import db
-from ..models import Box, Device, DutyShift, Flag, LabResult, Sample, Site, SyncRejection, Tube
+from ..models import Box, Device, DutyShift, Flag, LabResult, Sample, SyncRejection, Tube
 
 DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90}
 # Kinds the sampling handlers may raise as Flags for the same fact: a live item is hidden
