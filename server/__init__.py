@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .review import bp as review_bp
     from .rounds import bp as rounds_bp
     from .lab import bp as lab_bp
+    from .rosters import bp as rosters_bp
     from .supervisor import bp as supervisor_bp
 
     app.register_blueprint(auth_bp)
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(lab_bp)
+    app.register_blueprint(rosters_bp)
     from . import access
 
     access.init_app(app)

@@ -80,6 +80,10 @@ def seed_demo_command(if_empty, residents):
     from .rounds.demo import LAB_USER, seed_rounds_demo
 
     seed_rounds_demo(_community("demo"), DEMO_PIN)  # a round, the lab and a received box
+    from .auth.pins import hash_pin
+    from .rosters.demo import seed_rosters
+
+    seed_rosters(_community("demo"), hash_pin(DEMO_PIN))  # the same for the duty rosters
     db.session.commit()
     if not result["created"]:
         click.echo("The demo community already exists: nothing changed.")

@@ -55,6 +55,9 @@ DEFAULTS = {
     "SUPERVISOR_LOOKBACK_HOURS": 72,
     # The board's 30 s refresh reuses its live checks this long per community and worker.
     "BOARD_CACHE_SECONDS": 5,
+    # Duty shifts short of people, and gate hours with no shift, show on the board this long
+    # before they start (server/supervisor/checks.py).
+    "ROSTER_LOOKAHEAD_HOURS": 36,
     "RESULTS_IMPORT_CHUNK": 1000,
     # Home quarantine ledger (server/ledgers/quarantine.py): default length in days, the local
     # time each report slot closes, how long a worker has to follow a missed report, how far
@@ -102,6 +105,7 @@ ENV_SETTINGS = {
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
     "BOARD_CACHE_SECONDS": int,
+    "ROSTER_LOOKAHEAD_HOURS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
     "SESSION_IDLE_MINUTES": int,
     "SESSION_MAX_HOURS": float,

@@ -91,5 +91,8 @@ def seed_demo(residents_count: int = 7300, seed: int = 20220506) -> dict:
     from .ledgers.demo import seed_ledgers
 
     seed_ledgers(community)
+    from .rosters.demo import seed_rosters
+
+    seed_rosters(community, pin_hash)
     return {"created": True, "community": community.code, "residents": report.created,
             "sites": len(GATES) + len(SAMPLING_POINTS), "users": [u[0] for u in DEMO_USERS]}

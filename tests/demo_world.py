@@ -54,7 +54,9 @@ def build(app, residents: int = 150) -> DemoWorld:
 
     seed_rounds_demo(community, "123456")
     cid = community.id
-    users = {u.role: u for u in db.session.scalars(select(User).where(User.community_id == cid))}
+    # One user per role: the demo's own (the roster's duty volunteers are volunteers too).
+    users = {u.role: u for u in db.session.scalars(select(User).where(User.community_id == cid,
+                                                                      User.username.in_(ROLES)))}
     sites = {s.code: s for s in db.session.scalars(select(Site).where(Site.community_id == cid))}
     gate, point, other_point = sites["G1"], sites["S1"], sites["S2"]
     now = utcnow()

@@ -28,17 +28,23 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "review.problem": {"problem_id": 999999},
                "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
+               "review.workgroup_group_edit": {"group_id": 999999},
                "review.person": {"person_id": 999999},
                "review.need_add": {"person_id": 999999},
                "review.visit_add": {"person_id": 999999},
                "review.need_end": {"need_id": 999999},
+               **{f"review.{name}": {"person_id": 999999} for name in ("special_groups_set", "special_contact_save")},
                "residents.claim": {"token": "not-a-resident-link"},
                **{f"residents.registration_{name}": {"registration_id": 999999}
                   for name in ("confirm", "reject")},
                "ledgers.doors_remove": {"sensor_id": 999999},
                "ledgers.integration_revoke": {"integration_id": 999999},
                "rounds.round_page": {"round_id": 999999}, "rounds.round_close": {"round_id": 999999},
-               "lab.box": {"box_id": 999999}}
+               "lab.box": {"box_id": 999999},
+               **{f"rosters.{name}": {"site_id": 999999} for name in ("week", "template", "repeat")},
+               "rosters.assign_person": {"shift_id": 999999},
+               **{f"rosters.{name}": {"assignment_id": 999999} for name in ("remove_person", "swap_person")},
+               "rosters.export": {"fmt": "csv"}}
 STAFF, LEAD = ("volunteer", "clerk"), ("supervisor", "admin")
 
 # endpoint -> method -> {ANON: status, "user": status for every role}. Only login, health,
@@ -111,6 +117,14 @@ EXPECTED = {
         "quarantine_place", "buildings_assign", "placement_end", "placement_extend",
         "placement_link")},
     "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    # The gate screen's duty line: every user; no gate named is a 400.
+    "api.duty": {"GET": {ANON: 401, "user": 400}},
+    # Duty rosters: supervisors and admins; ids of nothing (or the other community's) are a 404.
+    **{f"rosters.{name}": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}}
+       for name in ("overview", "sheet", "export")},
+    "rosters.week": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
+    **{f"rosters.{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}}
+       for name in ("template", "repeat", "assign_person", "remove_person", "swap_person")},
 }
 # Sampling rounds: supervisors and admins; ids of nothing are a 404, an empty form a 400.
 EXPECTED.update({
@@ -156,7 +170,10 @@ REVIEW_PAGES = {
     "problem_close": ("POST", 404), "workgroups": ("GET", 200), "workgroup_add": ("POST", 400),
     "workgroup_remove": ("POST", 404), "special": ("GET", 200), "person": ("GET", 404),
     "need_add": ("POST", 404), "need_end": ("POST", 404), "visit_add": ("POST", 404),
-    "door_list": ("GET", 200),
+    "door_list": ("GET", 200), "workgroup_group_add": ("POST", 400), "workgroup_group_edit": ("POST", 404),
+    "special_categories": ("GET", 200), "special_category_add": ("POST", 400),
+    "special_category_edit": ("POST", 400), "special_find": ("GET", 200),
+    "special_groups_set": ("POST", 404), "special_contact_save": ("POST", 404),
 }
 for _name, (_method, _lead) in REVIEW_PAGES.items():
     EXPECTED[f"review.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}
@@ -168,12 +185,14 @@ def ledger_rows(side) -> dict:
     community, which the other community's supervisor must not reach."""
     from server.extensions import db
     from server.models import CareNeed, Problem, WorkGroupMember
+    from server.review.workgroups import groups
     from tests.factories_supervisor import make_person
 
     person = make_person(side["community"], tags="elderly-alone")
     rows = [Problem(community_id=side["community"].id, day=person.created_at.date(), description="x",
                     owner_id=side["clerk"].id, due_on=person.created_at.date()),
-            WorkGroupMember(community_id=side["community"].id, user_id=side["clerk"].id, work_group="sampling"),
+            WorkGroupMember(community_id=side["community"].id, user_id=side["clerk"].id,
+                            group_id=groups(side["community"].id)[2].id),
             CareNeed(community_id=side["community"].id, person_id=person.id, need="medicine")]
     db.session.add_all(rows)
     db.session.commit()

@@ -24,7 +24,7 @@ HTMX = {**ZH, "HX-Request": "true"}
 DEMO_PIN = "123456"
 # Not pages: files, scripts, JSON for the phones (their words are checked where they are shown).
 NOT_PAGES = {"static", "pages.client_module", "pages.service_worker", "pages.manifest",
-             "auth.csrf_token", "supervisor.export_download"}
+             "auth.csrf_token", "supervisor.export_download", "rosters.export"}
 
 
 def page_urls(app, world, tokens) -> dict[str, list[str]]:
@@ -80,6 +80,11 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
                                   u("rounds.round_page", round_id=world.round, building="1")],
             "lab.home": [u("lab.home")],
             "lab.box": [u("lab.box", box_id=world.lab_box)],
+            "review.special_categories": [u("review.special_categories")],
+            "review.special_find": [u("review.special_find"), u("review.special_find", building="1-1", unit="1")],
+            "rosters.overview": [u("rosters.overview"), u("rosters.overview", week="2022-05-06")],
+            "rosters.week": [u("rosters.week", site_id=world.gate)],
+            "rosters.sheet": [u("rosters.sheet")],
             # Error pages: a page that does not exist, an id of nothing, a GET to a form's action.
             "errors": ["/no-such-page", u("gate.log", site_id=999999), u("auth.logout"),
                        u("supervisor.coverage_page", date="2022-13-01")],
@@ -141,6 +146,13 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
     post("self-report link", f"/ledgers/quarantine/{world.placement}/link")
     post("issue codes", "/people/codes", data={"building": "1-1"})
     post("open a round badly", "/supervisor/rounds/", data={"name": "", "start_day": "明天", "buildings": "九号楼"})
+    post("a work group without a name", "/supervisor/workgroups/groups", data={"name": ""})
+    post("a category without a name", "/supervisor/special/categories", data={"name": ""})
+    post("a category of another community", f"/supervisor/special/{world.person}/groups", data={"category": "x"})
+    post("a guardian's phone too short", f"/supervisor/special/{world.person}/contact", data={"phone": "1"})
+    post("a shift of 9 people", f"/supervisor/rosters/{world.gate}/template",
+         data={"template": "3x8", "needed": "9", "start_hour": "0"})
+    post("a roster week of no date", f"/supervisor/rosters/{world.gate}/repeat", data={"day": "x"})
     return answers
 
 

@@ -9,6 +9,7 @@ from server import create_app
 from server.extensions import db
 from tests.conftest import base_config
 from tests.test_migration_1100 import empty_database  # noqa: F401 (fixture)
+from tests.test_migration_chain import revision_before
 
 ROWS = [
     "INSERT INTO community (id, code, name, fever_threshold_c) VALUES (1, 'a', 'A', 37.3)",
@@ -33,7 +34,7 @@ def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):  # noq
 
     app = create_app(base_config(empty_database))
     with app.app_context():
-        upgrade(revision="1100")
+        upgrade(revision=revision_before("1400"))
         with db.engine.begin() as conn:
             for row in ROWS:
                 conn.execute(text(row), {"name": b"\x00"} if ":name" in row else {})
@@ -44,7 +45,7 @@ def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):  # noq
             conn.execute(text("UPDATE tube SET received_at = '2022-05-06 01:00:00+00'"))
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             _insert_lab(conn, 3, role="chef")
-        downgrade(revision="1100")
+        downgrade(revision=revision_before("1400"))
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT role, active FROM \"user\" WHERE id = 2")).one() == ("volunteer", False)
             assert conn.execute(text("SELECT count(*) FROM tube WHERE box_id = 1")).scalar() == 1

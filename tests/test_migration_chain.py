@@ -8,6 +8,11 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def revision_before(revision: str) -> str:
+    """The revision a migration follows in the chain (what its test starts from)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_revision(revision).down_revision
+
+
 def test_one_head_and_files_in_chain_order():
     scripts = ScriptDirectory(str(MIGRATIONS))
     assert len(scripts.get_heads()) == 1, scripts.get_heads()

@@ -167,8 +167,55 @@ def test_the_demo_seeds_work_groups_needs_and_an_open_problem_once(runner, clien
     assert DEMO_PROBLEM in problem_list_of(page)
     assert "采样录入员" in page.split('id="review-groups"')[1].split("</section>")[0]
     door = client.get("/supervisor/special/door-to-door").get_data(as_text=True)
-    assert re.search(r'id="door-count">1 ', door)
+    # The door-sampling need, and the people of the categories sampled at home (残障、孤寡).
+    from server.models import Person
+
+    at_home = {p.id for p in db.session.scalars(select(Person))
+               if {"disabled", "widowed-alone"} & set(p.tag_list)}
+    needing = set(db.session.scalars(select(CareNeed.person_id).where(CareNeed.need == "door_sampling")))
+    assert len(needing) == 1 and len(at_home) >= 2
+    assert re.search(rf'id="door-count">{len(at_home | needing)} ', door)
 
 
 def problem_list_of(page):
     return page.split('id="open-problems"')[1].split("</ul>")[0]
+
+
+def test_work_groups_named_by_the_community_with_a_lead_helpers_and_members_by_day(world, client, login):
+    from server.models import WorkGroup
+
+    today, _day = days()
+    a = world["a"]
+    login(a["supervisor"])
+    zh = {"Accept-Language": "zh-CN"}
+    assert client.post("/supervisor/workgroups/groups", data={"name": "物资保障"}).status_code == 302
+    assert client.post("/supervisor/workgroups/groups", data={"name": "物资保障"}, headers=zh).status_code == 400
+    group = db.session.scalar(select(WorkGroup).where(WorkGroup.name == "物资保障"))
+    assert client.post("/supervisor/workgroups", data={"user_id": a["supervisor"].id, "group": group.id,
+                                                       "role": "lead"}).status_code == 302
+    client.post("/supervisor/workgroups", data={"user_id": a["clerk"].id, "group": group.id, "role": "helper"})
+    client.post("/supervisor/workgroups", data={"user_id": a["volunteer"].id, "group": group.id,
+                                                "day": (today + timedelta(days=1)).isoformat()})
+    page = client.get("/supervisor/workgroups", headers=zh).get_data(as_text=True)
+    section = page.split(f'id="group-{group.id}"')[1].split("</section>")[0]
+    assert section.count("<li>") == 3 and "组长" in section and "协助人员" in section
+
+    def groups_on(day):
+        page = client.get(f"/supervisor/review?date={day.isoformat()}", headers=zh).get_data(as_text=True)
+        return page.split('id="review-groups"')[1].split("</section>")[0]
+
+    assert "物资保障" in groups_on(today) and a["volunteer"].username not in groups_on(today)
+    tomorrow = groups_on(today + timedelta(days=1))
+    assert a["volunteer"].username in tomorrow and "（组长）" in tomorrow
+    # Renamed: the review says the new name; the usual groups are still there.
+    client.post(f"/supervisor/workgroups/groups/{group.id}", data={"name": "后勤保障", "active": "1"})
+    assert "后勤保障" in groups_on(today) and "采样" in groups_on(today)
+    # Switched off: gone from the review and the choices, listed on the page to switch back on.
+    assert client.post(f"/supervisor/workgroups/groups/{group.id}", data={"name": "后勤保障"}).status_code == 302
+    assert "后勤保障" not in groups_on(today)
+    page = client.get("/supervisor/workgroups", headers=zh).get_data(as_text=True)
+    assert "后勤保障" in page.split('id="groups-off"')[1] and f'value="{group.id}"' not in page.split('id="add-member"')[1]
+    login(world["b"]["supervisor"])
+    assert client.post(f"/supervisor/workgroups/groups/{group.id}", data={"name": "y", "active": "1"}).status_code == 404
+    assert client.post("/supervisor/workgroups", data={"user_id": world["b"]["clerk"].id,
+                                                       "group": group.id}).status_code == 400

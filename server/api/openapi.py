@@ -205,6 +205,24 @@ PATHS = {
                                "retests": {"type": "array", "items": {"type": "object"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
+    "/api/v1/duty": {"get": {
+        "summary": "Who is on duty at a gate of the user's community now and who takes over "
+                   "next (the gate screen's duty line); asking is the user's sign-in at that "
+                   "gate, which the roster's presence check counts.",
+        "security": SECURED,
+        "parameters": [{"name": "site_id", "in": "query", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {
+            "200": {"description": "Current and next shift", "content": {JSON: {"schema": {
+                "type": "object", "required": ["server_time", "site_id", "current", "next", "me_rostered"],
+                "properties": {"server_time": {"type": "string"}, "site_id": {"type": "integer"},
+                               "current": {"type": ["object", "null"]},
+                               "next": {"type": ["object", "null"]},
+                               "me_rostered": {"type": "boolean"}}}}}},
+            "400": _error("No gate named"),
+            "401": _error("Missing, invalid or revoked token"),
+            "404": _error("Not a gate of the user's community"),
+            "503": _error("Database unavailable")}}},
     "/api/v1/door-events": {"post": {
         "summary": "One door-sensor event from the property platform, signed with the "
                    "integration's secret: X-Checkpoint-Signature is hex HMAC-SHA256 of "

@@ -15,18 +15,20 @@ from .assignments import assign, unassign
 @bp.get("/ledgers/buildings")
 @role_required("supervisor")
 def buildings():
-    """Every building of the roster with its households' residents count and its worker."""
+    """Every building of the roster with its households and residents counted, and its worker."""
     cid = current_user.community_id
+    # A household is a unit and room of the building (residents of one flat live together).
+    household = func.coalesce(Person.unit, "") + "/" + func.coalesce(Person.room, "")
     counts = db.session.execute(
-        select(Person.building, func.min(Person.compound), func.count())
+        select(Person.building, func.min(Person.compound), func.count(), func.count(func.distinct(household)))
         .where(Person.community_id == cid, Person.in_roster.is_(True), Person.building.is_not(None))
         .group_by(Person.building).order_by(Person.building)).all()
     assigned = {a.building: a for a in db.session.scalars(scoped(BuildingAssignment))}
     workers = db.session.scalars(scoped(User).where(User.active.is_(True))
                                  .order_by(User.role, User.username)).all()
     by_compound: dict[str, list] = {}  # the page folds its buildings per compound
-    for building, compound, people in counts:
-        by_compound.setdefault(compound or "", []).append((building, people))
+    for building, compound, people, households in counts:
+        by_compound.setdefault(compound or "", []).append((building, people, households))
     return render_template("ledgers/buildings.html", by_compound=by_compound, assigned=assigned,
                            workers=workers, buildings=len(counts))
 

@@ -10,9 +10,11 @@ from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
-from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
+from .followup import CareNeed, CareVisit, Problem, WorkGroup, WorkGroupMember
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 from .rounds import SamplingRound
+from .rosters import DutyAssignment, DutyShift, GateSignIn
+from .special import SpecialCategory, SpecialContact
 
 __all__ = [
     "utcnow", "Community", "Site", "User", "Device", "Person", "GateEntry", "Tube", "Sample",
@@ -21,4 +23,6 @@ __all__ = [
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
     "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
     "SamplingRound",
+    "DutyShift", "DutyAssignment", "GateSignIn", "SpecialCategory", "SpecialContact",
+    "WorkGroup",
 ]

@@ -2,7 +2,7 @@
 needs and home visits (特殊人群台账)."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -11,7 +11,11 @@ from .accounts import User
 from .base import UTCDateTime, utcnow
 from .people import Person
 
+# The six groups every community started with (their codes stay on the migrated rows).
 WORK_GROUPS = ("data_checking", "reporting", "sampling", "data_summary", "home_service", "gate_control")
+WORK_GROUP_NAMES = {"data_checking": "数据核对", "reporting": "上报", "sampling": "采样",
+                    "data_summary": "数据汇总", "home_service": "上门服务", "gate_control": "卡口值守"}
+WORK_GROUP_ROLES = ("lead", "helper", "member")
 NEEDS = ("medicine", "groceries", "door_sampling", "other")
 # Roster tags (server/roster.py TAG_ALIASES) of the special groups the ledger follows.
 SPECIAL_GROUPS = ("elderly-alone", "disabled", "chronic", "pregnant")
@@ -38,25 +42,48 @@ class Problem(db.Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
 
 
+class WorkGroup(db.Model):
+    """A work group (工作专班) of a community, named by it; `code` is set on the six groups
+    every community started with."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class WorkGroupMember(db.Model):
-    """A user in a work group from `since` until `until` (NULL: still in it), so a past day's
-    review shows who was in which group that day."""
+    """A user in a work group as its lead, a helper or a member, from `since` until `until`
+    (NULL: still in it), so a past day's review shows who was in which group that day. With
+    `day` set, the user is in the group on that local day only (members by day)."""
 
     __table_args__ = (
-        CheckConstraint("work_group IN ('data_checking', 'reporting', 'sampling', 'data_summary', "
-                        "'home_service', 'gate_control')", name="work_group_name"),
-        Index("uq_work_group_member_current", "user_id", "work_group", unique=True,
-              sqlite_where=text("until IS NULL"), postgresql_where=text("until IS NULL")),
+        CheckConstraint("role IN ('lead', 'helper', 'member')", name="work_group_member_role"),
+        Index("uq_work_group_member_standing", "user_id", "group_id", unique=True,
+              sqlite_where=text("until IS NULL AND day IS NULL"),
+              postgresql_where=text("until IS NULL AND day IS NULL")),
+        Index("uq_work_group_member_day", "user_id", "group_id", "day", unique=True,
+              sqlite_where=text("until IS NULL AND day IS NOT NULL"),
+              postgresql_where=text("until IS NULL AND day IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    work_group: Mapped[str] = mapped_column(String(20))
+    group_id: Mapped[int] = mapped_column(ForeignKey("work_group.id"), index=True)
+    work_group: Mapped[str | None] = mapped_column(String(20))  # the old fixed code, kept on old rows
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    day: Mapped[date | None] = mapped_column(Date)
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    group: Mapped[WorkGroup] = relationship()
 
 
 class CareNeed(db.Model):

@@ -7,4 +7,4 @@ bp = Blueprint("review", __name__, url_prefix="/supervisor")
 
 
 
-from . import views_care, views_review, views_workgroups  # noqa: E402,F401
+from . import views_care, views_categories, views_review, views_workgroups  # noqa: E402,F401

@@ -1,5 +1,6 @@
-"""Special groups (特殊人群台账): roster people tagged elderly-alone, disabled, chronic or
-pregnant, their needs and the home visits made to them, and the door-to-door sampling list.
+"""Special groups (特殊人群台账): roster people of the community's categories (categories.py:
+独居、空巢、孤寡、残障…), their needs and the home visits made to them, and the door-to-door
+sampling list.
 Functions flush and audit (ids only: notes are personal data); the view commits."""
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,16 +16,24 @@ from ..audit import audit
 from ..extensions import db
 from ..inputs import InputError, parse_time
 from ..models import CareNeed, CareVisit, Person, utcnow
-from ..models.followup import NEEDS, SPECIAL_GROUPS
+from ..models.followup import NEEDS
 from ..supervisor.coverage import _natural
+from . import categories
 
 
 class CareError(ValueError):
     """A need or visit form that cannot be saved; the message says why."""
 
 
-def special_tags(person: Person) -> list[str]:
-    return [t for t in person.tag_list if t in SPECIAL_GROUPS]
+def special_tags(person: Person, known=None) -> list[str]:
+    """The person's categories (of the community's active ones, or of `known`)."""
+    known = categories.codes(person.community_id) if known is None else known
+    return [t for t in person.tag_list if t in known]
+
+
+def _tagged(codes):
+    """People carrying one of the tags (a LIKE narrows, tag_list decides)."""
+    return or_(*[Person.tags.like(f"%{tag}%") for tag in codes]) if codes else Person.id.is_(None)
 
 
 def active_needs(community_id: int, person_ids=None) -> dict[int, list[CareNeed]]:
@@ -40,12 +49,14 @@ def active_needs(community_id: int, person_ids=None) -> dict[int, list[CareNeed]
 def special_people(community_id: int, group: str | None = None, need: str | None = None) -> list[tuple]:
     """[(person, groups, active needs)] of the ledger, by address; filtered by group and need."""
     needs = active_needs(community_id)
-    tagged = or_(*[Person.tags.like(f"%{tag}%") for tag in SPECIAL_GROUPS])
+    known = categories.codes(community_id)
     people = db.session.scalars(scoped(Person, community_id).where(
-        or_(tagged, Person.id.in_(list(needs)))))
+        or_(_tagged(known), Person.id.in_(list(needs)))))
     rows = []
     for person in people:
-        groups, person_needs = special_tags(person), needs.get(person.id, [])
+        groups, person_needs = special_tags(person, known), needs.get(person.id, [])
+        if not groups and not person_needs:
+            continue  # a LIKE match on another tag (a name containing a code)
         if group and group not in groups:
             continue
         if need and need not in [n.need for n in person_needs]:
@@ -109,17 +120,23 @@ def visits(community_id: int, person_id: int) -> list[CareVisit]:
 
 
 def door_to_door(community_id: int, day: date) -> dict[tuple, list[tuple]]:
-    """People needing door-to-door sampling not sampled on the day (in its round so far, when a
-    round covers the day): {(compound, building, unit): [(person, note)]} by address."""
+    """People to sample at home not sampled on the day (in its round so far, when a round covers
+    the day): those with a door-to-door need, and those of a category sampled at home (the same
+    categories as the ledger and coverage): {(compound, building, unit): [(person, note)]} by address."""
     from ..rounds.status import sampled_for_day
 
     sampled = sampled_for_day(community_id, day)
     rows = db.session.execute(scoped(CareNeed, community_id).add_columns(Person).join(
         Person, Person.id == CareNeed.person_id).where(
         CareNeed.need == "door_sampling", CareNeed.ended_at.is_(None)))
-    todo = sorted(((p, need.note) for need, p in rows if p.id not in sampled),
-                  key=lambda r: _natural((r[0].compound or "", r[0].building or "", r[0].unit or "",
-                                          r[0].room or "")))
+    found = {p.id: (p, need.note) for need, p in rows if p.id not in sampled}
+    home = categories.home_sampling_codes(community_id)
+    for person in db.session.scalars(scoped(Person, community_id).where(
+            Person.in_roster.is_(True), _tagged(home))):
+        if person.id not in sampled and person.id not in found and special_tags(person, home):
+            found[person.id] = (person, None)
+    todo = sorted(found.values(), key=lambda r: _natural((r[0].compound or "", r[0].building or "",
+                                                          r[0].unit or "", r[0].room or "")))
     grouped: dict[tuple, list[tuple]] = {}
     for person, note in todo:
         grouped.setdefault((person.compound or "", person.building or "", person.unit or ""), []).append(

@@ -9,10 +9,10 @@ from ..access import role_required
 from ..extensions import db
 from ..inputs import parse_id
 from ..models import CareNeed, Person, utcnow
-from ..models.followup import NEEDS, SPECIAL_GROUPS
+from ..models.followup import NEEDS
 from ..supervisor.periods import requested_day
 from ..access import scoped_or_404
-from . import bp
+from . import bp, categories
 from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need,
                    parse_local_time, special_people, special_tags, visits)
 from .problems import community_users
@@ -22,7 +22,9 @@ from .problems import community_users
 @role_required("supervisor")
 def special():
     """The ledger of special groups, filtered by group and need; names masked."""
-    group = request.args.get("group") if request.args.get("group") in SPECIAL_GROUPS else None
+    cid = current_user.community_id
+    groups = categories.codes(cid)
+    group = request.args.get("group") if request.args.get("group") in groups else None
     need = request.args.get("need") if request.args.get("need") in NEEDS else None
     rows = special_people(current_user.community_id, group, need)
     # The page's summary: people per group and per need (of the rows shown).
@@ -32,12 +34,15 @@ def special():
     for row in rows:
         by_compound.setdefault(row[0].compound or "", []).append(row)
     return render_template("review/special.html", rows=rows, counts=counts, by_compound=by_compound,
-                           group=group, need=need, groups=SPECIAL_GROUPS, needs=NEEDS)
+                           group=group, need=need, groups=groups, needs=NEEDS,
+                           category_names=categories.names(cid))
 
 
 def _person_page(person, error=None, status=200):
     cid = current_user.community_id
     return render_template("review/person.html", person=person, groups=special_tags(person),
+                           categories=categories.categories(cid), category_names=categories.names(cid),
+                           contact=categories.contact_of(person),
                            needs=active_needs(cid, [person.id]).get(person.id, []), needs_all=NEEDS,
                            visits=visits(cid, person.id), users=community_users(cid),
                            now=utcnow(), error=error), status

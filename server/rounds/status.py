@@ -15,11 +15,16 @@ from sqlalchemy import func, select
 from ..exports import day_bounds
 from ..extensions import db
 from ..models import Person, Sample, SamplingRound, utcnow
-from ..models.followup import SPECIAL_GROUPS
-from ..supervisor.coverage import SPECIAL_TAGS, _natural, coverage, sampled_people
+from ..review.categories import codes
+from ..supervisor.coverage import _natural, coverage, sampled_people
 
-# Chased first on the "not yet sampled" lists: the roster's and the special-groups ledger's.
-PRIORITY_TAGS = tuple(dict.fromkeys(SPECIAL_TAGS + SPECIAL_GROUPS))
+QUARANTINE_TAG = "home-quarantine"
+
+
+def priority_tags(community_id: int) -> frozenset[str]:
+    """Chased first on the "not yet sampled" lists: the community's special-group categories
+    (the ones the ledger and coverage use) and people under home quarantine."""
+    return frozenset(codes(community_id)) | {QUARANTINE_TAG}
 
 
 def local_today() -> date:
@@ -126,12 +131,13 @@ def figures(rnd: SamplingRound, state: RoundState | None = None) -> dict:
     state = state or round_state(rnd)
     buildings: dict[str, list[int]] = {}
     missing_special = 0
+    priority = priority_tags(rnd.community_id)
     for row in state.scope:
         counts = buildings.setdefault(row.building or "", [0, 0])
         counts[0] += 1
         if row.id in state.sampled:
             counts[1] += 1
-        elif is_priority(row.tags):
+        elif is_priority(row.tags, priority):
             missing_special += 1
     buildings = dict(sorted(buildings.items(), key=lambda kv: _natural((kv[0],))))
     return {"roster": len(state.scope), "sampled": sum(c[1] for c in buildings.values()),
@@ -152,17 +158,16 @@ def not_yet_sampled(rnd: SamplingRound, buildings: list[str] | None = None, limi
     wanted = set(buildings) if buildings is not None else None
     rows = [r for r in state.scope if r.id not in state.sampled and (wanted is None or (r.building or "") in wanted)]
     part = functools.lru_cache(maxsize=None)(lambda text: _natural((text or "",)))  # few distinct values
-    rows.sort(key=lambda r: (not is_priority(r.tags), part(r.building), part(r.unit), part(r.room), r.id))
+    priority = priority_tags(rnd.community_id)
+    rows.sort(key=lambda r: (not is_priority(r.tags, priority), part(r.building), part(r.unit), part(r.room), r.id))
     ids = [r.id for r in rows[:limit]]
     # Only the listed people are decrypted (names are masked on the page).
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     return [people[i] for i in ids]
 
 
-def is_priority(tags: str | None) -> bool:
-    if not tags:
-        return False
-    return any(t in PRIORITY_TAGS for t in (tags or "").split(";"))
+def is_priority(tags: str | None, priority: frozenset[str]) -> bool:
+    return bool(tags) and any(t in priority for t in tags.split(";"))
 
 
 def coverage_for_day(community_id: int, day: date) -> tuple[dict, SamplingRound | None]:

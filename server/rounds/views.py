@@ -15,7 +15,8 @@ from ..inputs import InputError, parse_day
 from ..models import Person, SamplingRound
 from ..models.rounds import MAX_ROUND_DAYS
 from . import bp
-from .status import PRIORITY_TAGS, close_round, figures, local_today, not_yet_sampled, round_state
+from ..review.categories import names
+from .status import QUARANTINE_TAG, close_round, figures, local_today, not_yet_sampled, priority_tags, round_state
 
 
 def _compounds(community_id: int) -> list[str]:
@@ -35,7 +36,13 @@ def _form_page(errors=(), form=None, status=200):
     today = local_today()
     form = form or {"name": "", "start_day": today.isoformat(), "end_day": (today + timedelta(days=1)).isoformat()}
     return render_template("rounds/list.html", rounds=rounds, errors=errors, form=form,
-                           compounds=_compounds(cid), groups=PRIORITY_TAGS, today=today), status
+                           compounds=_compounds(cid), groups=_groups(cid), category_names=names(cid),
+                           today=today), status
+
+
+def _groups(community_id: int) -> list[str]:
+    """The groups a round may cover: the community's special-group categories, then home quarantine."""
+    return sorted(priority_tags(community_id), key=lambda g: (g == QUARANTINE_TAG, g))
 
 
 @bp.get("/")
@@ -66,7 +73,7 @@ def round_open():
     compounds = [c for c in form.getlist("compounds") if c]
     buildings = [b.strip() for b in form.get("buildings", "").replace("，", ",").split(",") if b.strip()]
     groups = [g for g in form.getlist("groups") if g]
-    if not set(compounds) <= known_compounds or not set(groups) <= set(PRIORITY_TAGS):
+    if not set(compounds) <= known_compounds or not set(groups) <= priority_tags(cid):
         errors.append(_("Choose compounds and groups from the lists."))
     unknown = [b for b in buildings if b not in known_buildings]
     if unknown:
@@ -98,7 +105,8 @@ def round_page(round_id):
     missing = [] if rnd.closed_at else not_yet_sampled(rnd, [building] if building else None, limit=200,
                                                         state=state)
     return render_template("rounds/round.html", rnd=rnd, data=data, building=building, missing=missing,
-                           priority=set(PRIORITY_TAGS), top=max([d["new"] for d in data["days"]] + [1]))
+                           priority=priority_tags(rnd.community_id), category_names=names(rnd.community_id),
+                           top=max([d["new"] for d in data["days"]] + [1]))
 
 
 @bp.post("/<int:round_id>/close")
@@ -125,5 +133,5 @@ def round_todo_for_me() -> dict | None:
     if rnd is None:
         return None
     buildings = buildings_of(current_user)
-    return {"round": rnd, "buildings": buildings,
+    return {"round": rnd, "buildings": buildings, "names": names(rnd.community_id),
             "people": not_yet_sampled(rnd, buildings, limit=200) if buildings else []}

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ..access import scoped
 from ..extensions import db
-from ..models import Box, Device, Flag, LabResult, Sample, SyncRejection, Tube
+from ..models import Box, Device, DutyShift, Flag, LabResult, Sample, SyncRejection, Tube
 
 DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90, "lab": 120}
 # Kinds the sampling handlers may raise as Flags for the same fact: a live item is hidden
@@ -24,7 +24,8 @@ HANDLER_KINDS = ("tube_over_capacity", "tube_reused_other_site", "person_sampled
 CHECK_KINDS = ("tube_open_too_long", "tube_under_filled", "tube_over_capacity",
                "person_sampled_twice_today", "tube_reused_other_site", "tube_not_boxed",
                "box_not_handed_over", "tube_without_result", "lab_result_unknown_tube",
-               "sync_rejection_waiting", "device_unsynced", "box_not_received", "tube_received_without_box")
+               "sync_rejection_waiting", "device_unsynced", "box_not_received", "tube_received_without_box",
+               "shift_understaffed", "gate_uncovered")
 
 
 @dataclass
@@ -59,7 +60,8 @@ def run_checks(community_id: int, now: datetime) -> list[Item]:
     lookback = now - timedelta(hours=current_app.config.get("SUPERVISOR_LOOKBACK_HOURS", 72))
     items: list[Item] = []
     for check in (_open_tubes, _filling, _twice, _reused, _not_boxed, _boxes, _not_received,
-                  _received_loose, _no_result, _unknown_results, _rejections, _devices):
+                  _received_loose, _no_result, _unknown_results, _rejections, _devices, _understaffed,
+                  _uncovered):
         items.extend(check(community_id, now, lookback))
     return items
 
@@ -230,6 +232,67 @@ def _devices(cid, now, lookback):
         since = d.last_sync_at or d.created_at
         items.append(Item("device_unsynced", f"device:{d.id}:{since.isoformat()}", since, since + deadline,
                           device_id=d.id, facts={"pending": d.pending}))
+    return items
+
+
+def _lookahead(now):
+    """Shifts are checked this long before they start (ROSTER_LOOKAHEAD_HOURS)."""
+    return now + timedelta(hours=current_app.config.get("ROSTER_LOOKAHEAD_HOURS", 36))
+
+
+def _shift_words(shift) -> str:
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    return f"{start:%m-%d %H:%M}–{end:%H:%M}"
+
+
+def _understaffed(cid, now, lookback):
+    """Shifts under way or starting within the look-ahead with fewer people than they need;
+    due when they start. The ref holds the count: a resolved shortage that gets worse (or is
+    fixed and comes back) shows again."""
+    from ..rosters.schedule import staffed_counts
+
+    shifts = db.session.scalars(scoped(DutyShift, cid).where(
+        DutyShift.ends_at > now, DutyShift.starts_at < _lookahead(now))).all()
+    counts = staffed_counts([s.id for s in shifts])
+    items = []
+    for s in shifts:
+        n = counts.get(s.id, 0)
+        if n < s.needed:
+            items.append(Item("shift_understaffed", f"shift:{s.id}:{n}", s.created_at, s.starts_at,
+                              site_id=s.site_id, facts={"shift": _shift_words(s), "rostered": n,
+                                                        "needed": s.needed}))
+    return items
+
+
+def _uncovered(cid, now, lookback):
+    """Time in the look-ahead with no shift at a gate that keeps a roster (a gate that never
+    had one is not the roster's business): due when the gap begins. A gap is named by where it
+    begins (the end of the shift before it), so its ref stays the same as it nears."""
+    horizon = _lookahead(now)
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    rostered = db.session.scalars(select(DutyShift.site_id).where(
+        DutyShift.community_id == cid, DutyShift.ends_at > now - timedelta(days=7)).distinct()).all()
+    items = []
+    for site_id in rostered:
+        shifts = db.session.execute(select(DutyShift.starts_at, DutyShift.ends_at).where(
+            DutyShift.site_id == site_id, DutyShift.ends_at > now, DutyShift.starts_at < horizon)
+            .order_by(DutyShift.starts_at)).all()
+        cursor = db.session.scalar(select(func.max(DutyShift.ends_at)).where(
+            DutyShift.site_id == site_id, DutyShift.ends_at <= now))
+        if cursor is None:  # a roster that has not begun yet leaves no gap before it
+            if not shifts:
+                continue
+            cursor = shifts[0].starts_at
+        for starts, ends in [*shifts, (None, None)]:
+            if starts is None or starts > cursor:
+                until = f"{starts.astimezone(zone):%m-%d %H:%M}" if starts is not None else ""
+                if cursor < horizon:
+                    items.append(Item("gate_uncovered", f"gap:{site_id}:{cursor.isoformat()}", cursor,
+                                      cursor, site_id=site_id,
+                                      facts={"shift": f"{cursor.astimezone(zone):%m-%d %H:%M}–{until}"}))
+            if ends is not None:
+                cursor = max(cursor, ends)
     return items
 
 

@@ -10,8 +10,6 @@ from ..models import Person, Sample
 from . import bp
 from .periods import requested_day
 
-SPECIAL_TAGS = ("elderly-alone", "disabled", "home-quarantine")
-
 
 def sampled_people(community_id: int, start, end) -> set[int]:
     """Ids of the people with a (non-voided) sample between start and end."""
@@ -23,6 +21,9 @@ def sampled_people(community_id: int, start, end) -> set[int]:
 def coverage(community_id: int, start, end, include=None) -> dict:
     """Counts per (compound, building, unit) and the ids of roster people not sampled.
     include(compound, building, tags) -> bool narrows the roster (a round's scope)."""
+    from ..review.categories import codes
+
+    special = set(codes(community_id))  # the special-groups ledger's categories
     sampled = sampled_people(community_id, start, end)
     # Only plain columns: no decryption for counting 7,000 people.
     roster = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.tags)
@@ -36,7 +37,7 @@ def coverage(community_id: int, start, end, include=None) -> dict:
         counts[0] += 1
         if pid in sampled:
             counts[1] += 1
-        elif any(t in SPECIAL_TAGS for t in (tags or "").split(";")):
+        elif any(t in special for t in (tags or "").split(";")):
             missing_special.append(pid)
     return {"units": dict(sorted(units.items(), key=lambda kv: _natural(kv[0]))),
             "roster": sum(c[0] for c in units.values()), "sampled": sum(c[1] for c in units.values()),
@@ -53,7 +54,7 @@ def _natural(key):
 @role_required("supervisor")
 def coverage_page():
     """Roster against samples of one day; not-yet-sampled people of one building on demand."""
-    from ..rounds.status import coverage_for_day, in_scope, is_priority
+    from ..rounds.status import coverage_for_day, in_scope, is_priority, priority_tags
 
     day = requested_day()
     data, rnd = coverage_for_day(current_user.community_id, day)
@@ -67,7 +68,8 @@ def coverage_page():
             scoped(Person).where(Person.building == building, Person.in_roster.is_(True))
             .order_by(Person.unit, Person.room, Person.id)) if p.id not in data["sampled_ids"]
             and (include is None or include(p.compound, p.building, p.tags))]
-        missing.sort(key=lambda p: not is_priority(p.tags))  # special groups first (stable)
+        priority = priority_tags(current_user.community_id)
+        missing.sort(key=lambda p: not is_priority(p.tags, priority))  # special groups first (stable)
     # {compound: {building: [total, sampled]}} and {compound: [total, sampled]}: the page
     # summarises per compound and folds the buildings of each.
     buildings: dict[str, dict[str, list[int]]] = {}
@@ -77,7 +79,10 @@ def coverage_page():
                        compounds.setdefault(compound, [0, 0])):
             counts[0] += total
             counts[1] += done
+    from ..review.categories import names
+
     return render_template("supervisor/coverage.html", day=day, data=data, rnd=rnd,
+                           category_names=names(current_user.community_id),
                            buildings_by_compound=buildings, compounds=compounds,
                            building=building, missing=missing, special=special,
                            special_count=len(data["missing_special"]))

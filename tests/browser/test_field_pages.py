@@ -63,7 +63,9 @@ def pages_of(role, ids) -> list[str]:
                  f"/supervisor/special/{ids['person']}", "/supervisor/special/door-to-door",
                  "/supervisor/workgroups", "/ledgers/quarantine", f"/ledgers/quarantine/{ids['placement']}",
                  "/ledgers/buildings", "/people/codes", "/supervisor/rounds/",
-                 f"/supervisor/rounds/{ids['round']}", f"/supervisor/rounds/{ids['round']}?building=1"]
+                 f"/supervisor/rounds/{ids['round']}", f"/supervisor/rounds/{ids['round']}?building=1",
+                 "/supervisor/rosters/", f"/supervisor/rosters/{ids['gate']}", "/supervisor/rosters/print",
+                 "/supervisor/special/categories", "/supervisor/special/find?building=1-1&unit=1"]
     return mine
 
 

@@ -1,0 +1,41 @@
+"""GET /api/v1/duty?site_id=<gate>: who is on duty at a gate now and who takes over next, for the
+gate screen's duty line (static/js/gate-duty.js). Asking is also the phone's sign-in at that
+gate: with the passages captured there, it is the actual presence the roster is checked against."""
+from flask import abort, g, jsonify, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..inputs import parse_id
+from ..models import Site, utcnow
+from ..rosters.presence import record_sign_in
+from ..rosters.schedule import on_duty
+from . import bp
+from .auth import token_required
+
+
+def _shift(shift, people):
+    if shift is None:
+        return None
+    return {"starts_at": shift.starts_at.isoformat(), "ends_at": shift.ends_at.isoformat(),
+            "needed": shift.needed, "people": [u.display_name or u.username for u in people]}
+
+
+@bp.get("/duty")
+@token_required
+def duty():
+    """The current and next shift of a gate of the user's community (404 otherwise)."""
+    site_id = parse_id(request.args.get("site_id"))
+    if site_id is None:
+        abort(400, description="site_id: the id of a gate")
+    site = db.session.scalar(select(Site).where(Site.id == site_id, Site.kind == "gate",
+                                                Site.community_id == g.user.community_id))
+    if site is None:
+        abort(404)
+    now = utcnow()
+    record_sign_in(g.user, site.id, now)
+    db.session.commit()
+    found = on_duty(site.id, now)
+    return jsonify(server_time=now.isoformat(), site_id=site.id,
+                   current=_shift(found.shift, found.people),
+                   next=_shift(found.next_shift, found.next_people),
+                   me_rostered=any(u.id == g.user.id for u in found.people))

@@ -1,0 +1,66 @@
+// The gate screen's duty line: who is on this shift and who takes over next (one line under the
+// header, so the capture outcome keeps its place). Online it asks /api/v1/duty?site_id=<gate> (which is
+// also this user's sign-in at the gate) and keeps the answer; offline it shows the kept one.
+import * as session from "/client/offline/session.js";
+import { getConfig, setConfig } from "/client/offline/db.js";
+
+const MESSAGES = {
+  zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "（您不在本班）", kept: "离线" },
+  en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: " (you are not rostered)", kept: "offline" },
+};
+const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const siteId = Number(location.pathname.split("/").pop());
+const line = document.getElementById("gate-duty");
+const REFRESH_MS = 5 * 60 * 1000;
+
+function hhmm(iso) {
+  return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+function names(shift) {
+  return shift.people.length ? shift.people.join("、") : t.nobody;
+}
+
+function draw(data, kept) {
+  const now = Date.now();
+  let current = data.current;
+  let next = data.next;
+  if (current && Date.parse(current.ends_at) <= now) { current = next && Date.parse(next.starts_at) <= now ? next : null; next = null; }
+  const parts = [current ? `${t.duty} ${hhmm(current.starts_at)}–${hhmm(current.ends_at)} ${names(current)}` : t.none];
+  if (next) parts.push(`→ ${t.next} ${hhmm(next.starts_at)} ${names(next)}`);
+  line.textContent = (kept ? `${t.kept} · ` : "") + parts.join(" ") + (current && !data.me_rostered && !kept ? t.notMe : "");
+  line.title = line.textContent;
+  line.hidden = false;
+}
+
+async function refresh() {
+  const me = await session.current();
+  if (!me || !line || !siteId) return false;
+  const key = `duty:${me.user_id}:${siteId}`;
+  try {
+    const response = await fetch(`/api/v1/duty?site_id=${siteId}`, { headers: { Authorization: `Bearer ${me.token}` }, credentials: "omit" });
+    if (response.ok) {
+      const data = await response.json();
+      await setConfig(key, data);
+      draw(data, false);
+      return true;
+    }
+  } catch (error) {
+    // offline: the kept answer below
+  }
+  const kept = await getConfig(key);
+  if (kept) draw(kept, true);
+  return true;
+}
+
+async function start(tries = 0) {
+  // Right after a login the page may not hold its device token yet: ask again shortly.
+  if (!(await refresh()) && tries < 20) setTimeout(() => start(tries + 1), 1500);
+}
+
+// The page's session settles who captures on this phone (the last login, not an earlier
+// user's token still in IndexedDB) before the first question: that question is a sign-in.
+if (document.body.dataset.ready) start();
+else addEventListener("session-ready", () => start(), { once: true });
+setInterval(refresh, REFRESH_MS);
+window.addEventListener("online", refresh);
