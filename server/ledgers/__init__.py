@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("ledgers", __name__)
 
-from . import buildings_views, doors_views, quarantine_views, selfreport, tasks  # noqa: E402,F401
+from . import (buildings_views, doors_views, grids_views, quarantine_views, records,  # noqa: E402,F401
+               selfreport, tasks)

@@ -14,7 +14,9 @@ from ..models import Person, Placement, utcnow
 from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
-from .quarantine import LedgerError, due_slots, end_early, extend, local_day, place, reports_of
+from .households import place_household
+from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
+                         reports_of)
 from .selfreport import link_token
 
 
@@ -64,6 +66,31 @@ def quarantine_place():
     return redirect(url_for(".placement", placement_id=placement.id))
 
 
+@bp.post("/ledgers/quarantine/household")
+@role_required("supervisor")
+def quarantine_place_household():
+    """Place every roster resident of a household at once (its door sensor follows the
+    address; under quarantine its meals and rubbish become the worker's tasks), audited."""
+    form = request.form
+    try:
+        start = parse_day(form.get("start")) if form.get("start") else local_day(utcnow())
+    except InputError:
+        return render_template("error.html", message=day_message()), 400
+    try:
+        days = form.get("days", type=int) or _default_days()
+        placements = place_household(current_user.community_id, form.get("building", "").strip(),
+                                     form.get("unit", "").strip(), form.get("room", "").strip(),
+                                     form.get("kind", "quarantine"), form.get("reason", ""), start, days,
+                                     current_user)
+    except LedgerError as problem:
+        db.session.rollback()
+        return page_error(400, str(problem)), 400
+    db.session.commit()
+    flash(_("%(n)s residents placed from %(start)s to %(end)s.", n=len(placements),
+            start=placements[0].start_date, end=placements[0].end_date))
+    return redirect(url_for(".quarantine"))
+
+
 def _default_days() -> int:
     return current_app.config["QUARANTINE_DAYS"]
 
@@ -80,6 +107,7 @@ def placement(placement_id):
     now = utcnow()
     return render_template("ledgers/placement.html", placement=placement, now=now,
                            reports=reports_of(placement), due=due_slots(placement, now),
+                           readings=readings_of(placement),
                            worker=responsible_worker(placement), today=local_day(now))
 
 

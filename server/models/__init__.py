@@ -11,6 +11,7 @@ from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
 from .followup import CareNeed, CareVisit, Problem, WorkGroupMember
+from .households import Grid, GridBuilding, HouseholdNeed, TemperatureReading
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "DailyCount", "RateLimitBucket", "Problem", "WorkGroupMember", "CareNeed", "CareVisit",
     "BuildingAssignment", "Placement", "TemperatureReport", "Integration", "DoorSensor",
     "DoorEvent", "Registration", "SchedulerJob", "SchedulerRun", "SchedulerHeartbeat",
+    "TemperatureReading", "HouseholdNeed", "Grid", "GridBuilding",
 ]
