@@ -261,3 +261,27 @@ def test_board_deadlines_of_ledger_alerts_count_from_their_own_due_times(app, wo
     db.session.commit()
     board = logged_in(app, a["supervisor"]).get("/supervisor/board").get_data(as_text=True)
     assert item_class(door) == "overdue"
+
+
+def test_the_demo_covers_households_needs_readings_and_a_grid(app, client):
+    from server.demo import seed_demo
+    from server.ledgers.grids import grid_buildings
+    from server.ledgers.tasks import my_tasks
+    from server.models import Grid, User
+
+    seed_demo(residents_count=120)
+    db.session.commit()
+    needs = db.session.scalars(select(HouseholdNeed)).all()
+    assert needs and {n.kind for n in needs} == {"meal", "rubbish"}
+    assert sum(1 for n in needs if n.done_at is not None) == 1
+    readings = db.session.scalars(select(TemperatureReading).order_by(TemperatureReading.id)).all()
+    assert [r.source for r in readings] == ["self", "worker"]
+    assert len({(r.placement_id, r.day, r.slot) for r in readings}) == 1  # one slot, both kept
+    grid = db.session.scalar(select(Grid))
+    leader = db.session.get(User, grid.leader_id)
+    assert (grid.name, leader.username, grid_buildings(grid)) == ("一网格", "gridlead", ["1-1", "1-2", "1-3"])
+    tasks = my_tasks(leader, utcnow())
+    assert tasks["buildings"] == ["1-1", "1-2", "1-3"] and tasks["reports"] and tasks["needs"]
+    # The demo's grid leader logs in with the demo PIN.
+    from server.demo import DEMO_PIN
+    assert client.post("/login", data={"username": "gridlead", "pin": DEMO_PIN}).status_code == 302
