@@ -10,6 +10,7 @@
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
 import { openOutbox, onResults } from "./sampling-outbox.js";
+import { watchAlerts } from "./alert-watch.js";
 
 const MESSAGES = {
   zh: { noUser: "请先在有网络时登录一次。", nothing: "这部手机上还没有保存任务列表。",
@@ -213,28 +214,7 @@ onResults((results) => results.forEach((result) => {
   }
 }));
 
-// ---- new alerts ring at once ------------------------------------------------------------------
-
-let audio = null;
-
-/** Ring and vibrate: three beeps and three pulses, loud enough for a pocket. */
-export function ring() {
-  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
-  try {
-    audio = audio || new AudioContext();
-    [0, 0.55, 1.1].forEach((start) => {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.6;
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + start);
-      tone.stop(audio.currentTime + start + 0.4);
-    });
-  } catch (error) {
-    // no sound on this phone: the vibration and the banner remain
-  }
-}
+// ---- new alerts ring at once (alert-watch.js) ---------------------------------------------------
 
 function announce(what) {
   const banner = $("new-alert");
@@ -261,29 +241,10 @@ async function newAlerts(me) {
 }
 
 function watch(me, known) {
-  let latest = known;
-  let busy = false;
-  const seconds = Number(root.dataset.poll) || 4;
-  setInterval(async () => {
-    if (busy || !navigator.onLine || document.hidden) return;
-    busy = true;
-    try {
-      const response = await fetch("/api/v1/tasks/alerts", {
-        headers: { Authorization: `Bearer ${me.token}` }, credentials: "omit" });
-      if (!response.ok) return;
-      const { latest: now } = await response.json();
-      if (now > latest) {
-        latest = now;
-        ring();
-        announce(await newAlerts(me));
-        root.dataset.alerted = String(now);
-      }
-    } catch (error) {
-      // offline meanwhile: ask again at the next tick
-    } finally {
-      busy = false;
-    }
-  }, seconds * 1000);
+  watchAlerts(me, known, async (latest) => {
+    announce(await newAlerts(me));
+    root.dataset.alerted = String(latest);
+  }, Number(root.dataset.poll) || 4);
 }
 
 async function main() {

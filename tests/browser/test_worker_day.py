@@ -163,3 +163,15 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
         flag = db.session.get(Flag, answer["flag"])
         assert flag.resolved_at is not None and flag.resolution_note == "已上门核实，住户取快递，已劝回"
         db.engine.dispose()
+
+    # On any other page of the app (here home) a new alert rings and shows too, leading to
+    # "my tasks".
+    page.goto(f"{server.url}/")
+    page.wait_for_function("() => document.body.dataset.alertsWatching === '1'")
+    page.evaluate("() => { window.__rings.length = 0; }")
+    status, answer = send(*signed_request(key, secret, "MC-WORKER-1"), url=server.url)
+    assert (status, answer.get("status")) == (200, "flagged"), answer  # the last one was resolved
+    page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=10_000)
+    banner = page.locator("#new-alert")
+    assert banner.get_attribute("href") == "/tasks" and "新提醒" in banner.inner_text()
+    inside_viewport(page, banner)
