@@ -24,7 +24,7 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "supervisor.export_download": {"kind": "tubes", "fmt": "csv"},
                "ledgers.self_report": {"token": "not-a-signed-token"},
                **{f"ledgers.{name}": {"placement_id": 999999} for name in (
-                   "placement", "placement_end", "placement_extend", "placement_link")},
+                   "placement", "placement_end", "placement_extend", "placement_link", "placement_need")},
                "review.problem": {"problem_id": 999999},
                "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
@@ -116,7 +116,7 @@ EXPECTED = {
     "ledgers.buildings": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
     **{f"ledgers.{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}} for name in (
         "quarantine_place", "buildings_assign", "placement_end", "placement_extend",
-        "placement_link")},
+        "placement_link", "placement_need")},
     "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
 }
 # Supervisor pages: volunteers and clerks get 403; supervisors and admins their own

@@ -62,9 +62,21 @@ def test_a_household_is_placed_whole_with_its_daily_needs(app, world, make_perso
                       unit="2", room="301", kind="quarantine", days="14")
     assert again.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Placement)) == 3
+    # The supervisor adds a medicine run for the household (note encrypted, audited); a bad time
+    # is refused and adds nothing.
+    placement = placements[0]
+    page = f"/ledgers/quarantine/{placement.id}"
+    due = datetime.combine(today, time(15, 0))
+    assert csrf_post(boss, f"{page}/need", page, kind="medicine", due_at=due.isoformat(timespec="minutes"),
+                     note="降压药").status_code == 302
+    assert csrf_post(boss, f"{page}/need", page, kind="medicine", due_at="明天").status_code == 400
+    assert csrf_post(boss, f"{page}/need", page, kind="party", due_at=due.isoformat()).status_code == 400
+    medicine = db.session.scalars(select(HouseholdNeed).where(HouseholdNeed.kind == "medicine")).all()
+    assert [(m.note, m.due_at.astimezone(zone()).strftime("%H:%M"), m.building, m.unit, m.room)
+            for m in medicine] == [("降压药", "15:00", "1-1", "2", "301")]
     # The worker's page shows today's needs, in Chinese.
     page = logged_in(app, a["volunteer"]).get("/tasks").get_data(as_text=True)
-    assert page.count('class="task need') == 4 and "送餐" in page and "清运垃圾" in page
+    assert page.count('class="task need') == 5 and "送餐" in page and "清运垃圾" in page and "代购药品" in page
     assert "赵一户" not in page and "赵*户" in page
 
 

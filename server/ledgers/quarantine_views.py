@@ -9,14 +9,14 @@ from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
-from ..inputs import InputError, parse_day, parse_id
+from ..inputs import InputError, parse_day, parse_id, parse_time
 from ..models import Person, Placement, utcnow
 from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
-from .households import place_household
+from .households import add_need, household_of, place_household
 from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
-                         reports_of)
+                         reports_of, zone)
 from .selfreport import link_token
 
 
@@ -137,6 +137,21 @@ def _change(placement_id, action):
         return page_error(400, str(problem)), 400
     db.session.commit()
     return redirect(url_for(".placement", placement_id=placement.id))
+
+
+@bp.post("/ledgers/quarantine/<int:placement_id>/need")
+@role_required("supervisor")
+def placement_need(placement_id):
+    """A need of the placement's household at a time (medicine, other...): a task for the
+    building's worker (audited; the note encrypted)."""
+    placement = _placement(placement_id)
+    try:
+        due = parse_time(request.form.get("due_at", ""), zone())
+    except InputError:
+        return page_error(400, _("Enter the date and time it is due.")), 400
+    return _change(placement.id, lambda p: add_need(
+        p.community_id, household_of(p.person), request.form.get("kind", ""), due,
+        request.form.get("note", ""), current_user))
 
 
 @bp.post("/ledgers/quarantine/<int:placement_id>/link")

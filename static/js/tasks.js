@@ -22,7 +22,7 @@ const MESSAGES = {
     record: "记录", visit: "走访记录", saveVisit: "保存走访", queued: "已保存，等待同步",
     synced: "已同步到服务器", refused: "服务器未接受：{msg}", notSaved: "未保存：手机存储已满或不可用",
     badTemp: "请输入 34.0–43.0 之间的体温，例如 36.5", newAlert: "新提醒：{what}",
-    needs: { meal: "送餐", rubbish: "清运垃圾", medicine: "送药", other: "其他" } }, // as server/labels.py says them
+    needs: { meal: "送餐", rubbish: "清运垃圾", medicine: "代购药品", other: "其他" } }, // as server/labels.py says them
   en: { noUser: "Log in once while online first.", nothing: "No task list saved on this phone yet.",
     saved: "Offline: the task list saved at {at}.", fresh: "Updated {at}", morning: "Morning",
     evening: "Evening", missed: "missed", due: "due", until: "until", noFlag: "No open alert.",
