@@ -74,6 +74,10 @@ def test_a_household_is_placed_whole_with_its_daily_needs(app, world, make_perso
     medicine = db.session.scalars(select(HouseholdNeed).where(HouseholdNeed.kind == "medicine")).all()
     assert [(m.note, m.due_at.astimezone(zone()).strftime("%H:%M"), m.building, m.unit, m.room)
             for m in medicine] == [("降压药", "15:00", "1-1", "2", "301")]
+    # Extending the quarantine adds the needs of the extra days.
+    assert csrf_post(boss, f"{page}/extend", page, days="2").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(HouseholdNeed).where(
+        HouseholdNeed.kind != "medicine")) == 16 * 4
     # The worker's page shows today's needs, in Chinese.
     page = logged_in(app, a["volunteer"]).get("/tasks").get_data(as_text=True)
     assert page.count('class="task need') == 5 and "送餐" in page and "清运垃圾" in page and "代购药品" in page

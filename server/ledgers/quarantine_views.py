@@ -14,7 +14,7 @@ from ..models import Person, Placement, utcnow
 from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
-from .households import add_need, household_of, place_household
+from .households import add_daily_needs, add_need, household_of, place_household
 from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
                          reports_of, zone)
 from .selfreport import link_token
@@ -58,6 +58,7 @@ def quarantine_place():
         days = request.form.get("days", type=int) or _default_days()
         placement = place(person, request.form.get("kind", "quarantine"), request.form.get("reason", ""),
                           start, days, current_user)
+        _household_needs(placement)
     except LedgerError as problem:
         db.session.rollback()
         return page_error(400, str(problem)), 400
@@ -124,8 +125,19 @@ def placement_end(placement_id):
 def placement_extend(placement_id):
     """Extend a placement by some days (audited)."""
     days = request.form.get("days", type=int) or 0
-    return _change(placement_id, lambda p: extend(p, days, local_day(utcnow()), current_user,
-                                                  request.form.get("note", "")))
+
+    def longer(placement):
+        extend(placement, days, local_day(utcnow()), current_user, request.form.get("note", ""))
+        _household_needs(placement)
+    return _change(placement_id, longer)
+
+
+def _household_needs(placement: Placement) -> None:
+    """A quarantined resident's household gets its daily needs for every day of the placement
+    (those it has already are kept: placing the whole household adds them the same way)."""
+    if placement.kind == "quarantine":
+        add_daily_needs(placement.community_id, household_of(placement.person), placement.start_date,
+                        placement.end_date, current_user)
 
 
 def _change(placement_id, action):
