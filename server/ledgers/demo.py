@@ -1,9 +1,9 @@
 """The demo community's ledgers: the gate volunteer looks after two buildings; the first
 household of building 1-1 is under home quarantine (every resident, with its meals and rubbish
-as tasks for the day, one meal already done, two readings of yesterday morning kept, a door sensor);
+as tasks for every day, the last one due already done, two readings of yesterday morning kept, a door sensor);
 a resident of another household is under health monitoring; grid 一网格 groups buildings
 1-1 to 1-3 under its leader (user `gridlead`, PIN as the demo's). Idempotent."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from .assignments import assign
 from .doors import add_sensor
 from .grids import create_grid, set_buildings
 from .households import household_of, mark_need, place_household
-from .quarantine import local_day, place
+from .quarantine import local_day, place, record_report, zone
 
 DEMO_GRID = ("一网格", ("1-1", "1-2", "1-3"))
 GRID_LEADER = ("gridlead", "网格长")
@@ -51,8 +51,6 @@ def seed_ledgers(community, worker_username: str = "volunteer") -> dict:
             add_sensor(cid, DEMO_SENSOR, first.building, first.unit, first.room)
         # Yesterday morning's temperature, reported by the resident and taken again by the
         # worker: both readings kept.
-        from datetime import datetime, time
-        from .quarantine import record_report, zone
         morning = datetime.combine(local_day(utcnow()) - timedelta(days=1), time(8, 0), tzinfo=zone())
         record_report(placements[0], "36.5", morning, "self")
         record_report(placements[0], "36.7", morning + timedelta(minutes=30), "worker", user=worker)
