@@ -21,7 +21,7 @@ const MESSAGES = {
     noNeed: "今天暂无住户需求。", done: "已完成", notDone: "未完成", markDone: "标记完成", undo: "撤销",
     record: "记录", visit: "走访记录", saveVisit: "保存走访", queued: "已保存，等待同步",
     synced: "已同步到服务器", refused: "服务器未接受：{msg}", notSaved: "未保存：手机存储已满或不可用",
-    badTemp: "请输入 34.0–43.0 之间的体温，例如 36.5", newAlert: "新提醒：{what}",
+    badTemp: "请输入 34.0–43.0 之间的体温，例如 36.5", newAlert: "新提醒：{what}", newAlertShort: "新提醒",
     needs: { meal: "送餐", rubbish: "清运垃圾", medicine: "代购药品", other: "其他" } }, // as server/labels.py says them
   en: { noUser: "Log in once while online first.", nothing: "No task list saved on this phone yet.",
     saved: "Offline: the task list saved at {at}.", fresh: "Updated {at}", morning: "Morning",
@@ -32,7 +32,7 @@ const MESSAGES = {
     record: "Record", visit: "Visit note", saveVisit: "Save visit", queued: "Saved, waiting to sync",
     synced: "Synced to the server", refused: "Not accepted by the server: {msg}",
     notSaved: "Not saved: the phone's storage is full or unavailable",
-    badTemp: "Enter a temperature from 34.0 to 43.0, for example 36.5", newAlert: "New alert: {what}",
+    badTemp: "Enter a temperature from 34.0 to 43.0, for example 36.5", newAlert: "New alert: {what}", newAlertShort: "New alert",
     needs: { meal: "Meal", rubbish: "Rubbish", medicine: "Medicine", other: "Other" } },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
@@ -218,7 +218,7 @@ onResults((results) => results.forEach((result) => {
 
 function announce(what) {
   const banner = $("new-alert");
-  banner.textContent = t.newAlert.replace("{what}", what);
+  banner.textContent = what ? t.newAlert.replace("{what}", what) : t.newAlertShort;
   banner.hidden = false;
   banner.scrollIntoView({ block: "start" });
 }
@@ -242,6 +242,7 @@ async function newAlerts(me) {
 
 function watch(me, known) {
   watchAlerts(me, known, async (latest) => {
+    announce(""); // at once, with the ring; what it is follows with the fresh list
     announce(await newAlerts(me));
     root.dataset.alerted = String(latest);
   }, Number(root.dataset.poll) || 4);

@@ -145,7 +145,8 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     # Rings, vibrates and shows at once: within 10 s of the event (the page polls every 4 s).
     page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=10_000)
     banner = page.locator("#new-alert")
-    assert banner.is_visible() and "门" in banner.inner_text()
+    banner.wait_for(state="visible")
+    page.wait_for_function("() => document.getElementById('new-alert').textContent.includes('门')")
     assert ["tone"] in page.evaluate("() => window.__rings")
     alert = page.locator(f"#flag-{answer['flag']}")
     alert.wait_for()
@@ -173,5 +174,6 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     assert (status, answer.get("status")) == (200, "flagged"), answer  # the last one was resolved
     page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=10_000)
     banner = page.locator("#new-alert")
+    banner.wait_for(state="visible")
     assert banner.get_attribute("href") == "/tasks" and "新提醒" in banner.inner_text()
     inside_viewport(page, banner)
