@@ -15,9 +15,11 @@ MAX_INT = 2**31 - 1  # integers the databases store (seq, pending, ids)
 
 # Record types of the contract, plus record_discard: the phone's own record that the user
 # discarded a rejected record (with a reason), so the supervisor can account for its seq;
-# and tube_reopen: a tube sealed by mistake opened again, with a reason.
+# tube_reopen: a tube sealed by mistake opened again, with a reason; and the building worker's
+# records (issue 17): temperature_reading, visit_note, need_done.
 RECORD_TYPES = ("gate_entry", "tube_open", "sample", "sample_void", "tube_seal", "box_pack",
-                "box_handover", "record_discard", "tube_reopen")
+                "box_handover", "record_discard", "tube_reopen", "temperature_reading",
+                "visit_note", "need_done")
 
 ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "accepted", "duplicate", "conflict", "rejected"
 

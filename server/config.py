@@ -67,6 +67,13 @@ DEFAULTS = {
     "QUARANTINE_MISSED_DEADLINE_MINUTES": 60,
     "QUARANTINE_LOOKBACK_DAYS": 3,
     "QUARANTINE_LINK_DAYS": 60,
+    # A quarantined household's daily needs, as local times: three meals and the rubbish.
+    "HOUSEHOLD_NEED_TIMES": {"meal": ["07:30", "11:30", "17:30"], "rubbish": ["19:00"]},
+    # Minutes a ledger alert may stay open from its own time before the board shows it late
+    # (a Flag whose detail names a due_at counts from that instead).
+    "LEDGER_DEADLINES": {"door_opened_quarantine": 15, "quarantine_fever": 30},
+    # How often an open "my tasks" page asks whether a new alert was routed to its worker.
+    "TASKS_POLL_SECONDS": 4,
     # Self-reports (POSTs; page views are free) per address, sized for a carrier's NAT, and
     # per link (one resident).
     "SELF_REPORT_RATE_LIMIT": "120 per hour",

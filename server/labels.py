@@ -44,6 +44,8 @@ LABELS: dict[str, dict[str, object]] = {
     "work_group_role": {"lead": _l("Group lead"), "helper": _l("Helper"), "member": _l("Member")},
     "need": {"medicine": _l("Medicine"), "groceries": _l("Groceries"),
              "door_sampling": _l("Door-to-door sampling"), "other": _l("Other")},
+    "need_kind": {"meal": _l("Meal"), "rubbish": _l("Rubbish"), "medicine": _l("Medicine"),
+                  "other": _l("Other")},
     "import_column": {"tube": _l("Tube barcode"), "result": _l("Result"),
                       "reported_at": _l("Reported at")},
     "export_kind": {"tubes": _l("Tubes with members"), "gate": _l("Gate log"),
@@ -85,7 +87,9 @@ LABELS: dict[str, dict[str, object]] = {
                     "sample": _l("Sample"), "sample_void": _l("Sample removed"),
                     "tube_seal": _l("Tube sealed"), "box_pack": _l("Tube packed in a box"),
                     "box_handover": _l("Box handed over"), "record_discard": _l("Record discarded"),
-                    "tube_reopen": _l("Tube reopened")},
+                    "tube_reopen": _l("Tube reopened"),
+                    "temperature_reading": _l("Temperature reading"),
+                    "visit_note": _l("Visit note"), "need_done": _l("Household need done")},
     # Why the server refused a record (offline/protocol.py); the message beside the code is
     # the developer's English explanation, shown to English readers only.
     "error_code": {"invalid_id_number": _l("Invalid ID number"),
@@ -106,7 +110,9 @@ LABELS: dict[str, dict[str, object]] = {
               "visitor": _l("Visitor"), "remeasure_of": _l("Re-measured"),
               "tube": _l("Tube barcode"), "capacity": _l("Capacity"), "box": _l("Transfer box"),
               "courier": _l("Courier"), "sample_record_id": _l("Sample"),
-              "record_id": _l("Record id")},
+              "record_id": _l("Record id"), "placement_id": _l("Placement"),
+              "need_id": _l("Household need"), "done": _l("Done"), "slot": _l("Slot"),
+              "day": _l("Day")},
 }
 
 # Facts stored with a Flag or a board item (`detail`): their names, and which enum (or kind

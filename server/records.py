@@ -72,6 +72,7 @@ class SyncContext:
         self._creates: dict = {}  # table -> [(Ref, key columns, row)]
         self._updates: dict = {}  # (table, columns, where) -> [(key, values)]
         self._steps: list | None = None  # finish(): statements with converted rows
+        self._calls: list = []  # write_with(): ORM work done under the write lock
 
     # -- what handlers use ------------------------------------------------------------------
 
@@ -144,6 +145,12 @@ class SyncContext:
         """A new row whose id `ref` gets at write time; `key`: columns that tell it apart."""
         self._creates.setdefault(table, []).append((ref, key, row))
 
+    def write_with(self, fn, *args) -> None:
+        """Call fn(*args) under the write lock, after the batch's inserts, in its savepoint:
+        for the few records whose effect is the ledger's own ORM logic (a slot's report row,
+        a Flag closed), checked by the handler first so that the call does not refuse."""
+        self._calls.append((fn, args))
+
     def update_later(self, table, columns: tuple, key, values: dict, where: str = "") -> None:
         """UPDATE table SET columns WHERE id = key (a bulk.Ref for a row this batch creates)."""
         self._updates.setdefault((table, columns, where), []).append((key, values))
@@ -181,10 +188,10 @@ class SyncContext:
 
     def mark(self):
         return (self.changes, {table: len(rows) for table, rows in self._rows.items()},
-                len(self._discards))
+                len(self._discards), len(self._calls))
 
     def undo(self, mark) -> bool:
-        changes, lengths, discards = mark
+        changes, lengths, discards, calls = mark
         if changes != self.changes:
             return False
         for table in list(self._rows):
@@ -193,6 +200,7 @@ class SyncContext:
             else:
                 del self._rows[table]
         del self._discards[discards:]
+        del self._calls[calls:]
         return True
 
     def finish(self) -> None:
@@ -243,6 +251,10 @@ class SyncContext:
                      for at, i, d in rows])
             else:
                 bulk.insert(conn, table, columns, rows)
+        for fn, args in self._calls:
+            fn(*args)
+        if self._calls:
+            db.session.flush()
 
 
 def text_field(data: dict, name: str, *, required=False, max_length=200, pattern=None) -> str | None:

@@ -14,7 +14,7 @@ LOGIN = 302  # a page answering "log in first"
 # and ids of community B's objects (filled in by the test) that A must not reach.
 SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "pages.client_module": {"area": "scanner", "filename": "classify.js"},
-               "supervisor.resolve_flag": {"flag_id": 999999},
+               "supervisor.resolve_flag": {"flag_id": 999999}, "ledgers.tasks_resolve": {"flag_id": 999999},
                "supervisor.retest_phone": {"retest_id": 999999},
                "supervisor.retest_update": {"retest_id": 999999},
                "supervisor.results_mapping": {"token": "no-such-upload"},
@@ -24,7 +24,7 @@ SAMPLE_ARGS = {"static": {"filename": "css/app.css"},
                "supervisor.export_download": {"kind": "tubes", "fmt": "csv"},
                "ledgers.self_report": {"token": "not-a-signed-token"},
                **{f"ledgers.{name}": {"placement_id": 999999} for name in (
-                   "placement", "placement_end", "placement_extend", "placement_link")},
+                   "placement", "placement_end", "placement_extend", "placement_link", "placement_need")},
                "review.problem": {"problem_id": 999999},
                "review.problem_close": {"problem_id": 999999},
                "review.workgroup_remove": {"member_id": 999999},
@@ -109,13 +109,22 @@ EXPECTED = {
     # The task list's offline shell: code and empty lists, no user or personal data.
     "ledgers.tasks_shell": {"GET": {ANON: 200, "user": 200}},
     "ledgers.tasks_report": {"POST": {ANON: LOGIN, "user": 404}},
+    # The alerts section the open page swaps in, and the poll asking for the newest alert.
+    "ledgers.tasks_alerts": {"GET": {ANON: LOGIN, "user": 200}},
+    "api.tasks_alerts": {"GET": {ANON: 401, "user": 200}},
+    # A worker resolves only an alert of their own buildings (none here).
+    "ledgers.tasks_resolve": {"POST": {ANON: LOGIN, "user": 404}},
+    # Grids: an empty form has no name (400); a household with no resident cannot be placed.
+    "ledgers.grids": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
+    "ledgers.grids_save": {"POST": {ANON: LOGIN, "staff": 403, "lead": 400}},
+    "ledgers.quarantine_place_household": {"POST": {ANON: LOGIN, "staff": 403, "lead": 400}},
     # Supervisor ledgers: ids that exist nowhere (404), an empty form (404: no such person
     # or building).
     "ledgers.quarantine": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
     "ledgers.buildings": {"GET": {ANON: LOGIN, "staff": 403, "lead": 200}},
     **{f"ledgers.{name}": {"POST": {ANON: LOGIN, "staff": 403, "lead": 404}} for name in (
         "quarantine_place", "buildings_assign", "placement_end", "placement_extend",
-        "placement_link")},
+        "placement_link", "placement_need")},
     "ledgers.placement": {"GET": {ANON: LOGIN, "staff": 403, "lead": 404}},
     # The gate screen's duty line: every user; no gate named is a 400.
     "api.duty": {"GET": {ANON: 401, "user": 400}},

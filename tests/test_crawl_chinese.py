@@ -50,6 +50,8 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "residents.sheet": [u("residents.sheet", building="1-1")],
             "ledgers.tasks": [u("ledgers.tasks")],
             "ledgers.tasks_shell": [u("ledgers.tasks_shell")],
+            "ledgers.tasks_alerts": [u("ledgers.tasks_alerts")],
+            "ledgers.grids": [u("ledgers.grids")],
             "ledgers.self_report": [u("ledgers.self_report", token=tokens["self_report"])],
             "ledgers.quarantine": [u("ledgers.quarantine"), u("ledgers.quarantine", building="1-1")],
             "ledgers.placement": [u("ledgers.placement", placement_id=world.placement)],

@@ -191,8 +191,9 @@ PATHS = {
             "413": _error("More than 500 records or 1 MiB"),
             "503": _error("Database unavailable: retry later")}}},
     "/api/v1/tasks": {"get": {
-        "summary": "The worker's tasks (masked): open Flags, due temperature reports and open "
-                   "retests of the buildings assigned to the device's user.",
+        "summary": "The worker's tasks (masked): open Flags, due temperature reports, today's "
+                   "household needs and open retests of the buildings assigned to the device's "
+                   "user or of the grids they lead.",
         "security": SECURED,
         "responses": {
             "200": {"description": "Tasks", "content": {JSON: {"schema": {
@@ -202,6 +203,9 @@ PATHS = {
                                "buildings": {"type": "array", "items": {"type": "string"}},
                                "flags": {"type": "array", "items": {"type": "object"}},
                                "reports": {"type": "array", "items": {"type": "object"}},
+                               "needs": {"type": "array", "items": {"type": "object"}},
+                               "latest_alert": {"type": "integer"},
+                               "poll_seconds": {"type": "integer"},
                                "retests": {"type": "array", "items": {"type": "object"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
@@ -222,6 +226,16 @@ PATHS = {
             "400": _error("No gate named"),
             "401": _error("Missing, invalid or revoked token"),
             "404": _error("Not a gate of the user's community"),
+            "503": _error("Database unavailable")}}},
+    "/api/v1/tasks/alerts": {"get": {
+        "summary": "The newest open alert routed to the device's user (0: none) and how many are "
+                   "open: the open task list polls it to ring at once for a new alert.",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Newest alert", "content": {JSON: {"schema": {
+                "type": "object", "required": ["latest", "open"],
+                "properties": {"latest": {"type": "integer"}, "open": {"type": "integer"}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/door-events": {"post": {
         "summary": "One door-sensor event from the property platform, signed with the "

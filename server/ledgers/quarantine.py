@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from offline.text import clean_line
 from ..audit import audit
 from ..extensions import db
-from ..models import Community, Flag, Person, Placement, TemperatureReport
+from ..models import Community, Flag, Person, Placement, TemperatureReading, TemperatureReport, utcnow
 from ..models.ledgers import PLACEMENT_KINDS, SLOTS
 from ..privacy import mask_name
 
@@ -137,22 +137,49 @@ def parse_temperature(value) -> Decimal:
 
 
 def record_report(placement: Placement, value, now: datetime, source: str,
-                  user=None) -> TemperatureReport:
-    """Store the current slot's temperature (a second report in a slot replaces the first;
-    a report after the slot was missed fills it in). Flushes."""
+                  user=None, slot: tuple[date, str] | None = None,
+                  record_id: str | None = None) -> TemperatureReport:
+    """Store a temperature taken at `now` for the slot it falls in (or for `slot`, a missed
+    slot of the placement reported late). Every reading is kept (TemperatureReading); the
+    slot's row holds the latest. A report for a slot already flagged missed closes that Flag.
+    Flushes."""
     temperature = parse_temperature(value)
-    day, slot = slot_for(now)
-    if not is_active(placement, day):
+    day, slot_name = slot or slot_for(now)
+    if slot is not None:  # a late report: only for a slot of this placement still without one
+        if (day, slot_name) not in {(d, s) for d, s, _missed in due_slots(placement, now)}:
+            raise LedgerError(_("Choose a slot of this placement that is due."))
+    elif not is_active(placement, day):
         raise LedgerError(_("This placement is not running today."))
-    report = _report_row(placement, day, slot)
+    report = _report_row(placement, day, slot_name)
     report.temperature_c, report.reported_at = temperature, now
-    report.source, report.user_id = source, getattr(user, "id", None)
+    report.source, report.user_id = source, getattr(user, "id", user if isinstance(user, int) else None)
+    db.session.add(TemperatureReading(
+        community_id=placement.community_id, placement_id=placement.id, day=day, slot=slot_name,
+        temperature_c=temperature, source=source, user_id=report.user_id, record_id=record_id,
+        taken_at=now, created_at=utcnow()))
+    if report.flag_id is not None:
+        close_missed(report.flag_id, now, report.user_id)
     community = db.session.get(Community, placement.community_id)
     if temperature >= community.fever_threshold_c:
-        _flag(placement, FEVER_KIND, now, day=day.isoformat(), slot=slot,
+        _flag(placement, FEVER_KIND, now, day=day.isoformat(), slot=slot_name,
               temperature=str(temperature))
     db.session.flush()
     return report
+
+
+def close_missed(flag_id: int, now: datetime, user_id: int | None) -> None:
+    """A late report arrived: its missed-report Flag is closed (kept, resolved, with a note)."""
+    flag = db.session.get(Flag, flag_id)
+    if flag is not None and flag.resolved_at is None and flag.kind == MISSED_KIND:
+        flag.resolved_at, flag.resolved_by = utcnow(), user_id
+        flag.resolution_note = _("Reported late (%(at)s).", at=now.astimezone(zone()).strftime("%m-%d %H:%M"))
+
+
+def readings_of(placement: Placement) -> list[TemperatureReading]:
+    """Every reading of the placement, newest first (none is ever overwritten)."""
+    return list(db.session.scalars(select(TemperatureReading).where(
+        TemperatureReading.placement_id == placement.id)
+        .order_by(TemperatureReading.taken_at.desc(), TemperatureReading.id.desc())))
 
 
 def _report_row(placement, day, slot) -> TemperatureReport:

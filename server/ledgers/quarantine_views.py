@@ -9,12 +9,14 @@ from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
-from ..inputs import InputError, parse_day, parse_id
+from ..inputs import InputError, parse_day, parse_id, parse_time
 from ..models import Person, Placement, utcnow
 from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
-from .quarantine import LedgerError, due_slots, end_early, extend, local_day, place, reports_of
+from .households import add_daily_needs, add_need, household_of, place_household
+from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
+                         reports_of, zone)
 from .selfreport import link_token
 
 
@@ -56,12 +58,38 @@ def quarantine_place():
         days = request.form.get("days", type=int) or _default_days()
         placement = place(person, request.form.get("kind", "quarantine"), request.form.get("reason", ""),
                           start, days, current_user)
+        _household_needs(placement)
     except LedgerError as problem:
         db.session.rollback()
         return page_error(400, str(problem)), 400
     db.session.commit()
     flash(_("Placed from %(start)s to %(end)s.", start=placement.start_date, end=placement.end_date))
     return redirect(url_for(".placement", placement_id=placement.id))
+
+
+@bp.post("/ledgers/quarantine/household")
+@role_required("supervisor")
+def quarantine_place_household():
+    """Place every roster resident of a household at once (its door sensor follows the
+    address; under quarantine its meals and rubbish become the worker's tasks), audited."""
+    form = request.form
+    try:
+        start = parse_day(form.get("start")) if form.get("start") else local_day(utcnow())
+    except InputError:
+        return render_template("error.html", message=day_message()), 400
+    try:
+        days = form.get("days", type=int) or _default_days()
+        placements = place_household(current_user.community_id, form.get("building", "").strip(),
+                                     form.get("unit", "").strip(), form.get("room", "").strip(),
+                                     form.get("kind", "quarantine"), form.get("reason", ""), start, days,
+                                     current_user)
+    except LedgerError as problem:
+        db.session.rollback()
+        return page_error(400, str(problem)), 400
+    db.session.commit()
+    flash(_("%(n)s residents placed from %(start)s to %(end)s.", n=len(placements),
+            start=placements[0].start_date, end=placements[0].end_date))
+    return redirect(url_for(".quarantine"))
 
 
 def _default_days() -> int:
@@ -80,6 +108,7 @@ def placement(placement_id):
     now = utcnow()
     return render_template("ledgers/placement.html", placement=placement, now=now,
                            reports=reports_of(placement), due=due_slots(placement, now),
+                           readings=readings_of(placement),
                            worker=responsible_worker(placement), today=local_day(now))
 
 
@@ -96,8 +125,19 @@ def placement_end(placement_id):
 def placement_extend(placement_id):
     """Extend a placement by some days (audited)."""
     days = request.form.get("days", type=int) or 0
-    return _change(placement_id, lambda p: extend(p, days, local_day(utcnow()), current_user,
-                                                  request.form.get("note", "")))
+
+    def longer(placement):
+        extend(placement, days, local_day(utcnow()), current_user, request.form.get("note", ""))
+        _household_needs(placement)
+    return _change(placement_id, longer)
+
+
+def _household_needs(placement: Placement) -> None:
+    """A quarantined resident's household gets its daily needs for every day of the placement
+    (those it has already are kept: placing the whole household adds them the same way)."""
+    if placement.kind == "quarantine":
+        add_daily_needs(placement.community_id, household_of(placement.person), placement.start_date,
+                        placement.end_date, current_user)
 
 
 def _change(placement_id, action):
@@ -109,6 +149,21 @@ def _change(placement_id, action):
         return page_error(400, str(problem)), 400
     db.session.commit()
     return redirect(url_for(".placement", placement_id=placement.id))
+
+
+@bp.post("/ledgers/quarantine/<int:placement_id>/need")
+@role_required("supervisor")
+def placement_need(placement_id):
+    """A need of the placement's household at a time (medicine, other...): a task for the
+    building's worker (audited; the note encrypted)."""
+    placement = _placement(placement_id)
+    try:
+        due = parse_time(request.form.get("due_at", ""), zone())
+    except InputError:
+        return page_error(400, _("Enter the date and time it is due.")), 400
+    return _change(placement.id, lambda p: add_need(
+        p.community_id, household_of(p.person), request.form.get("kind", ""), due,
+        request.form.get("note", ""), current_user))
 
 
 @bp.post("/ledgers/quarantine/<int:placement_id>/link")

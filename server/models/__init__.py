@@ -11,6 +11,7 @@ from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,
                       TemperatureReport)
 from .followup import CareNeed, CareVisit, Problem, WorkGroup, WorkGroupMember
+from .households import Grid, GridBuilding, HouseholdNeed, TemperatureReading
 from .scheduler import SchedulerHeartbeat, SchedulerJob, SchedulerRun
 from .rounds import SamplingRound
 from .rosters import DutyAssignment, DutyShift, GateSignIn
@@ -25,4 +26,5 @@ __all__ = [
     "SamplingRound",
     "DutyShift", "DutyAssignment", "GateSignIn", "SpecialCategory", "SpecialContact",
     "WorkGroup",
+    "TemperatureReading", "HouseholdNeed", "Grid", "GridBuilding",
 ]

@@ -1,6 +1,6 @@
 """The reconciliation board: open Flags and live check items, grouped by kind, each with the
 records behind it and a resolve action (with a note, audited). Refreshes itself every 30 s."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -40,8 +40,24 @@ def board_groups(community_id: int, now, recent: bool = False):
         groups.setdefault(item.kind, {"flags": [], "items": []})["items"].append(item)
     for group in groups.values():
         group["items"].sort(key=lambda i: i.due_at)
-        group["overdue"] = len(group["flags"]) + sum(1 for i in group["items"] if i.overdue(now))
+        group["overdue"] = (sum(1 for f in group["flags"] if flag_due(f) <= now)
+                            + sum(1 for i in group["items"] if i.overdue(now)))
     return dict(sorted(groups.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])))
+
+
+def flag_due(flag: Flag) -> datetime:
+    """When an open Flag becomes late: its own due time (a missed report's, in `detail`), else
+    the ledger's deadline for its kind counted from when it was raised (LEDGER_DEADLINES: a
+    door alarm, a fever at home), else at once (a sync warning: the supervisor looks now)."""
+    due = (flag.detail or {}).get("due_at")
+    if due:
+        try:
+            parsed = datetime.fromisoformat(due)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        except (TypeError, ValueError):
+            pass
+    minutes = current_app.config.get("LEDGER_DEADLINES", {}).get(flag.kind)
+    return flag.created_at + timedelta(minutes=minutes) if minutes is not None else flag.created_at
 
 
 def handler_flagged(community_id: int, now) -> set:
@@ -73,6 +89,7 @@ def _context(now, recent=False):
     return {
         "scheduler": scheduler_status(current_app, now),
         "groups": groups, "now": now, "deadlines": deadlines(),
+        "flag_due": {f.id: flag_due(f) for f in flags},
         "workers": routed_workers(cid, flags, people),
         "shown": SHOWN_PER_GROUP,
         "tubes": _by_id(Tube, tube_ids, cid), "people": people,
