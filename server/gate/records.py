@@ -65,6 +65,9 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     turned_back = data.get("turned_back", False)
     if not isinstance(turned_back, bool):
         raise RecordError(INVALID_FIELD, "`turned_back` must be true or false.", "turned_back")
+    sent_to_sample = data.get("sent_to_sample", False)
+    if not isinstance(sent_to_sample, bool):
+        raise RecordError(INVALID_FIELD, "`sent_to_sample` must be true or false.", "sent_to_sample")
     reason = text_field(data, "reason", max_length=40)
     if reason is not None and reason not in TURN_BACK_REASONS:
         raise RecordError(INVALID_FIELD, f"`reason` must be one of {', '.join(TURN_BACK_REASONS)}.", "reason")
@@ -85,7 +88,8 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
         device_id=ctx.device_id, user_id=ctx.user_id, person_id=person_id,
         direction=direction, temperature_c=temperature, fever=fever, vehicle_plate=plate,
         turned_back=turned_back, reason=reason, note=note, visitor_name=visitor_name,
-        visitor_phone=visitor_phone, remeasure_of=remeasure_of, recorded_at=record.recorded_at,
+        visitor_phone=visitor_phone, remeasure_of=remeasure_of, sent_to_sample=sent_to_sample,
+        recorded_at=record.recorded_at,
         received_at=ctx.now)
     warnings = []
     if fever:
