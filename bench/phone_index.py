@@ -49,7 +49,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="phoneidx-bench-"))
     key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "DATA_KEY": key(),
-                      "HASH_KEY": key(), "SECRET_KEY": "bench", "TESTING": True})
+                      "HASH_KEY": key(), "SECRET_KEY": secrets.token_urlsafe(48), "TESTING": True})
     with app.app_context():
         upgrade()
         seed_demo()
