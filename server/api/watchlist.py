@@ -10,13 +10,12 @@ from flask import current_app, g, jsonify
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..gate.status import statuses
+from ..gate.status import OPEN_RETEST, statuses
 from ..ledgers.quarantine import WATCH_TAG, local_day, watched_people
 from ..models import Person, Retest, utcnow
 from ..phoneindex import (SCHEME, code_hash, expected_candidates, false_match_rate, index_key,
                           person_key, region_count, slot, slot_bits)
 from ..privacy import mask_name
-from ..gate.status import OPEN_RETEST
 from . import bp
 from .auth import token_required
 
