@@ -44,6 +44,8 @@ DEFAULTS = {
     "SYNC_MAX_RECORDS": 500,
     "SYNC_MAX_BYTES": 1024 * 1024,
     "FEVER_THRESHOLD_C": 37.3,
+    # The gate says "no sample for more than N hours" past this (server/gate/status.py).
+    "SAMPLE_MAX_AGE_HOURS": 48,
     # A record's time more than this ahead of the server's, or older than a record can wait on
     # a phone, means the phone's clock is wrong: the record is counted when received, flagged.
     "CLOCK_SKEW_SECONDS": 600,
@@ -111,6 +113,7 @@ ENV_SETTINGS = {
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
+    "SAMPLE_MAX_AGE_HOURS": float,
     "BOARD_CACHE_SECONDS": int,
     "ROSTER_LOOKAHEAD_HOURS": int,
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),

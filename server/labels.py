@@ -108,6 +108,7 @@ LABELS: dict[str, dict[str, object]] = {
               "temperature_c": _l("Temperature"), "vehicle_plate": _l("Vehicle plate"),
               "turned_back": _l("Turned back"), "reason": _l("Reason"), "note": _l("Note"),
               "visitor": _l("Visitor"), "remeasure_of": _l("Re-measured"),
+              "sent_to_sample": _l("Sent to be sampled"),
               "tube": _l("Tube barcode"), "capacity": _l("Capacity"), "box": _l("Transfer box"),
               "courier": _l("Courier"), "sample_record_id": _l("Sample"),
               "record_id": _l("Record id"), "placement_id": _l("Placement"),

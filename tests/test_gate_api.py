@@ -1,6 +1,5 @@
 """The gate's offline support on the server: watch-list hashes, device token, service worker."""
-import hashlib
-import hmac
+from server.phoneindex import slot
 
 from tests.records import batch, gate_entry, valid_id
 
@@ -8,8 +7,9 @@ QUARANTINED = valid_id(11)
 FREE = valid_id(12)
 
 
-def watch_hash(key_hex: str, number: str) -> str:
-    return hmac.new(bytes.fromhex(key_hex), f"cn_ric:{number}".encode(), hashlib.sha256).hexdigest()
+def watch_hash(body: dict, number: str) -> str:
+    """The number's slot under the list's key and length (server/phoneindex.py)."""
+    return slot(bytes.fromhex(body["key"]), body["bits"], "cn_ric", number)
 
 
 def test_watchlist_holds_keyed_hashes_only(client, world, device_token, make_person):
@@ -22,7 +22,7 @@ def test_watchlist_holds_keyed_hashes_only(client, world, device_token, make_per
     body = answer.get_json()
     text = answer.get_data(as_text=True)
     assert QUARANTINED not in text and QUARANTINED[-8:] not in text and "张三明" not in text
-    assert body["hashes"] == [watch_hash(body["key"], QUARANTINED)]  # not community b's, not FREE
+    assert body["hashes"] == [watch_hash(body, QUARANTINED)]  # not community b's, not FREE
     # The phone's key is derived per community: never the server's HASH_KEY itself.
     assert bytes.fromhex(body["key"]) != b"h" * 32
     other = client.get("/api/v1/watchlist", headers=device_token(world["b"]["volunteer"])[0]).get_json()
@@ -97,10 +97,12 @@ def test_roster_index_gives_building_and_masked_name_by_keyed_hash(client, world
     answer = client.get("/api/v1/roster-index", headers=headers)
     body, text = answer.get_json(), answer.get_data(as_text=True)
     assert FREE not in text and "张三明" not in text
-    assert body["entries"] == {watch_hash(body["key"], FREE): {"compound": None, "address": "3-2-401",
-                                                              "name": "张*明"}}
-    watch_key = client.get("/api/v1/watchlist", headers=headers).get_json()["key"]
-    assert body["key"] != watch_key  # one key per purpose: the lists cannot be joined by hash
+    assert body["entries"] == {watch_hash(body, FREE): [{"resident": True, "compound": None,
+                                                         "address": "3-2-401", "name": "张*明",
+                                                         "status": ["no_recent_sample"]}]}
+    watch = client.get("/api/v1/watchlist", headers=headers).get_json()
+    # One key and one slot length for both lists: joining them narrows nothing.
+    assert (watch["key"], watch["bits"]) == (body["key"], body["bits"])
 
 
 def test_service_worker_version_follows_the_precached_files(client, monkeypatch, tmp_path):

@@ -103,3 +103,12 @@ def test_random_shifts_never_put_a_temperature_on_someone_elses_record():
     result = run({"fuzz": 3000, "seed": 11})
     assert result["records"] > 5000  # the shifts really saved passages
     assert result["violations"] == []
+
+
+def test_sent_to_be_sampled_goes_with_its_passage_and_its_re_measure_only():
+    result = desk(("scan", "A"), ("sent",), ("key", "3"), ("key", "8"), ("key", "2"), ("save",),
+                  ("remeasure",), ("preset", "36.6"), ("scan", "B"), ("preset", "36.5"))
+    first, again, other = result["records"]
+    assert first["sent_to_sample"] is True and again["sent_to_sample"] is True  # the re-measure keeps it
+    assert again["remeasure_of"] == first["id"]
+    assert "sent_to_sample" not in other  # the next person starts without it

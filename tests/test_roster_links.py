@@ -1,11 +1,9 @@
 """The roster index links a resident's personal code and document through an opaque person key,
 so that a phone offline recognises one person scanned both ways, and knows the community's codes;
 nothing in it gives back a document number or a row id."""
-import hashlib
-import hmac
-
 from server.extensions import db
 from server.personal_codes import new_token
+from server.phoneindex import code_hash, slot
 from tests.records import valid_id
 
 WITH_CODE = valid_id(21)
@@ -14,8 +12,11 @@ REGISTERED = valid_id(23)  # self-registered: has a code, is not in the roster
 OTHER = valid_id(24)  # another community's resident with a code
 
 
-def keyed(key_hex: str, message: str) -> str:
-    return hmac.new(bytes.fromhex(key_hex), message.encode(), hashlib.sha256).hexdigest()
+def keyed(body: dict, message: str) -> str:
+    """A code's hash ("code:<token>") or a document's slot ("cn_ric:<number>")."""
+    key = bytes.fromhex(body["key"])
+    kind, text = message.split(":", 1)
+    return code_hash(key, text) if kind == "code" else slot(key, body["bits"], kind, text)
 
 
 def test_code_and_document_of_one_person_share_one_opaque_key(client, world, device_token, make_person):
@@ -31,17 +32,19 @@ def test_code_and_document_of_one_person_share_one_opaque_key(client, world, dev
     body, text = answer.get_json(), answer.get_data(as_text=True)
     key = body["key"]
 
-    code_of = {p: keyed(key, f"code:{p.personal_code}") for p in (coded, registered, other)}
-    doc_of = {n: keyed(key, f"cn_ric:{n}") for n in (WITH_CODE, WITHOUT_CODE, REGISTERED, OTHER)}
-    # One key per person, reached from the code and from the document alike.
-    assert body["codes"][code_of[coded]] == body["documents"][doc_of[WITH_CODE]]
-    assert body["codes"][code_of[registered]] == body["documents"][doc_of[REGISTERED]]
+    code_of = {p: keyed(body, f"code:{p.personal_code}") for p in (coded, registered, other)}
+    doc_of = {n: keyed(body, f"cn_ric:{n}") for n in (WITH_CODE, WITHOUT_CODE, REGISTERED, OTHER)}
+    # One key per person, reached from the code and from the document's slot alike.
+    assert [body["codes"][code_of[coded]]] == body["documents"][doc_of[WITH_CODE]]
+    assert [body["codes"][code_of[registered]]] == body["documents"][doc_of[REGISTERED]]
     assert body["codes"][code_of[coded]] != body["codes"][code_of[registered]]
     # Only this community's codes; a person without a code needs no link.
     assert set(body["codes"]) == {code_of[coded], code_of[registered]}
     assert set(body["documents"]) == {doc_of[WITH_CODE], doc_of[REGISTERED]}
-    # The roster entries are unchanged: a self-registered person is not a resident of the roster.
-    assert set(body["entries"]) == {doc_of[WITH_CODE], doc_of[WITHOUT_CODE]}
+    # A self-registered person is not a resident of the roster: their entry holds only their
+    # status for the gate (never sampled), no name, no address.
+    assert set(body["entries"]) == {doc_of[WITH_CODE], doc_of[WITHOUT_CODE], doc_of[REGISTERED]}
+    assert body["entries"][doc_of[REGISTERED]] == [{"resident": False, "status": ["no_recent_sample"]}]
 
     # The person key is opaque: no number, no token, no row id, and not one of the look-up hashes.
     person_keys = set(body["codes"].values())

@@ -1,7 +1,8 @@
 // Who captures on this phone: one device token per user (kept in IndexedDB, so each record is
 // sent with the token of the user who captured it), and the settings the capture screens need
-// offline (sites, fever threshold, watch-list hashes). No DOM except what callers pass in.
+// offline (sites, fever threshold, the roster index's slots). No DOM except what callers pass in.
 import * as store from "./db.js";
+import { codeHashOf, slotOf, usable } from "./slots.js";
 
 /** After a page login: make this user current and make sure they have a usable token.
  * csrfPost: the page's POST with its CSRF token and one retry on a stale token (csrf.js post). */
@@ -54,37 +55,53 @@ export async function release() {
   await store.deleteMeta("current_user");
 }
 
-/** Refresh sites and the watch list while online (both hold no plaintext personal data). */
+/** Refresh sites and the roster index while online (neither holds a number, a name or a phone:
+ *  the index holds slots, server/phoneindex.py). The watch list is in the index (`watched`). */
 export async function refreshConfig(device) {
   const headers = { Authorization: `Bearer ${device.token}` };
-  const names = { sites: "/api/v1/sites", watchlist: "/api/v1/watchlist", roster: "/api/v1/roster-index" };
+  const names = { sites: "/api/v1/sites", roster: "/api/v1/roster-index" };
   await Promise.all(Object.entries(names).map(async ([name, url]) => {
     const response = await fetch(url, { headers, credentials: "omit" });
     if (response.ok) await store.setConfig(`${name}:${device.user_id}`, await response.json());
   }));
+  // An earlier release kept a separate watch list of full-length hashes: drop it.
+  if (await store.getConfig(`watchlist:${device.user_id}`)) await store.setConfig(`watchlist:${device.user_id}`, null);
 }
 
 export async function sitesOf(userId) {
   return store.getConfig(`sites:${userId}`);
 }
 
-async function keyedHash(keyHex, docType, normalisedNumber) {
-  const keyBytes = new Uint8Array(keyHex.match(/../g).map((h) => parseInt(h, 16)));
-  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${docType}:${normalisedNumber}`));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Is this document on the watch list? HMAC-SHA256 with the community's watch-list key. */
-export async function onWatchList(userId, docType, normalisedNumber) {
-  const list = await store.getConfig(`watchlist:${userId}`);
-  if (!list || !list.hashes?.length) return false;
-  return list.hashes.includes(await keyedHash(list.key, docType, normalisedNumber));
-}
-
-/** The resident with this document ({compound, address, name masked}), or null. */
-export async function resident(userId, docType, normalisedNumber) {
+/**
+ * What the roster index says about a document (normalised number), or null without an index:
+ * {residents: [{compound, address, name}], watched, statuses: [code], maxAgeHours}. A slot is
+ * shared: `residents` may hold someone else than the person scanned (or several people), and
+ * `watched`/`statuses` are "probably": the volunteer checks, the server decides at sync.
+ */
+export async function lookUp(userId, docType, normalisedNumber) {
   const index = await store.getConfig(`roster:${userId}`);
-  if (!index?.entries) return null;
-  return index.entries[await keyedHash(index.key, docType, normalisedNumber)] || null;
+  if (!usable(index)) return null;
+  return described(index, await slotOf(index, docType, normalisedNumber));
+}
+
+/** The same for a personal code's token: its holder's slot, through the opaque person key the
+ *  index links the code and the document with; null when the code is not the community's. */
+export async function lookUpCode(userId, token) {
+  const index = await store.getConfig(`roster:${userId}`);
+  if (!usable(index) || !index.codes) return null;
+  const person = index.codes[await codeHashOf(index, token)];
+  if (!person) return null;
+  const slot = Object.keys(index.documents || {}).find((s) => index.documents[s].includes(person));
+  return slot === undefined ? null : described(index, slot);
+}
+
+function described(index, slot) {
+  const entries = index.entries?.[slot] || [];
+  const statuses = [...new Set(entries.flatMap((e) => e.status || []))];
+  return {
+    residents: entries.filter((e) => e.resident).map(({ compound, address, name }) => ({ compound, address, name })),
+    watched: (index.watched || []).includes(slot) || statuses.includes("quarantine"),
+    statuses: statuses.filter((code) => code !== "quarantine"),
+    maxAgeHours: index.sample_max_age_hours || 48,
+  };
 }

@@ -133,27 +133,34 @@ PATHS = {
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/watchlist": {"get": {
-        "summary": "Keyed hashes of the home-quarantine list of the user's community.",
+        "summary": "Slots (short keyed hashes, server/phoneindex.py) of the home-quarantine list "
+                   "of the user's community, under the roster index's key and slot length.",
         "security": SECURED,
         "responses": {
             "200": {"description": "Watch list", "content": {JSON: {"schema": {
-                "type": "object", "required": ["community", "algorithm", "key", "hashes"],
+                "type": "object", "required": ["community", "scheme", "bits", "key", "hashes"],
                 "properties": {"community": {"type": "string"}, "tag": {"type": "string"},
-                               "algorithm": {"type": "string"}, "key": {"type": "string"},
+                               "scheme": {"type": "string"}, "bits": {"type": "integer"},
+                               "key": {"type": "string"},
                                "hashes": {"type": "array", "items": {"type": "string"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/roster-index": {"get": {
-        "summary": "Residents by keyed hash: address and masked name; personal codes and "
-                   "documents of one person linked by an opaque person key.", "security": SECURED,
+        "summary": "Residents by slot (a short keyed hash shared by dozens of plausible numbers): "
+                   "address, masked name and gate statuses; personal codes and documents of one "
+                   "person linked by an opaque person key.", "security": SECURED,
         "responses": {
             "200": {"description": "Roster index", "content": {JSON: {"schema": {
-                "type": "object", "required": ["community", "algorithm", "key", "entries"],
-                "properties": {"community": {"type": "string"}, "algorithm": {"type": "string"},
-                               "key": {"type": "string"}, "entries": {"type": "object"},
+                "type": "object", "required": ["community", "scheme", "bits", "key", "entries"],
+                "properties": {"community": {"type": "string"}, "scheme": {"type": "string"},
+                               "bits": {"type": "integer"}, "key": {"type": "string"},
+                               "entries": {"type": "object", "additionalProperties": {"type": "array"}},
                                "codes": {"type": "object", "additionalProperties": {"type": "string"}},
-                               "documents": {"type": "object",
-                                             "additionalProperties": {"type": "string"}}}}}}},
+                               "documents": {"type": "object", "additionalProperties": {
+                                   "type": "array", "items": {"type": "string"}}},
+                               "watched": {"type": "array", "items": {"type": "string"}},
+                               "sample_max_age_hours": {"type": "number"},
+                               "figures": {"type": "object"}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
     "/api/v1/scan": {"post": {

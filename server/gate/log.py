@@ -49,6 +49,7 @@ def _row(entry: GateEntry) -> dict:
         "at": entry.recorded_at, "direction": entry.direction, "temperature": entry.temperature_c,
         "fever": entry.fever, "turned_back": entry.turned_back, "reason": entry.reason,
         "plate": entry.vehicle_plate, "remeasure": bool(entry.remeasure_of),
+        "sent_to_sample": entry.sent_to_sample,
         "who": person.masked["name"] if person else mask_name(entry.visitor_name),
         "doc": person.masked["doc_number"] if person else "",
         "address": person.address if person else "",

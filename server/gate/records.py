@@ -1,38 +1,18 @@
 """The gate_entry record: validation and what it does to the database."""
 import re
-from decimal import Decimal, InvalidOperation
 
-from offline.protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, Record, RecordError
+from offline.protocol import INVALID_FIELD, Record, RecordError
+from offline.temperature import parse_temperature
 from ..identify import check_person, claim_person
 from ..models import GateEntry
 from ..records import SyncContext, handles, text_field
 from ..ledgers.quarantine import local_day, on_watch
 
-TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
 # Mainland plates: province character, letter, then 5 characters (6 for new-energy plates).
 PLATE_PATTERN = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
     r"[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])[挂学警港澳]?")
-
-
-def parse_temperature(value) -> Decimal | None:
-    """°C with one decimal, or RecordError; 34.0–43.0 only (outside is a misreading)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c")
-    try:
-        temperature = Decimal(str(value)).quantize(Decimal("0.1"))
-    except InvalidOperation:
-        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c") from None
-    if not temperature.is_finite():  # "nan" compares with nothing
-        raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c")
-    if not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
-        raise RecordError(TEMPERATURE_OUT_OF_RANGE,
-                          f"Temperature {temperature} °C is outside 34.0–43.0 °C: measure again.",
-                          "temperature_c")
-    return temperature
 
 
 def normalise_plate(value: str | None) -> str | None:
@@ -65,6 +45,9 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     turned_back = data.get("turned_back", False)
     if not isinstance(turned_back, bool):
         raise RecordError(INVALID_FIELD, "`turned_back` must be true or false.", "turned_back")
+    sent_to_sample = data.get("sent_to_sample", False)
+    if not isinstance(sent_to_sample, bool):
+        raise RecordError(INVALID_FIELD, "`sent_to_sample` must be true or false.", "sent_to_sample")
     reason = text_field(data, "reason", max_length=40)
     if reason is not None and reason not in TURN_BACK_REASONS:
         raise RecordError(INVALID_FIELD, f"`reason` must be one of {', '.join(TURN_BACK_REASONS)}.", "reason")
@@ -85,7 +68,8 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
         device_id=ctx.device_id, user_id=ctx.user_id, person_id=person_id,
         direction=direction, temperature_c=temperature, fever=fever, vehicle_plate=plate,
         turned_back=turned_back, reason=reason, note=note, visitor_name=visitor_name,
-        visitor_phone=visitor_phone, remeasure_of=remeasure_of, recorded_at=record.recorded_at,
+        visitor_phone=visitor_phone, remeasure_of=remeasure_of, sent_to_sample=sent_to_sample,
+        recorded_at=record.recorded_at,
         received_at=ctx.now)
     warnings = []
     if fever:

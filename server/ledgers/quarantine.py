@@ -7,7 +7,7 @@ the evening one. A slot whose close has passed with no report is missed: the che
 of `now`, run by `checkpoint check-quarantine`) keeps a TemperatureReport row without a
 temperature for it, which the database keeps unique, and raises a Flag with a deadline."""
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from offline.protocol import TEMPERATURE_OUT_OF_RANGE, RecordError
+from offline.temperature import parse_temperature as temperature_c
 from offline.text import clean_line
 from ..audit import audit
 from ..extensions import db
@@ -25,7 +27,6 @@ from ..privacy import mask_name
 WATCH_TAG = "home-quarantine"  # the roster's tag: kept for residents the ledger never held
 MISSED_KIND = "quarantine_report_missed"
 FEVER_KIND = "quarantine_fever"
-MIN_C, MAX_C = Decimal("34.0"), Decimal("43.0")
 
 
 class LedgerError(ValueError):
@@ -125,14 +126,14 @@ def _add_note(placement: Placement, when, what: str, note: str) -> None:
 # ---- reports ---------------------------------------------------------------------------------
 
 def parse_temperature(value) -> Decimal:
+    """A temperature typed on a form: the rule of every input (offline/temperature.py), with
+    the form's messages."""
     try:
-        temperature = Decimal(str(value).strip().replace(",", ".")).quantize(Decimal("0.1"))
-    except (InvalidOperation, ValueError):
+        temperature = temperature_c(str(value).strip().replace(",", "."))
+    except RecordError as error:
+        if error.code == TEMPERATURE_OUT_OF_RANGE:
+            raise LedgerError(_("The temperature must be between 34.0 and 43.0 °C.")) from None
         raise LedgerError(_("Enter the temperature, for example 36.5.")) from None
-    if not temperature.is_finite():  # "NaN" compares with nothing (InvalidOperation)
-        raise LedgerError(_("Enter the temperature, for example 36.5."))
-    if not MIN_C <= temperature <= MAX_C:
-        raise LedgerError(_("The temperature must be between 34.0 and 43.0 °C."))
     return temperature
 
 

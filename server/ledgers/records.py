@@ -14,8 +14,8 @@ from datetime import date
 from sqlalchemy import select
 
 from offline.protocol import INVALID_FIELD, MAX_INT, Record, RecordError
+from offline.temperature import parse_temperature
 from ..extensions import db
-from ..gate.records import parse_temperature
 from ..models import CareVisit, HouseholdNeed, Placement, TemperatureReading, User
 from ..models.ledgers import SLOTS
 from ..records import SyncContext, handles, text_field

@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -40,6 +40,8 @@ class GateEntry(db.Model):
     visitor_phone: Mapped[str | None] = mapped_column(Encrypted)
     # The record id of the first measurement when this is a re-measurement.
     remeasure_of: Mapped[str | None] = mapped_column(String(36))
+    # The volunteer sent the person to be sampled (the gate showed a status: issue 18).
+    sent_to_sample: Mapped[bool] = mapped_column(default=False, server_default=false())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -107,7 +107,7 @@ async function inTube(entry, person) {
   if (!found) return null;
   const me = await session.current();
   const roster = me ? await loadRoster(me.user_id) : null;
-  const hash = await state.personHash(person);
+  const hash = await state.personHash(person, roster);
   const key = roster ? await roster.personOfDocument(person.doc_type, person.doc_number) : null;
   const same = state.memberLike(found.barcode, hash, key);
   const clash = same && same.record_id !== entry.id ? { barcode: found.barcode, slot: same.slot } : null;

@@ -7,7 +7,8 @@
 // screen ask (the new scan waits meanwhile); while a fever needs a decision, scans wait.
 //
 // `who` is what a scan identified: {kind: "person", key, person, ...} or {kind: "visitor", key}
-// (no ID); `key` tells two scans of the same person apart from two people.
+// (no ID); `key` tells two scans of the same person apart from two people. `sentToSample`: the
+// volunteer sent the person to be sampled (the gate showed a status, static/js/gate.js).
 
 export const TEMP_MIN = 34.0;
 export const TEMP_MAX = 43.0;
@@ -19,7 +20,7 @@ export const PLATE = new RegExp("^[京津沪渝冀豫云辽黑湘皖鲁新苏浙
 /** An empty passage. `digits` is a temperature being typed on the keypad ("38" -> 38._). */
 export function blankPassage() {
   return { who: null, temp: "", digits: "", plate: "", reason: "", remeasureOf: null,
-    visitorName: "", visitorPhone: "" };
+    visitorName: "", visitorPhone: "", sentToSample: false };
 }
 
 export function normalisePlate(text) {
@@ -49,6 +50,7 @@ export function buildRecord(passage, { siteId, direction, threshold }) {
   const fever = temperature !== null && data.temperature_c >= threshold;
   const who = passage.who;
   if (who?.kind === "person") data.person = who.person;
+  if (who?.kind === "person" && passage.sentToSample) data.sent_to_sample = true;
   if (who?.kind === "visitor") {
     const name = passage.visitorName.trim();
     const phone = passage.visitorPhone.trim();
@@ -149,8 +151,8 @@ export class Desk {
 
   /** The passage was saved as record `id`. */
   saved({ id, fever, turnedBack, temp }) {
-    const who = this.passage.who;
-    this.alert = fever ? { who, id, temp, pending: !turnedBack } : null;
+    const { who, sentToSample } = this.passage;
+    this.alert = fever ? { who, id, temp, pending: !turnedBack, sentToSample } : null;
     this.passage = blankPassage();
     if (!this.alert?.pending) this.next();
   }
@@ -160,7 +162,7 @@ export class Desk {
     const alert = this.alert;
     if (!alert) return;
     this.alert = null;
-    this.passage = { ...blankPassage(), who: alert.who, remeasureOf: alert.id };
+    this.passage = { ...blankPassage(), who: alert.who, remeasureOf: alert.id, sentToSample: alert.sentToSample };
   }
 
   /** 劝返 on a fever alert: the passage to save records the turn-back, linked to the fever. */
@@ -168,7 +170,8 @@ export class Desk {
     const alert = this.alert;
     if (!alert) return;
     this.alert = null;
-    this.passage = { ...blankPassage(), who: alert.who, remeasureOf: alert.id, reason: "fever" };
+    this.passage = { ...blankPassage(), who: alert.who, remeasureOf: alert.id, reason: "fever",
+      sentToSample: alert.sentToSample };
   }
 
   /** The next waiting scan becomes the passage. */

@@ -61,26 +61,41 @@ function recognise(raw, docType) {
 
 async function identify(found) {
   if (found.code) {
+    // The holder's statuses and watch-list mark come through the code's link to their slot;
+    // their name is not shown (a code names one person: the server resolves it at sync).
+    const index = await session.lookUpCode(state.me.user_id, found.code.slice(4));
     return { kind: "person", key: found.key, person: { code: found.code }, doc: t.code(found.code.slice(-4)),
-      short: t.codeShort(found.code.slice(-4)) };
+      short: t.codeShort(found.code.slice(-4)), watched: Boolean(index?.watched),
+      statuses: index?.statuses || [], maxAgeHours: index?.maxAgeHours || 48 };
   }
   const { docType, number } = found;
   const doc = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
-  const [watched, known] = await Promise.all([session.onWatchList(state.me.user_id, docType, number),
-    session.resident(state.me.user_id, docType, number)]);
+  // A slot of the roster index, not the number: "probably" (server/phoneindex.py).
+  const index = await session.lookUp(state.me.user_id, docType, number);
+  const residents = index?.residents || [];
   return { kind: "person", key: found.key, person: { doc_type: docType, doc_number: number }, doc,
-    short: known?.name || t.tail(number.slice(-4)), known: known || null, watched };
+    short: residents.length === 1 ? residents[0].name : t.tail(number.slice(-4)),
+    known: residents.length ? residents : null, watched: Boolean(index?.watched),
+    statuses: index?.statuses || [], maxAgeHours: index?.maxAgeHours || 48 };
 }
 
-/** The person in words: masked name and address for residents, what is known otherwise. */
+/** The person in words: masked name and address of the resident(s) whose slot the number falls
+ *  in (the volunteer checks the name), what is known otherwise. */
 function describe(who) {
   if (!who) return "";
   if (who.kind === "visitor") return `${t.visitor}\n${t.visitorHint}`;
   if (who.known) {
-    const where = [who.known.compound, who.known.address].filter(Boolean).join(" ");
-    return `${t.known(who.known.name, where)}\n${who.doc}`;
+    const named = who.known.map((r) => t.known(r.name, [r.compound, r.address].filter(Boolean).join(" ")));
+    return `${named.length === 1 ? `${named[0]} · ${t.checkName}` : t.several(named.join(" / "))}\n${who.doc}`;
   }
   return who.person.code ? who.doc : `${who.doc} · ${t.notResident}`;
+}
+
+/** The statuses of the person, one line each, in the order the server lists them. */
+function statusText(who, sent) {
+  const lines = (who?.statuses || []).map((code) => t.statuses[code]?.(who.maxAgeHours) || code);
+  if (sent) lines.push(t.sentNoted);
+  return lines.join("\n");
 }
 
 function shortName(who) {
@@ -113,7 +128,7 @@ async function onScan(text, source, at) {
   render();
   shown("scan-shown", "scan");
   if (step === "ask" || step === "wait") signal("fail");
-  else if (step !== "same" && desk.passage.who?.watched) signal("alert");
+  else if (step !== "same" && (desk.passage.who?.watched || desk.passage.who?.statuses?.length)) signal("alert");
 }
 
 function onVisitor() {
@@ -166,6 +181,7 @@ async function save() {
   performance.clearMarks("scan");
   state.saves += 1;
   const watched = Boolean(passage.who?.watched);
+  const statusWho = passage.who?.statuses?.length ? passage.who : null;
   state.lastSaved = { key: passage.who?.key, at: Date.now() };
   desk.saved({ id: entry.id, fever, turnedBack: !!data.turned_back, temp: data.temperature_c });
   const parts = [shortName(passage.who), data.direction === "in" ? t.inDir : t.outDir,
@@ -173,9 +189,10 @@ async function save() {
     data.turned_back ? t.turnedBack : ""];
   // A fever's outcome is the fever alert itself (#fever-alert), which says it was saved.
   state.flash = { tone: fever || watched || data.turned_back ? "bad" : "ok",
-    text: fever ? "" : t.savedWho(parts.filter(Boolean).join(" · ")), watched };
+    text: fever ? "" : t.savedWho(parts.filter(Boolean).join(" · ")), watched, statusWho,
+    sent: Boolean(data.sent_to_sample) };
   state.keypad = Boolean(desk.passage.remeasureOf);
-  signal(fever || watched ? "alert" : "ok");
+  signal(fever || watched || statusWho ? "alert" : "ok");
   dispatchEvent(new Event("outbox-changed"));
   renderShift();
   return true;
@@ -227,6 +244,15 @@ function render() {
 
   $("watch-alert").textContent = watched ? t.watch : "";
   $("watch-alert").hidden = !watched;
+
+  // The person's statuses (retest list, no recent sample...): the passage's, or the one just saved.
+  const statusWho = p.who?.statuses?.length ? p.who : (!p.who && flash?.statusWho) || null;
+  const sent = p.who ? p.sentToSample : Boolean(flash?.sent);
+  $("status-alert").hidden = !statusWho;
+  $("status-text").textContent = statusWho ? statusText(statusWho, sent && !p.who) : "";
+  $("sent-to-sample").hidden = !statusWho || !p.who;
+  $("sent-to-sample").setAttribute("aria-pressed", String(Boolean(p.who && p.sentToSample)));
+  $("sent-to-sample").textContent = p.sentToSample ? t.sentOn : t.sendToSample;
 
   $("fever-alert").hidden = !alert;
   if (alert) {
@@ -382,6 +408,7 @@ function bind() {
   $("turn-back").addEventListener("click", () => run(onTurnBack));
   $("ask-keep").addEventListener("click", () => run(() => onAnswer(true)));
   $("ask-drop").addEventListener("click", () => run(() => onAnswer(false)));
+  tap("sent-to-sample", () => { if (desk.passage.who) desk.passage.sentToSample = !desk.passage.sentToSample; });
   $("camera-toggle").addEventListener("click", toggleCamera);
   $("more").addEventListener("click", () => toggleSheet($("gate-more").hidden));
   $("more-done").addEventListener("click", () => toggleSheet(false));

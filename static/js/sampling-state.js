@@ -1,6 +1,6 @@
 // The sampling screen's local state: tubes, people and boxes of this phone at one sampling
 // point. Pure logic plus localStorage, no DOM, no network. People are kept only as masked
-// labels, salted SHA-256 hashes and the roster index's opaque person keys (the outbox holds
+// labels, short hashes (personHash) and the roster index's opaque person keys (the outbox holds
 // the records themselves until they sync).
 //
 // A member is {record_id, hash, person, label, slot}: `hash` recognises the same scan again,
@@ -67,11 +67,17 @@ export class SamplingState {
     this.rollOver();
   }
 
-  /** Salted hash of a person's identity: enough to recognise a second scan, not to read it. */
-  async personHash(person) {
+  /** What recognises a second scan of the same identity, without giving it back. A document:
+   *  the roster index's slot (offline/client/slots.js) when there is an index (a longer hash of
+   *  the same number beside it would narrow the slot's candidates), else a salted hash cut to
+   *  20 bits (dozens of plausible ID numbers each). A personal code: a salted 128-bit hash (its
+   *  token is random; nothing to guess). */
+  async personHash(person, roster = null) {
+    if (!person.code && roster) return roster.documentSlot(person.doc_type, person.doc_number);
     const text = `${this.data.salt}:${person.code || `${person.doc_type}:${person.doc_number}`}`;
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-    return [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const hex = [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return person.code ? hex : `h:${hex.slice(0, 5)}`;
   }
 
   get current() {

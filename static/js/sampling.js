@@ -129,7 +129,7 @@ async function addPerson(person, label, started, text = null) {
     $("seal").classList.add("attention");
     return say("full", t.full(tube.capacity));
   }
-  const [hash, key] = await Promise.all([state.personHash(person), personKey(person)]);
+  const [hash, key] = await Promise.all([state.personHash(person, roster), personKey(person)]);
   // A code the community's list does not hold would be refused at sync: say so now.
   if (key === false) return say("bad", t.codeNotOurs);
   const same = state.memberLike(tube.barcode, hash, key);

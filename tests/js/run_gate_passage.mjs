@@ -2,7 +2,7 @@
 // Usage: node run_gate_passage.mjs '{"ops": [[op, arg], ...]}' -> {steps, records, passage, waiting}
 //        node run_gate_passage.mjs '{"fuzz": 2000, "seed": 7}' -> {runs, records, violations}
 // Ops: scan KEY, visitor, fail (a scan that identified nobody), preset T, key K, save,
-// remeasure, turnBack, answer true|false, direction in|out. As on the screen, a step that
+// remeasure, turnBack, answer true|false, direction in|out, sent. As on the screen, a step that
 // answers "save" is saved at once.
 import { Desk } from "../../static/js/gate-passage.js";
 
@@ -35,6 +35,7 @@ function drive(ops, onRecord = () => {}) {
     else if (op === "turnBack") { desk.turnBack(); step = save(); }
     else if (op === "answer") desk.answer(arg);
     else if (op === "direction") desk.direction = arg;
+    else if (op === "sent") desk.passage.sentToSample = true; // the "sent to be sampled" toggle
     if (step === "save") step = `save:${save()}`;
     steps.push(step);
   }
@@ -97,6 +98,7 @@ function fuzz(runs, seed) {
       else if (op === "remeasure") desk.remeasure();
       else if (op === "answer") desk.answer(arg);
       else if (op === "direction") desk.direction = arg;
+    else if (op === "sent") desk.passage.sentToSample = true; // the "sent to be sampled" toggle
       if (step === "save") save();
     }
     total += count;
