@@ -16,7 +16,7 @@ const MESSAGES = {
   zh: { fix: "修改后重新上传", discard: "放弃此记录", discardWhy: "为什么放弃此记录？",
     reasons: ["已重新扫描或登记", "重复记录", "录错了"], other: "其他原因…", confirm: "确认放弃",
     cancel: "取消", reasonLabel: "放弃原因", needReason: "请填写放弃原因",
-    rejected: "被服务器拒绝", conflict: "与服务器已有记录冲突", personForm: "请改填此人的证件：",
+    rejected: "被服务器拒绝", conflict: "与服务器已有记录冲突", unreadable: "无法解密", personForm: "请改填此人的证件：",
     docType: "证件类型", docNumber: "证件号码", name: "姓名（选填）", phone: "电话（选填）",
     badId: "身份证号校验失败，请逐位核对", badDoc: "证件号码格式错误（5–30 位字母或数字）",
     badPhone: "电话号码只能是数字（5–20 位）", badName: "姓名最多 60 个字", needValue: "请填写新的值",
@@ -25,7 +25,7 @@ const MESSAGES = {
   en: { fix: "Correct and resend", discard: "Discard this record", discardWhy: "Why discard this record?",
     reasons: ["Scanned or entered again", "Duplicate record", "Entered by mistake"], other: "Other reason…",
     confirm: "Discard", cancel: "Cancel", reasonLabel: "Reason", needReason: "Give a reason",
-    rejected: "Rejected by the server", conflict: "Conflicts with the server's record",
+    rejected: "Rejected by the server", conflict: "Conflicts with the server's record", unreadable: "Cannot be decrypted",
     personForm: "Enter this person's document instead:", docType: "Document type", docNumber: "Document number",
     name: "Name (optional)", phone: "Phone (optional)", badId: "The ID number fails its check: check it digit by digit",
     badDoc: "Document number: 5–30 letters or digits", badPhone: "The phone number must be 5–20 digits",
@@ -191,8 +191,9 @@ function item(entry) {
   li.dataset.id = entry.id;
   li.dataset.version = version(entry);
   const when = String(entry.recorded_at || "").slice(5, 16).replace("T", " ");
+  const why = { conflict: t.conflict, unreadable: t.unreadable }[entry.state] || t.rejected;
   li.append(el("p", { className: "attention-title", textContent:
-    `#${entry.seq} ${typeName(entry.type)} · ${when} · ${entry.state === "conflict" ? t.conflict : t.rejected}` }));
+    `#${entry.seq} ${typeName(entry.type)} · ${when} · ${why}` }));
   const what = summary(entry);
   if (what) li.append(el("p", { className: "attention-what", textContent: what }));
   const message = el("p", { className: "error", role: "alert",
