@@ -79,6 +79,9 @@ LABELS: dict[str, dict[str, object]] = {
                     "tube_seal": _l("Tube sealed"), "box_pack": _l("Tube packed in a box"),
                     "box_handover": _l("Box handed over"), "record_discard": _l("Record discarded"),
                     "tube_reopen": _l("Tube reopened")},
+    # What the sync contract answers for each record (DESIGN §5), e.g. on the hand-over page.
+    "sync_status": {"accepted": _l("Accepted"), "duplicate": _l("Already received (duplicate)"),
+                    "conflict": _l("Conflict"), "rejected": _l("Rejected")},
     # Why the server refused a record (offline/protocol.py); the message beside the code is
     # the developer's English explanation, shown to English readers only.
     "error_code": {"invalid_id_number": _l("Invalid ID number"),

@@ -19,6 +19,7 @@ import * as session from "./session.js";
 import * as store from "./db.js";
 import { latestOnly } from "./latest.js";
 import { offlineUnavailable } from "./offline-mode.js";
+import { refreshServerKey } from "./handover.js";
 import { guardLogout } from "./logout.js";
 import { answered, probe, reachEvents, reachState, unreachable, watchReach } from "./reach.js";
 import { notice, offerUpdate, paintBar } from "./statusbar.js";
@@ -86,6 +87,7 @@ async function adoptLoggedInUser() {
   answered(); // a page naming its user is never cached: the server just answered it
   await checkStorage(isNew); // ask for persistent storage at login
   if (navigator.onLine) await session.refreshConfig(device).catch(() => {});
+  if (navigator.onLine) await refreshServerKey(device).catch(() => {}); // for a hand-over file one day
   return device;
 }
 

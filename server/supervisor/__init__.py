@@ -13,4 +13,4 @@ def is_htmx() -> bool:
 
 
 
-from . import board, coverage, dashboard, devices, exports, results, retests  # noqa: E402,F401
+from . import board, coverage, dashboard, devices, exports, handover, results, retests  # noqa: E402,F401

@@ -4,6 +4,7 @@
 // with a whole person form: document type and number, name, phone. A corrected or discarded
 // sample also fixes the sampling screen's tube on this phone.
 import * as outbox from "/client/offline/outbox.js";
+import { NoServerKey, NothingWaiting, build as buildHandover, waitingCount } from "/client/offline/handover.js";
 import { latestOnly } from "/client/offline/latest.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
@@ -21,7 +22,11 @@ const MESSAGES = {
     badId: "身份证号校验失败，请逐位核对", badDoc: "证件号码格式错误（5–30 位字母或数字）",
     badPhone: "电话号码只能是数字（5–20 位）", badName: "姓名最多 60 个字", needValue: "请填写新的值",
     inTube: (b, slot) => `此人已在试管 ${b} 第 ${slot} 位：无需改正，请放弃此记录`,
-    tube: (b) => `试管 ${b}`, box: (b) => `转运箱 ${b}`, code: "个人码", temperature: (c) => `${c} °C` },
+    tube: (b) => `试管 ${b}`, box: (b) => `转运箱 ${b}`, code: "个人码", temperature: (c) => `${c} °C`,
+    exportN: (n) => `导出交接文件（${n} 条记录）`, noKey: "本机还没有服务器的交接公钥：请先联网登录一次。",
+    nothing: "本机没有等待上传的记录。", exporting: "正在加密导出…",
+    exported: (n, name) => `已导出 ${n} 条记录到文件 ${name}：请交给主管在“交接文件”页面导入。记录仍保留在本机，联网后照常上传，不会重复。`,
+    exportFailed: (why) => `导出失败：${why}` },
   en: { fix: "Correct and resend", discard: "Discard this record", discardWhy: "Why discard this record?",
     reasons: ["Scanned or entered again", "Duplicate record", "Entered by mistake"], other: "Other reason…",
     confirm: "Discard", cancel: "Cancel", reasonLabel: "Reason", needReason: "Give a reason",
@@ -31,7 +36,12 @@ const MESSAGES = {
     badDoc: "Document number: 5–30 letters or digits", badPhone: "The phone number must be 5–20 digits",
     badName: "The name is at most 60 characters", needValue: "Enter the new value",
     inTube: (b, slot) => `This person is already in tube ${b}, slot ${slot}: discard this record`,
-    tube: (b) => `Tube ${b}`, box: (b) => `Box ${b}`, code: "Personal code", temperature: (c) => `${c} °C` },
+    tube: (b) => `Tube ${b}`, box: (b) => `Box ${b}`, code: "Personal code", temperature: (c) => `${c} °C`,
+    exportN: (n) => `Export hand-over file (${n} records)`,
+    noKey: "This phone does not have the server's hand-over key yet: log in once while online.",
+    nothing: "No record waits on this phone.", exporting: "Encrypting…",
+    exported: (n, name) => `${n} records exported to ${name}: give it to your supervisor to import on the hand-over page. The records stay on this phone and are sent as usual once online; nothing is stored twice.`,
+    exportFailed: (why) => `Export failed: ${why}` },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
@@ -235,6 +245,34 @@ const show = latestOnly(() => outbox.needingAttention(), (entries) => {
   document.getElementById("attention-empty").hidden = entries.length > 0;
 });
 
+// ---- hand-over file --------------------------------------------------------------------------
+
+const exportButton = document.getElementById("handover-export");
+const exportStatus = document.getElementById("handover-status");
+
+async function showWaiting() {
+  const n = await waitingCount();
+  exportButton.textContent = t.exportN(n);
+  exportButton.disabled = n === 0;
+}
+
+exportButton.addEventListener("click", async () => {
+  exportStatus.textContent = t.exporting;
+  try {
+    const { text, count, name } = await buildHandover();
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    exportStatus.textContent = t.exported(count, name);
+  } catch (error) {
+    exportStatus.textContent = error instanceof NoServerKey ? t.noKey
+      : error instanceof NothingWaiting ? t.nothing : t.exportFailed(error?.message || error);
+  }
+});
+
 show();
-addEventListener("outbox-changed", show);
-events.addEventListener("status", show);
+showWaiting();
+addEventListener("outbox-changed", () => { show(); showWaiting(); });
+events.addEventListener("status", () => { show(); showWaiting(); });
