@@ -96,9 +96,11 @@ export async function wire(entry) {
 /** Stored entries whose key is gone become "unreadable": out of the sending queue, shown on the
  *  attention page with what happened. */
 export async function markUnreadable(entries) {
-  if (!entries.length) return;
-  await store.outboxApply([], entries.map((e) => ({ ...e, state: UNREADABLE,
-    error: { code: "key_lost", message: "", field: null } })));
+  for (const e of entries) {
+    // Only if still there as read: a record another tab just settled is not brought back.
+    await store.outboxSwap(e.id, (now) => now.state === e.state,
+      { ...e, state: UNREADABLE, error: { code: "key_lost", message: "", field: null } });
+  }
 }
 
 /** Pending entries (stored form, data sealed), oldest first. */
