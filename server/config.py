@@ -10,6 +10,8 @@ DEFAULTS = {
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
     "HASH_KEY": None,  # base64 32 bytes: HMAC key for look-ups of document numbers
     "BACKUP_KEY": None,  # age identity (AGE-SECRET-KEY-1...): encrypts `checkpoint backup` files
+    # base64 PKCS#8 P-256 private key: opens phones' hand-over files (server/handover.py)
+    "HANDOVER_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -105,6 +107,7 @@ ENV_SETTINGS = {
     "DATA_KEY": str,
     "HASH_KEY": str,
     "BACKUP_KEY": str,
+    "HANDOVER_KEY": str,
     "DATABASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str,
@@ -155,6 +158,7 @@ def write_instance_config(instance_path: str) -> bool:
         f"DATA_KEY = {new_key()!r}\n"
         f"HASH_KEY = {new_key()!r}\n"
         f"{_backup_key_lines()}"
+        f"{_handover_key_lines()}"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -170,11 +174,24 @@ def _backup_key_lines() -> str:
             f"BACKUP_KEY = {new_backup_key()!r}\n")
 
 
+def _handover_key_lines() -> str:
+    from .handover import new_handover_key
+
+    return ("# Opens the hand-over files phones export when they cannot sync (server/handover.py).\n"
+            "# Replacing it makes files exported before unreadable.\n"
+            f"HANDOVER_KEY = {new_handover_key()!r}\n")
+
+
 def add_missing_keys(instance_path: str) -> list[str]:
-    """Keys added since an instance config was written (BACKUP_KEY), appended to it."""
+    """Keys added since an instance config was written (BACKUP_KEY, HANDOVER_KEY), appended to it."""
     path = Path(instance_path) / "config.py"
-    if not path.exists() or re.search(r"^BACKUP_KEY\s*=", path.read_text(), re.MULTILINE):
+    if not path.exists():
         return []
+    text = path.read_text()
+    added = []
     with open(path, "a") as f:
-        f.write(_backup_key_lines())
-    return ["BACKUP_KEY"]
+        for name, lines in (("BACKUP_KEY", _backup_key_lines), ("HANDOVER_KEY", _handover_key_lines)):
+            if not re.search(rf"^{name}\s*=", text, re.MULTILINE):
+                f.write(lines())
+                added.append(name)
+    return added

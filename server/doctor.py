@@ -123,6 +123,18 @@ def check_keys(config: Config, report: Report) -> None:
             report.add(OK, "BACKUP_KEY", "present (keep a copy apart from the backups).")
         except Exception:
             report.add(FAIL, "BACKUP_KEY", "not an age identity (AGE-SECRET-KEY-1...).")
+    handover_key = config.get("HANDOVER_KEY")
+    if not handover_key:
+        report.add(FAIL, "HANDOVER_KEY", "missing: phones cannot export hand-over files; `checkpoint "
+                   "init` adds one to the instance config.")
+    else:
+        from .handover import load_private_key
+
+        try:
+            load_private_key(handover_key)
+            report.add(OK, "HANDOVER_KEY", "present, a P-256 private key.")
+        except ValueError as error:
+            report.add(FAIL, "HANDOVER_KEY", f"{error}: phones' hand-over files cannot be opened.")
     path = Path(instance_path()) / "config.py"
     if path.exists() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         report.add(FAIL, "instance config", f"{path} can be read by other users of this "

@@ -90,6 +90,9 @@ LABELS: dict[str, dict[str, object]] = {
                     "tube_reopen": _l("Tube reopened"),
                     "temperature_reading": _l("Temperature reading"),
                     "visit_note": _l("Visit note"), "need_done": _l("Household need done")},
+    # What the sync contract answers for each record (DESIGN §5), e.g. on the hand-over page.
+    "sync_status": {"accepted": _l("Accepted"), "duplicate": _l("Already received (duplicate)"),
+                    "conflict": _l("Conflict"), "rejected": _l("Rejected")},
     # Why the server refused a record (offline/protocol.py); the message beside the code is
     # the developer's English explanation, shown to English readers only.
     "error_code": {"invalid_id_number": _l("Invalid ID number"),

@@ -65,6 +65,7 @@ EXPECTED = {
     "api.sites": {"GET": {ANON: 401, "user": 200}},
     "api.sync": {"POST": {ANON: 401, "user": 200}},
     "api.watchlist": {"GET": {ANON: 401, "user": 200}},
+    "api.handover_key": {"GET": {ANON: 401, "user": 200}},  # a public key, to phones
     "api.scan": {"POST": {ANON: 401, "user": 400}},  # no photo: "not an image"
     "api.roster_index": {"GET": {ANON: 401, "user": 200}},
     "auth.device_token": {"POST": {ANON: LOGIN, "user": 201}},
@@ -165,7 +166,8 @@ SUPERVISOR_PAGES = {
     "device_revoke": ("POST", 404), "results_upload": ("POST", 400),
     "results_preview": ("GET", 404), "results_cancel": ("POST", 404),
     "results_import": ("POST", 404), "retest_phone": ("POST", 404),
-    "retest_update": ("POST", 404),
+    "retest_update": ("POST", 404), "handover": ("GET", 200),
+    "handover_import": ("POST", 400),  # no file
 }
 for _name, (_method, _lead) in SUPERVISOR_PAGES.items():
     EXPECTED[f"supervisor.{_name}"] = {_method: {ANON: LOGIN, "staff": 403, "lead": _lead}}

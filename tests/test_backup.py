@@ -112,7 +112,8 @@ def test_init_adds_a_backup_key_to_an_older_instance_config(tmp_path, monkeypatc
 
     config = tmp_path / "config.py"
     config.write_text("SECRET_KEY = 'x'\n")
-    assert add_missing_keys(str(tmp_path)) == ["BACKUP_KEY"]
+    assert add_missing_keys(str(tmp_path)) == ["BACKUP_KEY", "HANDOVER_KEY"]
     assert "BACKUP_KEY = 'AGE-SECRET-KEY-1" in config.read_text()
     assert add_missing_keys(str(tmp_path)) == []  # never twice, never replaced
     assert Path(config).read_text().count("BACKUP_KEY =") == 1
+    assert Path(config).read_text().count("HANDOVER_KEY =") == 1

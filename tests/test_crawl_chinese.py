@@ -66,6 +66,7 @@ def page_urls(app, world, tokens) -> dict[str, list[str]]:
             "supervisor.devices": [u("supervisor.devices")],
             "supervisor.exports": [u("supervisor.exports")],
             "supervisor.results": [u("supervisor.results")],
+            "supervisor.handover": [u("supervisor.handover")],
             "supervisor.results_mapping": [u("supervisor.results_mapping", token=tokens["mapping"])],
             "supervisor.results_preview": [u("supervisor.results_preview", token=t)
                                            for t in (tokens["good"], tokens["bad"])],
@@ -134,6 +135,9 @@ def form_answers(client, world, role, tokens) -> list[tuple[str, object]]:
          data={"status": "contacted", "result": ""})
     post("revoke a phone (htmx)", f"/supervisor/devices/{world.devices['old']}/revoke", headers=HTMX)
     post("upload nothing", "/supervisor/results", data={})
+    post("hand-over: nothing", "/supervisor/handover", data={})
+    post("hand-over: not a hand-over file", "/supervisor/handover",
+         data={"file": (io.BytesIO(b"{}"), "x.json")}, content_type="multipart/form-data")
     post("upload a photo", "/supervisor/results", data={"file": (io.BytesIO(b"\x89PNG"), "photo.png")},
          content_type="multipart/form-data")
     post("upload an empty file", "/supervisor/results", data={"file": (io.BytesIO(b""), "empty.csv")},

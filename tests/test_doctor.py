@@ -65,6 +65,7 @@ def test_doctor_names_each_fault_of_a_misconfigured_instance(tmp_path):
         "DATA_KEY": "not random",
         "DATA_KEY/HASH_KEY": "the same key serves both purposes",
         "BACKUP_KEY": "missing",
+        "HANDOVER_KEY": "missing",
         "instance config": "can be read by other users",
         "migrations": f"database at 0600, code expects {migration_head()}",
         "scheduler": "cannot be checked: migrate it first",

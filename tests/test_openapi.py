@@ -17,7 +17,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 OPERATIONS = [("/api/v1/health", "GET"), ("/api/v1/devices", "POST"), ("/api/v1/sites", "GET"),
               ("/api/v1/sync", "POST"), ("/api/v1/watchlist", "GET"),
               ("/api/v1/roster-index", "GET"), ("/api/v1/scan", "POST"),
-              ("/api/v1/door-events", "POST"), ("/api/v1/tasks", "GET")]
+              ("/api/v1/door-events", "POST"), ("/api/v1/tasks", "GET"),
+              ("/api/v1/handover-key", "GET")]
 
 
 def test_the_document_describes_every_api_route(app, client):

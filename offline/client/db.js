@@ -3,24 +3,31 @@
 // Stores: outbox (records not yet accepted by the server), meta (counters and small values),
 // devices (one bearer token per user who logged in on this phone), history (non-personal
 // summaries of captured passages for the shift view), config (site list and watch-list
-// hashes: nothing in it is plaintext personal data). An app update never touches this database.
+// hashes: nothing in it is plaintext personal data), keys (the outbox's non-extractable AES-GCM
+// key, see seal.js). An app update never touches this database.
+//
+// Version 2 added the keys store; outbox entries written by version 1 hold their data in
+// plaintext and are sealed by outbox.js when it first opens them (none is dropped).
 import { openDB } from "/static/vendor/idb.js";
 
 export const DB_NAME = "checkpoint";
-const VERSION = 1;
+const VERSION = 2;
 let opening = null;
 
 export function db() {
   if (!opening) {
     opening = openDB(DB_NAME, VERSION, {
-      upgrade(database) {
-        const outbox = database.createObjectStore("outbox", { keyPath: "id" });
-        outbox.createIndex("state", "state");
-        database.createObjectStore("meta");
-        database.createObjectStore("devices", { keyPath: "user_id" });
-        const history = database.createObjectStore("history", { keyPath: "id" });
-        history.createIndex("at", "at");
-        database.createObjectStore("config");
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const outbox = database.createObjectStore("outbox", { keyPath: "id" });
+          outbox.createIndex("state", "state");
+          database.createObjectStore("meta");
+          database.createObjectStore("devices", { keyPath: "user_id" });
+          const history = database.createObjectStore("history", { keyPath: "id" });
+          history.createIndex("at", "at");
+          database.createObjectStore("config");
+        }
+        if (oldVersion < 2) database.createObjectStore("keys");
       },
       // Another tab opened a newer version: let it, this tab reopens on next use.
       blocking() { opening?.then((d) => d.close()); opening = null; },
@@ -127,4 +134,31 @@ export async function getConfig(name) {
 
 export async function setConfig(name, value) {
   return (await db()).put("config", value, name);
+}
+
+/** The stored key named `name` ({kid, key: CryptoKey, created}) or undefined. */
+export async function getKey(name) {
+  return (await db()).get("keys", name);
+}
+
+/** Store `value` under `name` unless another context stored one first; the one kept. */
+export async function putKeyIfAbsent(name, value) {
+  const d = await db();
+  const tx = d.transaction("keys", "readwrite", { durability: "strict" });
+  const found = await tx.store.get(name);
+  if (!found) tx.store.add(value, name);
+  await tx.done;
+  return found || value;
+}
+
+/** Put `next` in place of outbox entry `id` only if it is still there and `check(current)`
+ *  holds (sealing a plaintext entry must not bring back one that sync removed meanwhile). */
+export async function outboxSwap(id, check, next) {
+  const d = await db();
+  const tx = d.transaction("outbox", "readwrite", { durability: "strict" });
+  const current = await tx.store.get(id);
+  const swap = Boolean(current && check(current));
+  if (swap) tx.store.put(next);
+  await tx.done;
+  return swap;
 }

@@ -2,13 +2,58 @@
 //
 // An entry is the record of the sync contract ({id, seq, type, recorded_at, data}) plus what
 // the phone needs to send it and show it: user_id and device_id (records are sent with the
-// token of the user who captured them), state ("pending", "rejected", "conflict") and the
-// server's error. Entries leave only when the server answered accepted or duplicate.
+// token of the user who captured them), state ("pending", "rejected", "conflict",
+// "unreadable") and the server's error. Entries leave only when the server answered accepted
+// or duplicate.
+//
+// At rest `data` (names, ID numbers, phones, notes) is sealed with this phone's key (seal.js):
+// the stored entry holds `sealed` instead, beside the non-personal fields the status bar,
+// the sync loop and the attention page need. Functions that return entries for display open
+// them (`data` in memory only); pending() returns stored entries and wire() opens one to send.
+// An entry whose key is gone is "unreadable": kept, counted, explained, never dropped silently.
 import * as store from "./db.js";
+import { KeyLost, keyLost, seal, unseal } from "./seal.js";
 
 export const PENDING = "pending";
 export const REJECTED = "rejected";
 export const CONFLICT = "conflict";
+export const UNREADABLE = "unreadable";
+
+let migrating = null;
+
+/** Seal entries an older version stored in plaintext (once per page or worker; none lost:
+ *  an entry is replaced only by its sealed form, and only if sync has not removed it). */
+function migrated() {
+  if (!migrating) {
+    migrating = (async () => {
+      for (const entry of await store.outboxAll()) {
+        if (entry.sealed || !("data" in entry)) continue;
+        const { data, ...rest } = entry;
+        const next = { ...rest, sealed: await seal(entry.id, data) };
+        await store.outboxSwap(entry.id, (now) => !now.sealed && now.state === entry.state, next);
+      }
+    })();
+    migrating.catch(() => { migrating = null; });
+  }
+  return migrating;
+}
+
+/** The stored form of an entry holding `data` in memory. */
+async function sealed(entry) {
+  const { data, ...rest } = entry;
+  return { ...rest, sealed: await seal(entry.id, data) };
+}
+
+/** The entry with its data, or null when its key is gone. Plaintext (older) entries as they are. */
+async function opened(entry) {
+  if (!entry.sealed) return entry;
+  try {
+    return { ...entry, data: await unseal(entry.id, entry.sealed) };
+  } catch (error) {
+    if (error instanceof KeyLost) return null;
+    throw error;
+  }
+}
 
 /** Local time with its UTC offset, e.g. 2022-05-06T08:12:03.120+08:00. */
 export function localIso(date = new Date()) {
@@ -35,32 +80,73 @@ export async function add(type, data, device, summary = null) {
     user_id: device.user_id, device_id: device.device_id, state: PENDING, error: null,
     created: Date.now(),
   };
-  return store.addNumbered(entry, counterOf(device.device_id), summary && {
+  const stored = await store.addNumbered(await sealed(entry), counterOf(device.device_id), summary && {
     ...summary, user_id: device.user_id, at: entry.created,
   });
+  return { ...stored, data };
 }
 
-/** The record as the server wants it. */
-export function wire(entry) {
-  return { id: entry.id, seq: entry.seq, type: entry.type, recorded_at: entry.recorded_at, data: entry.data };
+/** The record as the server wants it (opened from its stored entry); KeyLost if it cannot be. */
+export async function wire(entry) {
+  const open = await opened(entry);
+  if (!open) throw new KeyLost(entry.id);
+  return { id: open.id, seq: open.seq, type: open.type, recorded_at: open.recorded_at, data: open.data };
 }
 
-/** Pending entries, oldest first. */
+/** Stored entries whose key is gone become "unreadable": out of the sending queue, shown on the
+ *  attention page with what happened. */
+export async function markUnreadable(entries) {
+  for (const e of entries) {
+    // Only if still there as read: a record another tab just settled is not brought back.
+    await store.outboxSwap(e.id, (now) => now.state === e.state,
+      { ...e, state: UNREADABLE, error: { code: "key_lost", message: "", field: null } });
+  }
+}
+
+/** Pending entries (stored form, data sealed), oldest first. */
 export async function pending() {
+  await migrated();
   const entries = await store.outboxByState(PENDING);
   return entries.sort((a, b) => a.created - b.created || a.seq - b.seq);
 }
 
-/** Entries the server refused (rejected or conflict), oldest first. */
+/** Entries the user must look at, opened, oldest first: refused by the server (rejected,
+ *  conflict) and unreadable ones (their `data` is null). */
 export async function needingAttention() {
-  const entries = [...await store.outboxByState(REJECTED), ...await store.outboxByState(CONFLICT)];
+  await migrated();
+  const stored = [...await store.outboxByState(REJECTED), ...await store.outboxByState(CONFLICT),
+    ...await store.outboxByState(UNREADABLE)];
+  const lost = [];
+  const entries = [];
+  for (const entry of stored) {
+    const open = entry.state === UNREADABLE ? null : await opened(entry);
+    if (open) entries.push(open);
+    else {
+      if (entry.state !== UNREADABLE) lost.push(entry);
+      entries.push({ ...entry, state: UNREADABLE, error: { code: "key_lost", message: "", field: null }, data: null });
+    }
+  }
+  await markUnreadable(lost);
   return entries.sort((a, b) => a.created - b.created);
 }
 
+/** Pending entries sealed with a key this phone no longer has are marked unreadable now (the
+ *  status bar asks on every page, so the user hears of it without waiting for a sync). */
+export async function checkKeys() {
+  await migrated();
+  const lost = [];
+  for (const entry of await store.outboxByState(PENDING)) {
+    if (entry.sealed && await keyLost(entry.sealed)) lost.push(entry);
+  }
+  await markUnreadable(lost);
+  return lost.length;
+}
+
 export async function counts() {
-  const [waiting, rejected, conflict] = await Promise.all(
-    [PENDING, REJECTED, CONFLICT].map((s) => store.outboxCount(s)));
-  return { pending: waiting, attention: rejected + conflict, total: waiting + rejected + conflict };
+  const [waiting, rejected, conflict, unreadable] = await Promise.all(
+    [PENDING, REJECTED, CONFLICT, UNREADABLE].map((s) => store.outboxCount(s)));
+  return { pending: waiting, attention: rejected + conflict + unreadable, unreadable,
+    total: waiting + rejected + conflict + unreadable };
 }
 
 export async function countForUser(userId) {
@@ -88,7 +174,7 @@ export async function settle(entries, results) {
 export async function correct(id, data) {
   const entry = await store.outboxGet(id);
   if (!entry) throw new Error("no such record");
-  await store.outboxApply([], [{ ...entry, data, state: PENDING, error: null }]);
+  await store.outboxApply([], [await sealed({ ...entry, data, state: PENDING, error: null })]);
 }
 
 /** The user gave up a refused record: it leaves, and a record_discard record says why. */
@@ -101,5 +187,5 @@ export async function discard(id, reason) {
     user_id: entry.user_id, device_id: entry.device_id, state: PENDING, error: null,
     created: Date.now(),
   };
-  await store.outboxReplace(entry.id, discardEntry, counterOf(entry.device_id));
+  await store.outboxReplace(entry.id, await sealed(discardEntry), counterOf(entry.device_id));
 }

@@ -19,6 +19,7 @@ import * as session from "./session.js";
 import * as store from "./db.js";
 import { latestOnly } from "./latest.js";
 import { offlineUnavailable } from "./offline-mode.js";
+import { refreshServerKey } from "./handover.js";
 import { guardLogout } from "./logout.js";
 import { answered, probe, reachEvents, reachState, unreachable, watchReach } from "./reach.js";
 import { notice, offerUpdate, paintBar } from "./statusbar.js";
@@ -36,6 +37,8 @@ const MESSAGES = {
     lowSpace: (mb) => `手机存储空间不足（剩余约 ${mb} MB）：请尽快联网上传并清理空间。`,
     logoutWaiting: (n) => `本机还有 ${n} 条记录未上传。退出后记录仍会保留并以您的账号上传，确定退出吗？`,
     syncing: "正在上传…", syncFailed: "无法连接服务器，稍后自动重试。",
+    keyLost: (n) => `本机有 ${n} 条记录无法解密：加密密钥已丢失（浏览器数据可能被部分清除）。` +
+      "记录没有删除，但已无法上传：请打开“待处理记录”，并告知主管。",
   },
   en: {
     online: "Online", offline: "Offline", checking: "Checking…", never: "never",
@@ -44,6 +47,8 @@ const MESSAGES = {
     lowSpace: (mb) => `Phone storage is low (about ${mb} MB left): sync soon and free some space.`,
     logoutWaiting: (n) => `${n} records on this phone are not sent yet. They stay and are sent under your account. Log out?`,
     syncing: "Sending…", syncFailed: "Cannot reach the server; retrying automatically.",
+    keyLost: (n) => `${n} records on this phone cannot be decrypted: their key is lost (browser data ` +
+      "partly cleared?). They are not deleted but cannot be sent: open the records needing attention and tell your supervisor.",
   },
 };
 export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
@@ -56,6 +61,7 @@ async function readStatus() {
 export const render = latestOnly(readStatus, (status) => {
   paintBar(status, t);
   showStorage(status.counts.total);
+  notice("keylost", status.counts.unreadable ? t.keyLost(status.counts.unreadable) : "");
 });
 
 // The storage warning only where records wait, and dismissible. A nearly full phone is told on
@@ -81,6 +87,7 @@ async function adoptLoggedInUser() {
   answered(); // a page naming its user is never cached: the server just answered it
   await checkStorage(isNew); // ask for persistent storage at login
   if (navigator.onLine) await session.refreshConfig(device).catch(() => {});
+  if (navigator.onLine) await refreshServerKey(device).catch(() => {}); // for a hand-over file one day
   return device;
 }
 
@@ -109,6 +116,7 @@ async function main() {
     notice("sync", failed || reachState() === "offline" ? t.syncFailed : "");
   });
   watchReach();
+  await outbox.checkKeys().catch(() => 0); // records whose key is gone: said now, not at sync
   await render();
   try {
     await adoptLoggedInUser();

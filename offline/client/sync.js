@@ -8,6 +8,7 @@
 import { noteServerTime } from "./clock.js";
 import * as outbox from "./outbox.js";
 import * as store from "./db.js";
+import { KeyLost } from "./seal.js";
 
 export const APP_VERSION = "web-1";
 export const MAX_BATCH = 200;
@@ -82,10 +83,32 @@ async function nextBatch() {
   return { device, entries: entries.filter((e) => e.user_id === device.user_id).slice(0, batchSize) };
 }
 
-async function send(device, entries) {
+/** The batch's records opened just before sending (plaintext only in this request's memory);
+ *  entries whose key is gone are set aside as unreadable and the rest go. */
+async function opened(entries) {
+  const records = [];
+  const sendable = [];
+  const lost = [];
+  for (const entry of entries) {
+    try {
+      records.push(await outbox.wire(entry));
+      sendable.push(entry);
+    } catch (error) {
+      if (!(error instanceof KeyLost)) throw error;
+      lost.push(entry);
+    }
+  }
+  await outbox.markUnreadable(lost);
+  if (lost.length) emit("status");
+  return { records, sendable };
+}
+
+async function send(device, batch) {
+  const { records, sendable: entries } = await opened(batch);
+  if (!entries.length) return 0;
   const pendingAfter = (await outbox.countForUser(device.user_id)) - entries.length;
   const body = JSON.stringify({ device_id: device.device_id, app_version: APP_VERSION,
-    pending: Math.max(0, pendingAfter), records: entries.map(outbox.wire) });
+    pending: Math.max(0, pendingAfter), records });
   let response;
   const abort = new AbortController();
   const timeout = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);

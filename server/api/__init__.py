@@ -6,4 +6,5 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-from . import devices, doctor, door_events, duty, health, openapi, scan, sites, sync, tasks, watchlist  # noqa: E402,F401  (routes register on bp)
+from . import (devices, doctor, door_events, duty, handover_key, health, openapi, scan, sites, sync,  # noqa: E402,F401
+               tasks, watchlist)  # (routes register on bp)

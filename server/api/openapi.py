@@ -132,6 +132,18 @@ PATHS = {
                     "type": "array", "items": {"$ref": "#/components/schemas/Site"}}}}}}},
             "401": _error("Missing, invalid or revoked token"),
             "503": _error("Database unavailable")}}},
+    "/api/v1/handover-key": {"get": {
+        "summary": "The public key phones encrypt their hand-over files to (ECDH P-256, AES-GCM).",
+        "security": SECURED,
+        "responses": {
+            "200": {"description": "Hand-over public key", "content": {JSON: {"schema": {
+                "type": "object", "required": ["format", "kid", "jwk"],
+                "properties": {"format": {"type": "string"}, "kid": {"type": "string"},
+                               "jwk": {"type": "object", "required": ["kty", "crv", "x", "y"],
+                                       "properties": {k: {"type": "string"} for k in ("kty", "crv", "x", "y")}}}}}}},
+            "401": _error("Missing, invalid or revoked token"),
+            "404": _error("No hand-over key configured"),
+            "503": _error("Database unavailable")}}},
     "/api/v1/watchlist": {"get": {
         "summary": "Slots (short keyed hashes, server/phoneindex.py) of the home-quarantine list "
                    "of the user's community, under the roster index's key and slot length.",

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
-from . import board, coverage, dashboard, devices, exports, results, retests  # noqa: E402,F401
+from . import board, coverage, dashboard, devices, exports, handover, results, retests  # noqa: E402,F401

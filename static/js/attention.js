@@ -4,6 +4,7 @@
 // with a whole person form: document type and number, name, phone. A corrected or discarded
 // sample also fixes the sampling screen's tube on this phone.
 import * as outbox from "/client/offline/outbox.js";
+import { NoServerKey, NothingWaiting, build as buildHandover, waitingCount } from "/client/offline/handover.js";
 import { latestOnly } from "/client/offline/latest.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
@@ -16,22 +17,31 @@ const MESSAGES = {
   zh: { fix: "修改后重新上传", discard: "放弃此记录", discardWhy: "为什么放弃此记录？",
     reasons: ["已重新扫描或登记", "重复记录", "录错了"], other: "其他原因…", confirm: "确认放弃",
     cancel: "取消", reasonLabel: "放弃原因", needReason: "请填写放弃原因",
-    rejected: "被服务器拒绝", conflict: "与服务器已有记录冲突", personForm: "请改填此人的证件：",
+    rejected: "被服务器拒绝", conflict: "与服务器已有记录冲突", unreadable: "无法解密", personForm: "请改填此人的证件：",
     docType: "证件类型", docNumber: "证件号码", name: "姓名（选填）", phone: "电话（选填）",
     badId: "身份证号校验失败，请逐位核对", badDoc: "证件号码格式错误（5–30 位字母或数字）",
     badPhone: "电话号码只能是数字（5–20 位）", badName: "姓名最多 60 个字", needValue: "请填写新的值",
     inTube: (b, slot) => `此人已在试管 ${b} 第 ${slot} 位：无需改正，请放弃此记录`,
-    tube: (b) => `试管 ${b}`, box: (b) => `转运箱 ${b}`, code: "个人码", temperature: (c) => `${c} °C` },
+    tube: (b) => `试管 ${b}`, box: (b) => `转运箱 ${b}`, code: "个人码", temperature: (c) => `${c} °C`,
+    exportN: (n) => `导出交接文件（${n} 条记录）`, noKey: "本机还没有服务器的交接公钥：请先联网登录一次。",
+    nothing: "本机没有等待上传的记录。", exporting: "正在加密导出…",
+    exported: (n, name) => `已导出 ${n} 条记录到文件 ${name}：请交给主管在“交接文件”页面导入。记录仍保留在本机，联网后照常上传，不会重复。`,
+    exportFailed: (why) => `导出失败：${why}` },
   en: { fix: "Correct and resend", discard: "Discard this record", discardWhy: "Why discard this record?",
     reasons: ["Scanned or entered again", "Duplicate record", "Entered by mistake"], other: "Other reason…",
     confirm: "Discard", cancel: "Cancel", reasonLabel: "Reason", needReason: "Give a reason",
-    rejected: "Rejected by the server", conflict: "Conflicts with the server's record",
+    rejected: "Rejected by the server", conflict: "Conflicts with the server's record", unreadable: "Cannot be decrypted",
     personForm: "Enter this person's document instead:", docType: "Document type", docNumber: "Document number",
     name: "Name (optional)", phone: "Phone (optional)", badId: "The ID number fails its check: check it digit by digit",
     badDoc: "Document number: 5–30 letters or digits", badPhone: "The phone number must be 5–20 digits",
     badName: "The name is at most 60 characters", needValue: "Enter the new value",
     inTube: (b, slot) => `This person is already in tube ${b}, slot ${slot}: discard this record`,
-    tube: (b) => `Tube ${b}`, box: (b) => `Box ${b}`, code: "Personal code", temperature: (c) => `${c} °C` },
+    tube: (b) => `Tube ${b}`, box: (b) => `Box ${b}`, code: "Personal code", temperature: (c) => `${c} °C`,
+    exportN: (n) => `Export hand-over file (${n} records)`,
+    noKey: "This phone does not have the server's hand-over key yet: log in once while online.",
+    nothing: "No record waits on this phone.", exporting: "Encrypting…",
+    exported: (n, name) => `${n} records exported to ${name}: give it to your supervisor to import on the hand-over page. The records stay on this phone and are sent as usual once online; nothing is stored twice.`,
+    exportFailed: (why) => `Export failed: ${why}` },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
@@ -191,8 +201,9 @@ function item(entry) {
   li.dataset.id = entry.id;
   li.dataset.version = version(entry);
   const when = String(entry.recorded_at || "").slice(5, 16).replace("T", " ");
+  const why = { conflict: t.conflict, unreadable: t.unreadable }[entry.state] || t.rejected;
   li.append(el("p", { className: "attention-title", textContent:
-    `#${entry.seq} ${typeName(entry.type)} · ${when} · ${entry.state === "conflict" ? t.conflict : t.rejected}` }));
+    `#${entry.seq} ${typeName(entry.type)} · ${when} · ${why}` }));
   const what = summary(entry);
   if (what) li.append(el("p", { className: "attention-what", textContent: what }));
   const message = el("p", { className: "error", role: "alert",
@@ -234,6 +245,34 @@ const show = latestOnly(() => outbox.needingAttention(), (entries) => {
   document.getElementById("attention-empty").hidden = entries.length > 0;
 });
 
+// ---- hand-over file --------------------------------------------------------------------------
+
+const exportButton = document.getElementById("handover-export");
+const exportStatus = document.getElementById("handover-status");
+
+async function showWaiting() {
+  const n = await waitingCount();
+  exportButton.textContent = t.exportN(n);
+  exportButton.disabled = n === 0;
+}
+
+exportButton.addEventListener("click", async () => {
+  exportStatus.textContent = t.exporting;
+  try {
+    const { text, count, name } = await buildHandover();
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    exportStatus.textContent = t.exported(count, name);
+  } catch (error) {
+    exportStatus.textContent = error instanceof NoServerKey ? t.noKey
+      : error instanceof NothingWaiting ? t.nothing : t.exportFailed(error?.message || error);
+  }
+});
+
 show();
-addEventListener("outbox-changed", show);
-events.addEventListener("status", show);
+showWaiting();
+addEventListener("outbox-changed", () => { show(); showWaiting(); });
+events.addEventListener("status", () => { show(); showWaiting(); });

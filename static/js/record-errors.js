@@ -21,6 +21,7 @@ const MESSAGES = {
       temperature_out_of_range: "体温超出范围（34.0–43.0 °C）",
       conflict: "与服务器上同一编号的记录内容不同",
       too_large: "记录太大，无法上传",
+      key_lost: "本机的加密密钥已丢失（浏览器数据可能被部分清除），此记录无法解密，也无法上传。请把记录编号告知主管，再放弃此记录。",
     },
     byField: {
       "person.code": "个人码无法识别，请改填证件号码",
@@ -56,6 +57,7 @@ const MESSAGES = {
       temperature_out_of_range: "Temperature out of range (34.0–43.0 °C)",
       conflict: "The server holds a different record under the same id",
       too_large: "The record is too large to send",
+      key_lost: "This phone's encryption key is lost (browser data partly cleared?): this record cannot be decrypted or sent. Tell your supervisor its number, then discard it.",
     },
     byField: {
       "person.code": "Unknown personal code: enter the document number",

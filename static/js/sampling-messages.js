@@ -33,7 +33,7 @@ const MESSAGES = {
     removeWhy: (who) => `从本管移除 ${who}：请选择原因`, other: "其他原因…",
     reasons: { wrong_person: "录错人", not_sampled: "未采样", duplicate: "重复录入", resample: "样本作废" },
     slotActions: (slot, who) => `第 ${slot} 位：${who}`, keyboard: "键盘",
-    unknownCode: "个人码",
+    unknownCode: "个人码", voiceOn: "语音：开", voiceOff: "语音：关",
   },
   en: {
     saved: (slot, cap) => `Saved: slot ${slot}/${cap}`, opened: (b) => `Tube ${b} opened`,
@@ -70,7 +70,7 @@ const MESSAGES = {
     reasons: { wrong_person: "Wrong person", not_sampled: "Not swabbed", duplicate: "Entered twice",
       resample: "Sample spoiled" },
     slotActions: (slot, who) => `Slot ${slot}: ${who}`, keyboard: "Keyboard",
-    unknownCode: "Personal code",
+    unknownCode: "Personal code", voiceOn: "Voice: on", voiceOff: "Voice: off",
   },
 };
 export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];

@@ -8,6 +8,7 @@ import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
 import { signal, warmUp } from "./sampling-feedback.js";
 import { t } from "./sampling-messages.js";
 import { loadRoster } from "./sampling-roster.js";
+import { SPOKEN, setVoice, speak, voiceOn } from "./sampling-voice.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
 
 const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
@@ -41,13 +42,16 @@ function loadSite() {
   return JSON.parse(localStorage.getItem(key) || "null") || { id, name: "", capacity: 10, pattern: null };
 }
 
-function say(kind, text) {
+/** Show, beep, vibrate; then (after painting) say `spoken` in Mandarin, by default what the
+ *  kind of outcome means (nothing for a plain ok). */
+function say(kind, text, spoken = SPOKEN[kind]) {
   const feedback = $("feedback");
   signal(feedback, kind, text);
   feedback.dataset.count = String(Number(feedback.dataset.count || 0) + 1); // what a test waits on
   // An outcome out of view is no outcome (after a tap far down the page, e.g. reopen a tube).
   const box = feedback.getBoundingClientRect();
   if (box.top < 0 || box.bottom > innerHeight) feedback.scrollIntoView({ block: "nearest" });
+  speak(spoken);
 }
 
 /** Write a record; only a stored record may say "saved". */
@@ -66,16 +70,16 @@ async function onScan(text, started, source = "wedge") {
   }
   if (verdict.kind === "tube") return scanTube(verdict.text, started);
   if (verdict.kind === "id_number") {
-    if (!verdict.valid) return say("bad", t.badId);
+    if (!verdict.valid) return say("bad", t.badId, SPOKEN.badId);
     return addPerson({ doc_type: "cn_ric", doc_number: verdict.text }, maskNumber(verdict.text), started,
       verdict.text);
   }
   if (verdict.kind === "personal_code") {
-    if (!verdict.valid) return say("bad", t.badCode);
+    if (!verdict.valid) return say("bad", t.badCode, SPOKEN.badCode);
     return addPerson({ code: verdict.text }, `${t.code} ${compact(maskNumber(verdict.text.slice(4)))}`, started,
       verdict.text);
   }
-  return say("bad", t.unknown);
+  return say("bad", t.unknown, SPOKEN.unknown);
 }
 
 /** 1101****1234: the masked middle shortened, so that the ends stay readable at 360 px. */
@@ -105,9 +109,9 @@ async function scanTube(barcode, started) {
   if (known && known.status === "open") {
     state.select(barcode);
     render();
-    return done("ok", t.opened(barcode), started);
+    return done("ok", t.opened(barcode), started, SPOKEN.opened);
   }
-  if (known || state.usedBefore(barcode)) return say("bad", t.usedTube(barcode));
+  if (known || state.usedBefore(barcode)) return say("bad", t.usedTube(barcode), SPOKEN.usedTube);
   const current = state.current;
   if (current && current.status === "open" && current.members.length) {
     if (current.members.length < current.capacity) {
@@ -119,25 +123,25 @@ async function scanTube(barcode, started) {
   await write("tube_open", { tube: barcode, capacity: site.capacity });
   state.openTube(barcode, site.capacity);
   render();
-  return done("ok", t.opened(barcode), started);
+  return done("ok", t.opened(barcode), started, SPOKEN.opened);
 }
 
 async function addPerson(person, label, started, text = null) {
   const tube = state.current;
-  if (!tube || tube.status !== "open") return say("bad", t.noTube);
+  if (!tube || tube.status !== "open") return say("bad", t.noTube, SPOKEN.noTube);
   if (tube.members.length >= tube.capacity) {
     $("seal").classList.add("attention");
     return say("full", t.full(tube.capacity));
   }
   const [hash, key] = await Promise.all([state.personHash(person, roster), personKey(person)]);
   // A code the community's list does not hold would be refused at sync: say so now.
-  if (key === false) return say("bad", t.codeNotOurs);
+  if (key === false) return say("bad", t.codeNotOurs, SPOKEN.codeNotOurs);
   const same = state.memberLike(tube.barcode, hash, key);
-  if (same) return say("bad", same.hash === hash ? t.inTube : t.inTubeAs(same.slot));
+  if (same) return say("bad", same.hash === hash ? t.inTube : t.inTubeAs(same.slot), SPOKEN.inTube);
   const elsewhere = state.tubeOf(hash, tube.barcode, key);
   if (elsewhere) {
     const question = state.tubeOf(hash, tube.barcode) ? t.today(elsewhere) : t.todayAs(elsewhere);
-    say("warn", question);
+    say("warn", question, SPOKEN.today);
     if (!(await ask(question, { yes: t.addAnyway }))) return undefined;
   }
   const record = await write("sample", { tube: tube.barcode, person });
@@ -147,11 +151,13 @@ async function addPerson(person, label, started, text = null) {
   render();
   const count = tube.members.length;
   if (count >= tube.capacity) $("seal").classList.add("attention");
-  return done(count >= tube.capacity ? "full" : "ok", t.saved(slot, tube.capacity), started);
+  const full = count >= tube.capacity; // a full tube announces itself
+  return done(full ? "full" : "ok", t.saved(slot, tube.capacity), started,
+    full ? SPOKEN.slotFull(slot) : SPOKEN.slot(slot));
 }
 
-function done(kind, text, started) {
-  say(kind, text);
+function done(kind, text, started, spoken) {
+  say(kind, text, spoken);
   if (started === undefined) return;
   performance.measure("scan", { start: started, end: performance.now() });
   // On screen: the frame with the outcome painted (a task queued from the frame runs after it).
@@ -168,7 +174,7 @@ async function seal(barcode) {
   state.setStatus(barcode, "sealed");
   $("seal").classList.remove("attention");
   render();
-  return say("ok", t.sealed(barcode));
+  return say("ok", t.sealed(barcode), SPOKEN.sealed);
 }
 
 async function undo() {
@@ -261,7 +267,7 @@ async function scanIntoBox(verdict, started) {
   await write("box_pack", { box: box.barcode, tube: tube.barcode });
   state.packTube(tube.barcode);
   render();
-  return done("ok", t.packed(tube.barcode, box.tubes.length), started);
+  return done("ok", t.packed(tube.barcode, box.tubes.length), started, SPOKEN.packed);
 }
 
 async function handOver() {
@@ -525,6 +531,13 @@ async function start() {
     event.target.value = "";
     if (text.trim()) run(() => onScan(text, started));
   });
+  const voice = $("voice");
+  const showVoice = () => {
+    voice.setAttribute("aria-pressed", String(voiceOn()));
+    voice.textContent = voiceOn() ? t.voiceOn : t.voiceOff;
+  };
+  showVoice();
+  voice.addEventListener("click", () => { setVoice(!voiceOn()); showVoice(); $("scan").focus(); });
   $("keyboard").addEventListener("click", () => {
     // Typing by hand: the phone's keyboard may show; it hides again when the field is left.
     $("scan").inputMode = "text";
