@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 from urllib.parse import urlencode
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import request
@@ -141,9 +141,18 @@ def setup_world(app, world):
     flag = Flag(community_id=community.id, kind="fever", person_id=person.id, detail={"tube": "x"})
     problem = Problem(community_id=community.id, day=date.today(), description="x",
                       owner_id=side["clerk"].id, due_on=date.today())
-    member = WorkGroupMember(community_id=community.id, user_id=side["clerk"].id, work_group="sampling")
+    from server.models import DutyAssignment, DutyShift
+    from server.review.workgroups import groups
+
+    work_group = groups(community.id)[2]
+    member = WorkGroupMember(community_id=community.id, user_id=side["clerk"].id, group_id=work_group.id)
+    shift = DutyShift(community_id=community.id, site_id=side["gate"].id, starts_at=utcnow(),
+                      ends_at=utcnow() + timedelta(hours=8), needed=2)
+    db.session.add(shift)
+    db.session.flush()
+    assignment = DutyAssignment(community_id=community.id, shift_id=shift.id, user_id=side["volunteer"].id)
     need = CareNeed(community_id=community.id, person_id=person.id, need="medicine")
-    db.session.add_all([flag, problem, member, need])
+    db.session.add_all([flag, problem, member, need, assignment])
     placement = place(person, "quarantine", "r", date.today(), 14, side["supervisor"])
     integration, secret = create_integration(community.id, "platform")
     sensor = add_sensor(community.id, "S1", "1", "1", "101")
@@ -179,6 +188,8 @@ def setup_world(app, world):
                  "member_id": [member.id, *huge], "person_id": [person.id, *huge],
                  "need_id": [need.id, *huge], "registration_id": [registration_id, *huge],
                  "sensor_id": [sensor.id, *huge], "integration_id": [integration.id, *huge],
+                 "shift_id": [shift.id, *huge], "assignment_id": [assignment.id, *huge],
+                 "group_id": [work_group.id, *huge],
                  "token": [upload, *PATH_HOSTILE],
                  "kind": ["tubes", "gate", "retests", *PATH_HOSTILE],
                  "fmt": ["csv", "xlsx", *PATH_HOSTILE], "filename": ["css/app.css", *PATH_HOSTILE],
@@ -212,7 +223,7 @@ def path_values(rule, rows):
     out = {}
     for name in rule.arguments:
         if name == "site_id":
-            out[name] = rows["gate"] if rule.endpoint.startswith("gate.") else rows["point"]
+            out[name] = rows["gate"] if rule.endpoint.startswith(("gate.", "rosters.")) else rows["point"]
         elif name == "device_id":
             out[name] = [rows["device"], *PATH_HOSTILE]
         elif name == "token" and rule.endpoint in rows["tokens"]:

@@ -18,10 +18,10 @@ OLD_ROWS = [
     "INSERT INTO community (id, code, name, fever_threshold_c) VALUES (2, 'b', 'B', 37.3)",
     "INSERT INTO \"user\" (id, community_id, username, role, pin_hash, active, session_version, created_at) "
     "VALUES (1, 1, 'c', 'clerk', 'x', true, 1, '2022-05-06 00:00:00+00')",
-    "INSERT INTO work_group_member (id, community_id, user_id, work_group, since) "
-    "VALUES (1, 1, 1, 'sampling', '2022-05-06 00:00:00+00')",
-    "INSERT INTO work_group_member (id, community_id, user_id, work_group, since, until) "
-    "VALUES (2, 1, 1, 'reporting', '2022-05-01 00:00:00+00', '2022-05-02 00:00:00+00')",
+    "INSERT INTO work_group_member (community_id, user_id, work_group, since) "
+    "VALUES (1, 1, 'sampling', '2022-05-06 00:00:00+00')",
+    "INSERT INTO work_group_member (community_id, user_id, work_group, since, until) "
+    "VALUES (1, 1, 'reporting', '2022-05-01 00:00:00+00', '2022-05-02 00:00:00+00')",
 ]
 
 
@@ -52,9 +52,9 @@ def test_fixed_work_groups_become_rows_and_members_keep_their_group(empty_databa
             groups = conn.execute(text("SELECT community_id, code, name FROM work_group ORDER BY community_id, position")).all()
             assert len(groups) == 12 and groups[2] == (1, "sampling", "采样") and groups[6][0] == 2
             members = conn.execute(text(
-                "SELECT m.id, g.code, g.community_id, m.role, m.day FROM work_group_member m "
-                "JOIN work_group g ON g.id = m.group_id ORDER BY m.id")).all()
-            assert members == [(1, "sampling", 1, "member", None), (2, "reporting", 1, "member", None)]
+                "SELECT g.code, g.community_id, m.role, m.day FROM work_group_member m "
+                "JOIN work_group g ON g.id = m.group_id ORDER BY m.since DESC")).all()
+            assert members == [("sampling", 1, "member", None), ("reporting", 1, "member", None)]
             group = conn.execute(text("INSERT INTO work_group (community_id, name, position, active, created_at) "
                                       "VALUES (1, '物资保障', 6, true, '2022-05-07 00:00:00+00') RETURNING id")).scalar()
             conn.execute(text("INSERT INTO work_group_member (community_id, user_id, group_id, role, since) "

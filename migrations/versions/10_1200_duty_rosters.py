@@ -143,7 +143,9 @@ def _work_groups():
     op.bulk_insert(group, [{"community_id": cid, "name": name, "code": code, "position": i, "active": True,
                             "created_at": now}
                            for cid in communities for i, (code, name) in enumerate(WORK_GROUPS)])
-    with op.batch_alter_table("work_group_member", recreate="always") as batch:
+    # Not recreate="always": PostgreSQL must alter in place, a copied table would get a new id
+    # sequence starting at 1 under the copied rows; SQLite copies the table (a CHECK goes).
+    with op.batch_alter_table("work_group_member") as batch:
         batch.drop_index("uq_work_group_member_current")
         batch.drop_constraint("work_group_name", type_="check")
         batch.alter_column("work_group", existing_type=sa.String(length=20), nullable=True)
@@ -168,7 +170,7 @@ def downgrade():
     op.drop_index("uq_work_group_member_standing", "work_group_member")
     op.drop_index("ix_work_group_member_group_id", "work_group_member")
     op.execute("DELETE FROM work_group_member WHERE work_group IS NULL")
-    with op.batch_alter_table("work_group_member", recreate="always") as batch:
+    with op.batch_alter_table("work_group_member") as batch:
         batch.drop_constraint("fk_work_group_member_group_id", type_="foreignkey")
         batch.drop_constraint("work_group_member_role", type_="check")
         batch.drop_column("day")
