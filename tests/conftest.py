@@ -8,6 +8,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from server import create_app
 from server.auth.pins import hash_pin
@@ -229,3 +230,20 @@ def make_app(database_url):
         with other.app_context():
             db.engine.dispose()
     ratelimit.dispose_engines()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    """A database URL with nothing in it, on each backend (PostgreSQL: a scratch database
+    dropped afterwards): the migration tests write old rows, then upgrade."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"migration_{uuid.uuid4().hex[:8]}"
+    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()

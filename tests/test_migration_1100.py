@@ -3,35 +3,20 @@ ciphertext, the notes copied into the append-only audit trail leave it (a placem
 kept, encrypted, on the placement), the audit triggers are back afterwards; on SQLite no
 plaintext stays in the file's free pages. SQLite and PostgreSQL (a scratch database)."""
 import json
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from server import create_app
 from server.extensions import db
-from tests.conftest import BACKENDS, PG_URL, base_config
+from tests.conftest import base_config
 
 PHONE, NUMBER = "13912340005", "110101199003074477"
 NOTE = f"已电话联系 {PHONE} 身份证{NUMBER}"
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"privacy_migration_{uuid.uuid4().hex[:8]}"
-    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
 
 
 OLD_ROWS = [

@@ -1,16 +1,13 @@
 """Migration 1200 on a database written before it (issue 17): the six fixed work groups become
 rows of every community, each member row points at its group with the role "member", and a
 group the community names itself can then be used. SQLite and PostgreSQL (a scratch database)."""
-import uuid
 
-import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from server import create_app
 from server.extensions import db
-from tests.conftest import BACKENDS, PG_URL, base_config
+from tests.conftest import base_config
 from tests.test_migration_chain import revision_before
 
 OLD_ROWS = [
@@ -25,19 +22,6 @@ OLD_ROWS = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"rosters_migration_{uuid.uuid4().hex[:8]}"
-    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
 
 
 def test_fixed_work_groups_become_rows_and_members_keep_their_group(empty_database):

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from server import create_app
 from server.extensions import db
 from tests.conftest import base_config
-from tests.test_migration_1100 import empty_database  # noqa: F401 (fixture)
 from tests.test_migration_chain import revision_before
 
 ROWS = [
@@ -29,7 +28,7 @@ def _insert_lab(conn, ident, role="lab"):
                       f"created_at) VALUES ({ident}, 1, 'u{ident}', '{role}', 'x', true, 1, '2022-05-06 00:00:00+00')"))
 
 
-def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):  # noqa: F811
+def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):
     from flask_migrate import downgrade, upgrade
 
     app = create_app(base_config(empty_database))
