@@ -72,6 +72,7 @@ class Volunteer:
         assert box["width"] > 0 and box["height"] > 0, f"{selector} is not shown"
         assert box["top"] >= 0 and box["bottom"] <= box["vh"], f"{selector} is outside the screen: {box}"
         assert box["left"] >= 0 and box["right"] <= box["vw"], f"{selector} is outside the screen: {box}"
+        return box
 
     def tap(self, selector):
         self.in_view(selector)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .gate_helpers import open_gate, wait_drained
+from .test_gate_shift import Volunteer, saved_more_than
 
 SHOTS = os.environ.get("CHECKPOINT_SCREENSHOTS")
 
@@ -60,31 +61,13 @@ def prepare(server):
     return retest.doc_number, old.doc_number, everyone
 
 
-class Screen:
-    def __init__(self, page, shots: Path):
-        self.page = page
-        self.shots = shots
-
-    def in_view(self, selector):
-        box = self.page.evaluate("""(sel) => {
-            const r = document.querySelector(sel).getBoundingClientRect();
-            return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width,
-                    height: r.height, scrollY: window.scrollY, vh: innerHeight, vw: innerWidth};
-        }""", selector)
-        assert box["scrollY"] == 0, f"the page scrolled ({box['scrollY']} px) to show {selector}"
-        assert box["width"] > 0 and box["height"] > 0, f"{selector} is not shown"
-        assert box["top"] >= 0 and box["bottom"] <= box["vh"], f"{selector} is outside the screen: {box}"
-        assert box["left"] >= 0 and box["right"] <= box["vw"], f"{selector} is outside the screen: {box}"
-        return box
+class Screen(Volunteer):
+    """The gate shift test's screen, whose taps must also be glove-sized."""
 
     def tap(self, selector):
         box = self.in_view(selector)
         assert box["width"] >= 44 and box["height"] >= 44, f"{selector} is too small for a glove: {box}"
         self.page.locator(selector).tap()
-
-    def scan(self, text):
-        self.page.keyboard.type(text, delay=5)
-        self.page.keyboard.press("Enter")
 
     def status(self):
         return self.page.locator("#status-text").inner_text()
@@ -93,10 +76,6 @@ class Screen:
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path))
         return path
-
-
-def saved_more_than(n):
-    return f"() => Number(document.getElementById('feedback').dataset.count) > {n}"
 
 
 def test_gate_shows_retest_and_old_sample_offline_and_the_phone_holds_no_recoverable_number(

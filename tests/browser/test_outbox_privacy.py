@@ -5,14 +5,11 @@ once online. Records an older version stored in plaintext are sealed on open and
 records whose key is gone are explained in Chinese, never dropped silently."""
 import json
 
-from sqlalchemy import select
 
-from server.extensions import db
-from server.models import Person
 
 from .conftest import wait_offline_ready
 from .gate_helpers import close_more, open_gate, open_more, saved_count, scan, wait_drained, wait_saved
-from .test_cache_privacy import switch_user
+from .test_cache_privacy import roster, switch_user
 
 TUBE = "T2022050688"
 VISITOR_NAME = "快递员王建国"
@@ -44,17 +41,6 @@ DUMP = """async () => {
 }"""
 
 
-def residents(server, used: int):
-    """(number, phone, name) of every roster resident; the first `used` are scanned."""
-    app = server.app()
-    with app.app_context():
-        people = db.session.scalars(select(Person).where(Person.in_roster.is_(True))
-                                    .order_by(Person.id)).all()
-        rows = [(p.doc_number, p.phone, p.name) for p in people]
-        db.engine.dispose()
-    return rows[:used], rows
-
-
 def hits(dump: str, needles) -> list[str]:
     return [n for n in needles if n and n in dump]
 
@@ -64,7 +50,7 @@ def outbox_rows(dump: str) -> list[dict]:
 
 
 def test_no_indexeddb_store_holds_personal_data_while_records_wait(page, context, live_server):
-    used, everyone = residents(live_server, 3)
+    used, everyone = roster(live_server, 3)
     needles = [n for number, phone, _name in everyone for n in (number, phone)]
     needles += [name for _number, _phone, name in used] + [VISITOR_NAME, VISITOR_PHONE]
 
@@ -166,7 +152,7 @@ OLD_DATABASE = """async ({ entry }) => {
 
 
 def test_plaintext_records_of_an_older_version_are_sealed_on_open_and_sent(page, context, live_server):
-    (number, phone, name), = residents(live_server, 1)[0]
+    (number, phone, name), = roster(live_server, 1)[0]
     site = open_gate(page, live_server)
     page.goto(live_server.url + "/manifest.webmanifest")  # a page that holds no database open
     entry = {"id": "5b0c1f4e-0000-4000-8000-000000000001", "type": "gate_entry",
@@ -193,7 +179,7 @@ def test_plaintext_records_of_an_older_version_are_sealed_on_open_and_sent(page,
 def test_records_whose_key_is_lost_are_explained_and_can_be_discarded(page, context, live_server):
     open_gate(page, live_server)
     context.set_offline(True)
-    (number, _phone, _name), = residents(live_server, 1)[0]
+    (number, _phone, _name), = roster(live_server, 1)[0]
     before = saved_count(page)
     scan(page, number, wedge=False)
     page.click("#dir-in")
