@@ -5,6 +5,8 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
+from .extensions import db
+
 # Higher roles include the lower ones' pages.
 ROLE_RANK = {"volunteer": 1, "clerk": 1, "supervisor": 2, "admin": 3}
 
@@ -52,8 +54,6 @@ def scoped(model, community_id: int | None = None) -> Select:
 def scoped_or_404(model, ident: int, *where):
     """The current community's row of `model` with that id (and `where`); another
     community's row is simply not found, like a missing one."""
-    from .extensions import db
-
     return db.first_or_404(scoped(model).where(model.id == ident, *where))
 
 
@@ -71,6 +71,10 @@ def lab_guard():
     if endpoint is None or endpoint.startswith("lab.") or endpoint in LAB_ENDPOINTS:
         return None
     if not current_user.is_authenticated or current_user.role != "lab":
+        # Loading the user began the request's transaction, which on SQLite holds the write
+        # lock of a POST: end it, or a rate limiter counting in the database before the view
+        # would wait for this very request's lock (a 503).
+        db.session.rollback()
         return None
     if endpoint == "pages.home":
         return redirect(url_for("lab.home"))

@@ -152,7 +152,12 @@ def setup_world(app, world):
     db.session.flush()
     assignment = DutyAssignment(community_id=community.id, shift_id=shift.id, user_id=side["volunteer"].id)
     need = CareNeed(community_id=community.id, person_id=person.id, need="medicine")
-    db.session.add_all([flag, problem, member, need, assignment])
+    from server.models import Box, SamplingRound
+
+    box = Box(community_id=community.id, site_id=side["point"].id, barcode="B1", handed_over_at=utcnow())
+    sampling_round = SamplingRound(community_id=community.id, name="第1轮", start_day=date.today(),
+                                   end_day=date.today())
+    db.session.add_all([flag, problem, member, need, assignment, box, sampling_round])
     placement = place(person, "quarantine", "r", date.today(), 14, side["supervisor"])
     integration, secret = create_integration(community.id, "platform")
     sensor = add_sensor(community.id, "S1", "1", "1", "101")
@@ -189,7 +194,8 @@ def setup_world(app, world):
                  "need_id": [need.id, *huge], "registration_id": [registration_id, *huge],
                  "sensor_id": [sensor.id, *huge], "integration_id": [integration.id, *huge],
                  "shift_id": [shift.id, *huge], "assignment_id": [assignment.id, *huge],
-                 "group_id": [work_group.id, *huge],
+                 "group_id": [work_group.id, *huge], "box_id": [box.id, *huge],
+                 "round_id": [sampling_round.id, *huge],
                  "token": [upload, *PATH_HOSTILE],
                  "kind": ["tubes", "gate", "retests", *PATH_HOSTILE],
                  "fmt": ["csv", "xlsx", *PATH_HOSTILE], "filename": ["css/app.css", *PATH_HOSTILE],

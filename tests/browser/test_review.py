@@ -38,6 +38,7 @@ def test_supervisor_reviews_the_day_adds_a_problem_and_prints(page, live_server)
     assert "卡口志愿者" in added.inner_text() and "当日新增" in added.inner_text()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
 
+    page.wait_for_load_state("load")  # print.js (a module) has wired the button
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     page.click("button[data-print]")
     assert page.evaluate("() => window.printed") == 1

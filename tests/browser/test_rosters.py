@@ -10,8 +10,8 @@ from .conftest import login
 from .gate_helpers import gate_site_id, open_gate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CREWS = {"G3": ["值班员王强", "值班员李娜", "值班员张伟", "值班员刘洋", "值班员陈静", "值班员杨磊"],
-         "G4": ["值班员赵敏", "值班员黄涛", "值班员王强", "值班员李娜", "值班员张伟", "值班员刘洋"]}
+CREWS = {"G3": ["值班员甲", "值班员乙", "值班员丙", "值班员丁", "值班员戊", "值班员己"],
+         "G4": ["值班员庚", "值班员辛", "值班员甲", "值班员乙", "值班员丙", "值班员丁"]}
 
 
 def in_view_and_big(page, selector):
