@@ -61,7 +61,9 @@ def health_seconds(port: int, context: ssl.SSLContext) -> float:
     try:
         connection.request("GET", "/api/v1/health")
         answer = connection.getresponse()
-        assert answer.status == 200 and b'"status":"ok"' in answer.read().replace(b" ", b"")
+        # The app's own answer, its database reached (the scheduler, started beside it, may not
+        # have beaten yet on a busy machine: "degraded" for that reason is still an answer).
+        assert answer.status == 200 and b'"db":"ok"' in answer.read().replace(b" ", b"")
     finally:
         connection.close()
     return time.monotonic() - started
