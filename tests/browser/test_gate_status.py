@@ -31,7 +31,7 @@ DUMP = """async () => {
 
 def prepare(server):
     """Two residents: one on the retest list (sampled an hour ago, pool positive), one whose
-    last sample is three days old. Returns their numbers and everyone's (number, name, phone)."""
+    last sample is three days old, and a round open today. Returns their numbers and everyone's (number, name, phone)."""
     from server.extensions import db
     from server.models import LabResult, Person, Retest, Sample, Site, Tube, utcnow
 
@@ -55,6 +55,12 @@ def prepare(server):
         db.session.flush()
         db.session.add(Retest(community_id=point.community_id, lab_result_id=result.id,
                               person_id=retest.id, tube_id=tube.id))
+        from server.models import SamplingRound
+        from server.rounds.status import local_today
+
+        # Today's round (全员核酸): the retest's sample of an hour ago is in it, the old one not.
+        db.session.add(SamplingRound(community_id=point.community_id, name="第2轮", start_day=local_today(),
+                                     end_day=local_today()))
         db.session.commit()
         everyone = [(p.doc_type, p.doc_number, p.name, p.phone, p.doc_hash) for p in people]
         db.engine.dispose()
@@ -105,10 +111,10 @@ def test_gate_shows_retest_and_old_sample_offline_and_the_phone_holds_no_recover
     me.in_view("#status-alert")
     me.in_view("#feedback")
 
-    # 2. Sampled three days ago: more than 48 hours.
+    # 2. Sampled three days ago: more than 48 hours, and not in today's round.
     me.scan(old)
     page.wait_for_function("() => document.getElementById('status-text').textContent.includes('48')")
-    assert "复核" not in me.status() and "未做核酸" in me.status()
+    assert "复核" not in me.status() and "未做核酸" in me.status() and "本轮全员核酸未采样" in me.status()
     me.in_view("#outcome")
     me.in_view("#status-alert")
     me.in_view("#person")
