@@ -9,7 +9,23 @@ def inside(box, width=360, height=740) -> bool:
     return box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
 
 
+def with_the_demo_round(server):
+    """The demo's sampled round and its two boxes (the capture tests' template leaves them out)."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import Community
+    from server.rounds.demo import seed_rounds_demo
+
+    app = server.app()
+    with app.app_context():
+        seed_rounds_demo(db.session.scalar(select(Community).where(Community.code == "demo")), "123456")
+        db.session.commit()
+        db.engine.dispose()
+
+
 def test_the_lab_confirms_a_box_with_the_scanner(page, live_server, tmp_path):
+    with_the_demo_round(live_server)
     waiting = live_server.query("SELECT id, barcode FROM box WHERE received_at IS NULL AND handed_over_at IS NOT NULL")
     box_id, barcode = waiting[0]
     login(page, live_server, "lab")
