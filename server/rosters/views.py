@@ -141,7 +141,7 @@ def assign_person(shift_id):
     except RosterError as error:
         _fail(str(error))
     db.session.commit()
-    return _back(shift.site_id, week_start(shift_day(shift)), f"#shift-{shift.id}")
+    return _back_to_shift(shift)
 
 
 @bp.post("/assignments/<int:assignment_id>/remove")
@@ -150,8 +150,7 @@ def remove_person(assignment_id):
     row = scoped_or_404(DutyAssignment, assignment_id)
     remove(row, current_user)
     db.session.commit()
-    shift = row.shift
-    return _back(shift.site_id, week_start(shift_day(shift)), f"#shift-{shift.id}")
+    return _back_to_shift(row.shift)
 
 
 @bp.post("/assignments/<int:assignment_id>/swap")
@@ -164,8 +163,7 @@ def swap_person(assignment_id):
     except RosterError as error:
         _fail(str(error))
     db.session.commit()
-    shift = row.shift
-    return _back(shift.site_id, week_start(shift_day(shift)), f"#shift-{shift.id}")
+    return _back_to_shift(row.shift)
 
 
 def _sheet_rows(site: Site, monday: date):
@@ -207,3 +205,8 @@ def export(fmt):
         content = to_xlsx(EXPORT_HEADER, rows, "值班表")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _back_to_shift(shift: DutyShift):
+    """The gate's week page, at the shift just changed."""
+    return _back(shift.site_id, week_start(shift_day(shift)), f"#shift-{shift.id}")
