@@ -32,13 +32,19 @@ def feedback(page):
     return page.locator("#feedback")
 
 
-def wait_server(server, sql, expected, timeout=20):
+def wait_server(server, sql, expected, timeout=20, page=None):
+    """Poll the server's database until `sql` returns `expected` (or the timeout). Give `page`
+    when a route handler is active: Playwright's sync API runs handlers only while the test
+    calls into it, so a plain sleep would hold every routed request (and nothing would arrive)."""
     deadline = time.monotonic() + timeout
     while True:
         rows = server.query(sql)
         if rows == expected or time.monotonic() > deadline:
             return rows
-        time.sleep(0.2)
+        if page is not None:
+            page.wait_for_timeout(200)
+        else:
+            time.sleep(0.2)
 
 
 def decrypted(server, sql) -> list[str]:

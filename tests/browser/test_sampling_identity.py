@@ -125,7 +125,7 @@ def test_without_the_index_the_sync_answer_catches_the_second_scan_before_sealin
         assert scan(page, valid_id(700 + n))[1] == f"已保存：第 {n + 2}/10 位"
     page.click("#seal")
     page.wait_for_function("() => document.getElementById('feedback').textContent.includes('已封管')")
-    assert wait_server(live_server, "SELECT status FROM tube", [("sealed",)]) == [("sealed",)]
+    assert wait_server(live_server, "SELECT status FROM tube", [("sealed",)], page=page) == [("sealed",)]
     rows = live_server.query("SELECT slot, person_id FROM sample WHERE voided_at IS NULL ORDER BY slot")
     assert [slot for slot, _p in rows] == list(range(1, 11))
     assert [p for _s, p in rows].count(person_id) == 1
@@ -157,7 +157,7 @@ def test_a_refused_code_is_corrected_on_the_attention_page_into_an_id_number(pag
     # The swab is in the tube: the clerk goes on with the queue.
     for n in range(9):
         assert scan(page, valid_id(800 + n))[1] == f"已保存：第 {n + 1}/10 位"
-    assert wait_server(live_server, "SELECT count(*) FROM sample", [(9,)]) == [(9,)]
+    assert wait_server(live_server, "SELECT count(*) FROM sample", [(9,)], page=page) == [(9,)]
 
     # The attention page, in Chinese, offers the whole person form for the refused code.
     note.locator("a", has_text="去改正").click()
@@ -203,6 +203,6 @@ def test_a_refused_code_is_corrected_on_the_attention_page_into_an_id_number(pag
     assert number[:4] in slot and number[-4:] in slot and number not in page.content()
     page.screenshot(path=f"{shots}/sampling-corrected.png")
     page.click("#seal")
-    assert wait_server(live_server, "SELECT status FROM tube", [("sealed",)]) == [("sealed",)]
+    assert wait_server(live_server, "SELECT status FROM tube", [("sealed",)], page=page) == [("sealed",)]
     assert live_server.query("SELECT count(*) FROM sample WHERE voided_at IS NULL") == [(10,)]
     assert live_server.query("SELECT count(*) FROM flag") == [(0,)]
