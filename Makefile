@@ -71,9 +71,12 @@ run: instance
 	@$(BIN)/checkpoint demo-logins
 	@exec $(BIN)/checkpoint serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
+# pytest-xdist: one worker per core (a test file stays on one worker); the suite mostly waits on
+# browsers and servers. Each worker has its own PostgreSQL database (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python -m bench

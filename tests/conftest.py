@@ -15,7 +15,27 @@ from server.auth.pins import hash_pin
 from server.extensions import db
 from server.models import Community, Person, Site, User
 
-PG_URL = os.environ.get("CHECKPOINT_TEST_DATABASE_URL")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its own PostgreSQL
+    database, `<name>_gw0`, `<name>_gw1`...: the suite wipes and truncates its database between
+    tests, which two workers cannot share. Modules that read the variable see the worker's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"{make_url(url).database}_{worker}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    mine = make_url(url).set(database=name).render_as_string(hide_password=False)
+    os.environ["CHECKPOINT_TEST_DATABASE_URL"] = mine
+    return mine
+
+
+PG_URL = _worker_database(os.environ.get("CHECKPOINT_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PIN = "246810"
 _HASHED_PIN = hash_pin(PIN)

@@ -168,13 +168,33 @@ class LiveServer:
             engine.dispose()
 
     def app(self):
-        """An app object on the server's database and keys, for checks that decrypt."""
+        """An app object on the server's database and keys, for checks that decrypt and seeds.
+
+        Its transactions take SQLite's write lock up front, as the server's own jobs do
+        (server.database.writing): the running server writes too (scheduler beats, requests), and
+        a transaction that reads, then writes fails with "database is locked" if the server
+        wrote in between (seen under load)."""
+        from flask import appcontext_popped, appcontext_pushed
+
         from server import create_app
+        from server.database import writing
 
         old = {k: os.environ.get(k) for k in ("CHECKPOINT_INSTANCE_PATH", "CHECKPOINT_DATABASE_URL")}
         os.environ.update({k: self.env[k] for k in old})
         try:
-            return create_app()
+            app = create_app()
+            held = []
+
+            def pushed(_sender, **_extra):
+                held.append(writing())
+                held[-1].__enter__()
+
+            def popped(_sender, **_extra):
+                held.pop().__exit__(None, None, None)
+
+            appcontext_pushed.connect(pushed, app, weak=False)
+            appcontext_popped.connect(popped, app, weak=False)
+            return app
         finally:
             for k, v in old.items():
                 if v is None:
