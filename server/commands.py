@@ -1,17 +1,33 @@
-"""The `checkpoint` command (same commands as `flask --app wsgi`). Each prints what it did,
-exits non-zero with a clear message on bad input, and changes nothing when it fails."""
-import os
-import sys
+"""The app's commands (`checkpoint …`, also `flask --app wsgi …`): create_app registers them.
+Each prints what it did, exits non-zero with a clear message on bad input, and changes nothing
+when it fails. The commands that run before the app can start are in server/cli.py."""
+import logging
+import re
+import time
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .config import add_missing_keys, write_instance_config
+from .audit import audit
+from .auth.pins import hash_pin, valid_pin
+from .backup import BackupError, backup, check_target, opened, restore
+from .demo import DEMO_PIN, DEMO_USERS, seed_demo
+from .demo_day import generate_sampling_day, tube_barcode
+from .exports import export
 from .extensions import db
-from .serve import serve_command
+from .inputs import InputError, parse_day
+from .labresults import apply_results, parse_results
+from .models import Community, Site, Tube, User
+from .purge import compact_sqlite, purge
+from .review.demo import seed_review_demo
+from .roster import import_roster
+from .rosters.demo import seed_rosters
+from .rounds.demo import LAB_USER, seed_rounds_demo
+from .scheduler import Scheduler
+from .tables import TableError
 
 
 class DayParam(click.ParamType):
@@ -20,8 +36,6 @@ class DayParam(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx):
-        from .inputs import InputError, parse_day
-
         try:
             return parse_day(value)
         except InputError as error:
@@ -31,59 +45,19 @@ class DayParam(click.ParamType):
 DAY = DayParam()
 
 
-def _instance_path() -> str:
-    env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
-    return os.path.abspath(env) if env else Flask("server").instance_path
-
-
-@click.command("init")
-def init_command():
-    """Write the instance config with fresh keys if missing, then migrate the database."""
-    path = _instance_path()
-    if write_instance_config(path):
-        click.echo(f"Wrote {path}/config.py with new secret and encryption keys.")
-    else:
-        added = add_missing_keys(path)
-        click.echo(f"Kept existing {path}/config.py" + (f"; added {', '.join(added)}." if added else "."))
-    from flask_migrate import upgrade
-
-    from . import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade()
-    click.echo(f"Database migrated: {_safe_url(app.config['SQLALCHEMY_DATABASE_URI'])}")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no community.")
 @click.option("--residents", default=7300, show_default=True, type=click.IntRange(0, 100_000))
 @with_appcontext
 def seed_demo_command(if_empty, residents):
     """Load the demo community (code `demo`) with its users, sites and roster."""
-    from .demo import DEMO_PIN, DEMO_USERS, seed_demo
-    from .models import Community
-
     if if_empty and db.session.scalar(select(func.count()).select_from(Community)):
         click.echo("Database already holds data: demo not loaded.")
         return
     result = seed_demo(residents_count=residents)
-    from .review.demo import seed_review_demo
-
-    seed_review_demo(_community("demo"))  # the review's ledgers, also for an older demo database
-    from .rounds.demo import LAB_USER, seed_rounds_demo
-
-    seed_rounds_demo(_community("demo"), DEMO_PIN)  # a round, the lab and a received box
-    from .auth.pins import hash_pin
-    from .rosters.demo import seed_rosters
-
-    seed_rosters(_community("demo"), hash_pin(DEMO_PIN))  # the same for the duty rosters
+    seed_review_demo(community_by_code("demo"))  # the review's ledgers, also for an older demo database
+    seed_rounds_demo(community_by_code("demo"), DEMO_PIN)  # a round, the lab and a received box
+    seed_rosters(community_by_code("demo"), hash_pin(DEMO_PIN))  # the same for the duty rosters
     db.session.commit()
     if not result["created"]:
         click.echo("The demo community already exists: nothing changed.")
@@ -98,22 +72,12 @@ def print_demo_logins(users, pin):
         click.echo(f"  {username:<11} {pin}   ({role})")
 
 
-@click.command("demo-logins")
-def demo_logins_command():
-    """Print the demo users and their PIN."""
-    from .demo import DEMO_PIN, DEMO_USERS
-
-    print_demo_logins(DEMO_USERS, DEMO_PIN)
-
-
 @click.command("create-community")
 @click.argument("code")
 @click.option("--name", required=True)
 @with_appcontext
 def create_community_command(code, name):
     """Create a community."""
-    from .models import Community
-
     if db.session.scalar(select(Community).where(Community.code == code)):
         raise click.ClickException(f"Community {code!r} already exists.")
     db.session.add(Community(code=code, name=name))
@@ -121,9 +85,7 @@ def create_community_command(code, name):
     click.echo(f"Created community {code!r} ({name}).")
 
 
-def _community(code):
-    from .models import Community
-
+def community_by_code(code):
     community = db.session.scalar(select(Community).where(Community.code == code))
     if community is None:
         raise click.ClickException(f"No community {code!r}: create it with create-community.")
@@ -141,11 +103,7 @@ def _community(code):
 @with_appcontext
 def create_site_command(code, community_code, kind, name, capacity, tube_pattern):
     """Create a gate or a sampling point."""
-    import re
-
-    from .models import Site
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     if tube_pattern:
         try:
             re.compile(tube_pattern)
@@ -168,12 +126,9 @@ def create_site_command(code, community_code, kind, name, capacity, tube_pattern
 @with_appcontext
 def create_user_command(username, pin, role, community_code, name):
     """Create a user who logs in with a PIN."""
-    from .auth.pins import hash_pin, valid_pin
-    from .models import User
-
     if not valid_pin(pin):
         raise click.ClickException("The PIN must be 4 to 12 digits.")
-    community = _community(community_code)
+    community = community_by_code(community_code)
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"User {username!r} already exists.")
     db.session.add(User(username=username, pin_hash=hash_pin(pin), role=role,
@@ -189,10 +144,7 @@ def create_user_command(username, pin, role, community_code, name):
 @with_appcontext
 def import_roster_command(file, community_code, skip_bad):
     """Import residents from CSV or XLSX (UTF-8 or GBK); all or nothing unless --skip-bad."""
-    from .roster import import_roster
-    from .tables import TableError
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     try:
         report = import_roster(file.read_bytes(), file.name, community.id, skip_bad=skip_bad)
     except TableError as error:
@@ -216,11 +168,7 @@ def import_roster_command(file, community_code, skip_bad):
 @with_appcontext
 def import_results_command(file, community_code):
     """Import lab results (CSV or XLSX); all or nothing; importing twice changes nothing."""
-    from .audit import audit
-    from .labresults import apply_results, parse_results
-    from .tables import TableError
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     try:
         parsed = parse_results(file.read_bytes(), file.name)
     except TableError as error:
@@ -252,10 +200,7 @@ def import_results_command(file, community_code):
 @with_appcontext
 def seed_sampling_day_command(community_code, day, tubes):
     """Write a day of pooled sampling (sealed, boxed, handed over) straight as rows: for demos."""
-    from .demo_day import generate_sampling_day, tube_barcode
-    from .models import Tube
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     if db.session.scalar(select(Tube.id).where(Tube.community_id == community.id,
                                                Tube.barcode == tube_barcode(day, 1))):
         raise click.ClickException(f"{day} already has demo tubes in {community_code!r}.")
@@ -278,9 +223,7 @@ def seed_sampling_day_command(community_code, day, tubes):
 @with_appcontext
 def export_command(kind, community_code, day, fmt, output, full):
     """Export tubes with members, gate logs or retest lists of one day (masked unless --full)."""
-    from .exports import export
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     if not output.parent.is_dir():
         raise click.ClickException(f"No folder {output.parent} for the output.")
     _name, content, rows = export(kind, fmt, community.id, day, full=full)
@@ -290,39 +233,12 @@ def export_command(kind, community_code, day, fmt, output, full):
                f" ({'full values' if full else 'masked'}).")
 
 
-@click.command("tls-cert")
-@click.option("--force", is_flag=True, help="Replace an existing certificate.")
-def tls_cert_command(force):
-    """Write a self-signed certificate for phones on the LAN (instance/tls-cert.pem)."""
-    from .netinfo import ensure_lan_cert
-
-    path = Path(_instance_path())
-    cert = path / "tls-cert.pem"
-    if not ensure_lan_cert(path, force):
-        click.echo(f"Kept existing certificate {cert}.")
-        return
-    click.echo(f"Wrote {cert} (self-signed; see README: trusting it on a phone).")
-
-
-@click.command("serve-info")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--https", "https", is_flag=True)
-def serve_info_command(host, port, https):
-    """Print where phones and browsers can open the app (with a QR code of the LAN address)."""
-    from .netinfo import print_addresses
-
-    print_addresses(host, port, https)
-
-
 @click.command("purge")
 @click.option("--before", "before", required=True,
               type=DAY, help="YYYY-MM-DD (local date).")
 @with_appcontext
 def purge_command(before):
     """Delete personal data recorded before a date, keeping anonymous daily counts."""
-    from .purge import compact_sqlite, purge
-
     done = purge(before)
     db.session.commit()
     click.echo(f"Purged personal data recorded before {before}:")
@@ -338,12 +254,6 @@ def purge_command(before):
 @with_appcontext
 def scheduler_command(once):
     """Run the periodic jobs on time (missed quarantine reports, upload expiry, ...) until stopped."""
-    import logging
-
-    from flask import current_app
-
-    from .scheduler import Scheduler
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     scheduler = Scheduler(current_app._get_current_object())
     if once:
@@ -360,10 +270,6 @@ def scheduler_command(once):
 @with_appcontext
 def backup_command(output):
     """Back up the whole database into one file encrypted with BACKUP_KEY."""
-    import time
-
-    from .backup import BackupError, backup
-
     started = time.monotonic()
     try:
         meta = backup(output)
@@ -380,10 +286,6 @@ def backup_command(output):
 @with_appcontext
 def restore_command(file, yes):
     """Replace the database with a backup (checked in full first; refused if it does not open)."""
-    import time
-
-    from .backup import BackupError, check_target, opened, restore
-
     started = time.monotonic()
     try:
         with opened(file) as (meta, database):
@@ -401,43 +303,7 @@ def restore_command(file, yes):
                "this version is newer; restart the app and the scheduler.")
 
 
-@click.command("doctor")
-@click.option("--url", default=None, help="The address phones use (e.g. https://checkpoint.example.org): "
-              "the running app reports what it sees of a request to it.")
-@click.option("--insecure", is_flag=True, help="Accept the self-signed LAN certificate at --url.")
-def doctor_command(url, insecure):
-    """Check this deployment and name each problem in plain words (exit 1 if any)."""
-    from .doctor import instance_path, run
-
-    report = run(url, insecure)
-    click.echo(f"Checkpoint doctor: instance {instance_path()}" + (f", {url}" if url else ""))
-    for line in report.lines():
-        click.echo(f"  {line}")
-    click.echo(f"{report.failures} problem(s), {report.warnings} warning(s).")
-    if report.failures:
-        sys.exit(1)
-
-
-COMMANDS = (doctor_command, backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, serve_command, seed_demo_command, demo_logins_command, create_community_command,
-            create_site_command, create_user_command, import_roster_command,
-            import_results_command, export_command, seed_sampling_day_command)
-
-
-def register_commands(app: Flask) -> None:
-    from .ledgers.cli import COMMANDS as LEDGER_COMMANDS
-
-    for command in COMMANDS + LEDGER_COMMANDS:
-        app.cli.add_command(command)
-
-
-def main() -> None:
-    """Console script `checkpoint`."""
-    from . import create_app
-
-    group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
-                       help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
-    # `init` must run before the instance config (and so the app) exists.
-    for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command,
-                    serve_command, doctor_command):
-        group.add_command(command)
-    sys.exit(group.main(prog_name="checkpoint"))
+COMMANDS = (backup_command, restore_command, scheduler_command, purge_command, seed_demo_command,
+            create_community_command, create_site_command, create_user_command,
+            import_roster_command, import_results_command, export_command,
+            seed_sampling_day_command)

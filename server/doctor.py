@@ -8,7 +8,6 @@ tell whether HTTPS, the trusted-proxy count and the cookie flags are right as de
 import base64
 import binascii
 import json
-import os
 import shutil
 import ssl
 import stat
@@ -21,7 +20,9 @@ from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from flask import Config, Flask
+from flask import Config
+
+from .instance import instance_path
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 FORGED_ADDRESS = "203.0.113.250"  # TEST-NET-3: never a real client
@@ -48,11 +49,6 @@ class Report:
         return [f"{level:<5} {topic}: {message}" for level, topic, message in self.findings]
 
 
-def instance_path() -> str:
-    env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
-    return os.path.abspath(env) if env else Flask("server").instance_path
-
-
 def load_config() -> Config:
     """The settings the app would run with (defaults < instance/config.py < environment),
     read without starting it: a bad key must be reported, not crash the doctor."""
@@ -65,11 +61,13 @@ def load_config() -> Config:
     return config
 
 
-def run(url: str | None = None, insecure: bool = False) -> Report:
+def run(url: str | None, insecure: bool, create_app) -> Report:
+    """Check the deployment; `create_app` is the app factory (the caller's: this module sits
+    below it in the import graph)."""
     report = Report()
     config = load_config()
     check_keys(config, report)
-    app = _start(config, report)
+    app = _start(config, report, create_app)
     if app is not None:
         with app.app_context():
             check_instance(app, report)
@@ -148,9 +146,7 @@ def _key_bytes(value) -> bytes | None:
         return None
 
 
-def _start(config: Config, report: Report):
-    from . import create_app
-
+def _start(config: Config, report: Report, create_app):
     try:
         # Start even with bad keys (reported above): the remaining checks still tell a lot.
         return create_app({**config, "ALLOW_MISSING_KEYS": True})

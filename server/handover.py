@@ -36,9 +36,13 @@ from sqlalchemy.orm import joinedload
 
 from offline.ingest import ingest, read
 from offline.protocol import EnvelopeError, parse_envelope
+
+from .api.auth import token_digest
+from .api.sync import _update_device
 from .database import start_writing
 from .extensions import db
 from .models import Device, User, utcnow
+from .records import DatabaseInbox, Syncer
 
 FORMAT = "checkpoint-handover-1"
 MAX_GROUPS = 20
@@ -177,10 +181,6 @@ def import_file(raw: bytes, community_id: int) -> list[GroupResult]:
 
 def _import_group(group, community_id: int) -> GroupResult:
     # The sync API's own pieces (imported here: the record handlers import the pages' modules).
-    from .api.auth import token_digest
-    from .api.sync import _update_device
-    from .records import DatabaseInbox, Syncer
-
     if not isinstance(group, dict) or not isinstance(group.get("device_id"), str) \
             or not isinstance(group.get("token"), str):
         return GroupResult(device_id="?", problem="malformed")

@@ -4,6 +4,7 @@ import uuid
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+from ..api.devices import device_answer, issue_device, rekey_device
 from ..audit import audit
 from ..extensions import db
 from ..models import Device
@@ -15,8 +16,6 @@ from . import bp
 def device_token():
     """Issue (or re-key) this browser's device for the logged-in user; session + CSRF."""
     # Imported here: api.devices imports auth.pins, so a module-level import would be circular.
-    from ..api.devices import device_answer, issue_device, rekey_device
-
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     # The phone names its device (a UUID it keeps before asking): if the answer is lost when

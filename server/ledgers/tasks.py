@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from offline.text import clean_note
 from ..audit import audit
@@ -19,6 +20,18 @@ from . import bp
 from .grids import task_buildings
 from .households import needs_of
 from .quarantine import LedgerError, active_filter, due_slots, local_day, record_report
+
+
+@bp.app_context_processor
+def _alert_watch():
+    """watches_alerts(): whether the logged-in user has buildings (their own or their grid's)
+    whose new alerts every page should ring for (base.html; static/js/alert-watch.js)."""
+    def watches_alerts() -> bool:
+        try:
+            return bool(current_user.is_authenticated and task_buildings(current_user))
+        except SQLAlchemyError:  # an error page while the database is away: no watching
+            return False
+    return {"watches_alerts": watches_alerts}
 
 
 def _mine(user, buildings):

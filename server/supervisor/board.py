@@ -8,12 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from offline.text import clean_note
+
 from ..access import role_required, scoped
 from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
-from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
 from ..htmx import is_htmx
+from ..ledgers.assignments import routed_workers
+from ..models import Device, Flag, Person, Site, SyncRejection, Tube, utcnow
+from ..scheduler import status as scheduler_status
 from . import bp
 from .checks import HANDLER_KINDS, deadlines, find_item, handled_refs, recent_checks, run_checks
 
@@ -74,8 +77,6 @@ def handler_flagged(community_id: int, now) -> set:
 
 def _context(now, recent=False):
     # Imported here: the ledgers' task list imports this module's labels.
-    from ..ledgers.assignments import routed_workers
-
     cid = current_user.community_id
     groups = board_groups(cid, now, recent)
     shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
@@ -84,8 +85,6 @@ def _context(now, recent=False):
     device_ids = {x.device_id for x in shown}
     people = _by_id(Person, person_ids, cid)
     flags = [x for g in groups.values() for x in g["flags"]]
-    from ..scheduler import status as scheduler_status
-
     return {
         "scheduler": scheduler_status(current_app, now),
         "groups": groups, "now": now, "deadlines": deadlines(),

@@ -10,6 +10,7 @@ from ..access import role_required, scoped
 from ..exports import day_bounds
 from ..extensions import db
 from ..models import Device, GateEntry, Sample, Site, Tube, utcnow
+from ..rounds.status import round_coverage, round_covering
 from . import bp
 from .periods import requested_day
 
@@ -58,8 +59,6 @@ def dashboard():
     lags = [(d, int((now - d.last_sync_at).total_seconds() // 60) if d.last_sync_at else None)
             for d in devices]
     max_lag = max([lag for _d, lag in lags if lag is not None] or [1])
-    from ..rounds.status import round_coverage, round_covering
-
     rnd = round_covering(current_user.community_id, day)
     in_round = round_coverage(rnd, day) if rnd else None
     return render_template("supervisor/dashboard.html", day=day, charts=charts, sites=sites,
