@@ -34,7 +34,7 @@ def _setup(url: str):
     from flask_migrate import upgrade
 
     from server import create_app
-    from server.api.devices import issue_device
+    from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
     from server.extensions import db

@@ -79,7 +79,7 @@ def _prepare(env) -> tuple[int, list[str], list[tuple[str, str]]]:
     """Schema, a community with a gate, residents and PHONES phones (device id, token)."""
     subprocess.run([str(BIN / "checkpoint"), "init"], env=env, check=True, capture_output=True)
     from server import create_app
-    from server.api.devices import issue_device
+    from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
     from server.extensions import db

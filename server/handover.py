@@ -37,7 +37,7 @@ from sqlalchemy.orm import joinedload
 from offline.ingest import ingest, read
 from offline.protocol import EnvelopeError, parse_envelope
 
-from .api.auth import token_digest
+from .auth.tokens import token_digest
 from .api.sync import _update_device
 from .database import start_writing
 from .extensions import db
