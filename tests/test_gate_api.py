@@ -106,7 +106,7 @@ def test_roster_index_gives_building_and_masked_name_by_keyed_hash(client, world
 
 
 def test_service_worker_version_follows_the_precached_files(client, monkeypatch, tmp_path):
-    from server.pages import offline
+    from server.pages import views_offline as offline
 
     extra = tmp_path / "extra.js"
     extra.write_text("// one")

@@ -11,4 +11,4 @@ bp.after_app_request(give_back_unless_wrong)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("csrf_token", "device_token", "views")
+PARTS = ("views", "views_csrf_token", "views_device_token")

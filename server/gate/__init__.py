@@ -5,4 +5,4 @@ bp = Blueprint("gate", __name__)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("log", "records", "views")
+PARTS = ("records", "views", "views_log")

@@ -7,4 +7,5 @@ bp = Blueprint("ledgers", __name__)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("buildings_views", "doors_views", "grids_views", "quarantine_views", "records", "selfreport", "tasks")
+PARTS = ("records", "views_buildings", "views_doors", "views_grids", "views_quarantine",
+         "views_selfreport", "views_tasks")

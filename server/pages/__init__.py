@@ -5,4 +5,4 @@ bp = Blueprint("pages", __name__)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("client", "offline", "scan", "views")
+PARTS = ("views", "views_client", "views_offline", "views_scan")

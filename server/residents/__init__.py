@@ -5,4 +5,4 @@ bp = Blueprint("residents", __name__)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("codes", "register", "registrations")
+PARTS = ("views_codes", "views_register", "views_registrations")

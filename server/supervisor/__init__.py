@@ -8,4 +8,5 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a
 # service of this package does not load its pages.
-PARTS = ("board", "coverage", "dashboard", "devices", "exports", "handover", "results", "retests")
+PARTS = ("views_board", "views_coverage", "views_dashboard", "views_devices", "views_exports",
+         "views_handover", "views_results", "views_retests")

@@ -10,7 +10,7 @@ from ..exports import day_bounds
 from ..extensions import db
 from ..models import GateEntry
 from ..privacy import mask_name
-from ..supervisor.dashboard import hourly
+from ..supervisor.views_dashboard import hourly
 from ..supervisor.periods import requested_day
 from . import bp
 from .views import gate_or_404
