@@ -97,7 +97,7 @@ def _prepare_ours(env, devices):
     from server.demo import residents
     from server.extensions import db
     from server.models import Community, Site, User
-    from server.roster import RosterReport, upsert_people
+    from server.residents.roster import RosterReport, upsert_people
 
     app = _app(env)
     with app.app_context():

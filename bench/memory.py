@@ -84,7 +84,7 @@ def _prepare(env) -> tuple[int, list[str], list[tuple[str, str]]]:
     from server.demo import residents
     from server.extensions import db
     from server.models import Community, Site, User
-    from server.roster import RosterReport, upsert_people
+    from server.residents.roster import RosterReport, upsert_people
 
     saved = {k: os.environ.get(k) for k in ("CHECKPOINT_INSTANCE_PATH", "CHECKPOINT_DATABASE_URL")}
     os.environ.update({k: env[k] for k in saved})

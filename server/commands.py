@@ -15,15 +15,15 @@ from .audit import audit
 from .auth.pins import hash_pin, valid_pin
 from .backup import BackupError, backup, check_target, opened, restore
 from .demo import DEMO_PIN, DEMO_USERS, seed_demo
-from .demo_day import generate_sampling_day, tube_barcode
-from .exports import export
+from .sampling.demo import generate_sampling_day, tube_barcode
+from .supervisor.export_files import export
 from .extensions import db
 from .inputs import InputError, parse_day
-from .labresults import apply_results, parse_results
+from .supervisor.labresults import apply_results, parse_results
 from .models import Community, Site, Tube, User
 from .purge import compact_sqlite, purge
 from .review.demo import seed_review_demo
-from .roster import import_roster
+from .residents.roster import import_roster
 from .rosters.demo import seed_rosters
 from .rounds.demo import LAB_USER, seed_rounds_demo
 from .scheduler import Scheduler

@@ -6,7 +6,7 @@ DEFAULTS = {
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
     "HASH_KEY": None,  # base64 32 bytes: HMAC key for look-ups of document numbers
     "BACKUP_KEY": None,  # age identity (AGE-SECRET-KEY-1...): encrypts `checkpoint backup` files
-    # base64 PKCS#8 P-256 private key: opens phones' hand-over files (server/handover.py)
+    # base64 PKCS#8 P-256 private key: opens phones' hand-over files (server/sync/handover.py)
     "HANDOVER_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -10,7 +10,7 @@ from .auth.pins import hash_pin
 from .extensions import db
 from .ledgers.demo import seed_ledgers
 from .models import Community, Site, User
-from .roster import RosterReport, upsert_people
+from .residents.roster import RosterReport, upsert_people
 from .rosters.demo import seed_rosters
 
 COMMUNITY_CODE = "demo"

@@ -126,7 +126,7 @@ def check_keys(config: Config, report: Report) -> None:
         report.add(FAIL, "HANDOVER_KEY", "missing: phones cannot export hand-over files; `checkpoint "
                    "init` adds one to the instance config.")
     else:
-        from .handover import load_private_key
+        from .sync.handover import load_private_key
 
         try:
             load_private_key(handover_key)

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from .backup import new_backup_key
-from .handover import new_handover_key
+from .sync.handover import new_handover_key
 
 
 def instance_path() -> str:
@@ -50,7 +50,7 @@ def _backup_key_lines() -> str:
 
 
 def _handover_key_lines() -> str:
-    return ("# Opens the hand-over files phones export when they cannot sync (server/handover.py).\n"
+    return ("# Opens the hand-over files phones export when they cannot sync (server/sync/handover.py).\n"
             "# Replacing it makes files exported before unreadable.\n"
             f"HANDOVER_KEY = {new_handover_key()!r}\n")
 

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from offline.ingest import ingest, read
 from offline.protocol import ACCEPTED, EnvelopeError, parse_envelope, split_body
-from .. import bulk
+from ..sync import bulk
 from ..database import reads_first, start_writing
 from ..extensions import db
 from ..models import Device, Flag, InboxRecord, utcnow
-from ..records import DatabaseInbox, Syncer
+from ..sync.records import DatabaseInbox, Syncer
 from . import bp
 from .auth import token_required
 

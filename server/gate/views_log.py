@@ -6,7 +6,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..exports import day_bounds
+from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import GateEntry
 from ..privacy import mask_name

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..access import role_required
 from ..audit import audit
 from ..extensions import db
-from ..labresults import parse_time
+from ..supervisor.labresults import parse_time
 from ..models import Box, Tube, utcnow
 from ..tables import TableError
 from . import bp

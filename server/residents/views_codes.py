@@ -8,7 +8,7 @@ from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
 from ..models import Person
-from ..personal_codes import ensure_code, qr_svg_data_uri
+from .personal_codes import ensure_code, qr_svg_data_uri
 from . import bp
 from .views_registrations import pending_count
 

@@ -19,10 +19,10 @@ from offline.protocol import INVALID_ID_NUMBER, RecordError
 from offline.text import clean_line, has_controls
 from ..audit import audit
 from ..extensions import db, limiter
-from ..identify import PHONE_PATTERN, check_document
+from ..sync.identify import PHONE_PATTERN, check_document
 from ..models import Community, Registration
 from ..models.people import DOC_TYPES
-from ..personal_codes import payload, qr_png_data_uri, qr_svg_data_uri
+from .personal_codes import payload, qr_png_data_uri, qr_svg_data_uri
 from ..privacy import vault
 from . import bp
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..exports import day_bounds
+from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import Person, Sample, SamplingRound, utcnow
 from ..review.categories import codes

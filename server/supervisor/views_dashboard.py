@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import role_required, scoped
-from ..exports import day_bounds
+from .export_files import day_bounds
 from ..extensions import db
 from ..models import Device, GateEntry, Sample, Site, Tube, utcnow
 from ..rounds.status import round_coverage, round_covering

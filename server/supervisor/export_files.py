@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from offline.text import without_bidi
-from .access import scoped
-from .audit import audit
-from .extensions import db
-from .labels import chinese, label, labeller
-from .models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
-from .privacy import mask_doc_number, mask_name, mask_phone
+from ..access import scoped
+from ..audit import audit
+from ..extensions import db
+from ..labels import chinese, label, labeller
+from ..models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
+from ..privacy import mask_doc_number, mask_name, mask_phone
 
 KINDS = ("tubes", "gate", "retests")
 FORMATS = ("csv", "xlsx")

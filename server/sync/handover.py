@@ -37,11 +37,11 @@ from sqlalchemy.orm import joinedload
 from offline.ingest import ingest, read
 from offline.protocol import EnvelopeError, parse_envelope
 
-from .auth.tokens import token_digest
-from .api.sync import _update_device
-from .database import start_writing
-from .extensions import db
-from .models import Device, User, utcnow
+from ..auth.tokens import token_digest
+from ..api.sync import _update_device
+from ..database import start_writing
+from ..extensions import db
+from ..models import Device, User, utcnow
 from .records import DatabaseInbox, Syncer
 
 FORMAT = "checkpoint-handover-1"

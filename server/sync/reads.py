@@ -15,12 +15,12 @@ their text does not depend on the batch, so each is parsed once per connection."
 from collections import namedtuple
 
 from . import bulk
-from .extensions import db
-from .models import Placement, Sample
-from .models.people import DOC_TYPES
-from .personal_codes import token_from_code
-from .privacy import normalise_doc_number, vault
-from .sampling.tubes import shanghai_day
+from ..extensions import db
+from ..models import Placement, Sample
+from ..models.people import DOC_TYPES
+from ..residents.personal_codes import token_from_code
+from ..privacy import normalise_doc_number, vault
+from ..sampling.tubes import shanghai_day
 
 SiteRow = namedtuple("SiteRow", "id community_id kind code tube_capacity tube_pattern")
 PersonRow = namedtuple("PersonRow", "id tags has_name has_phone")
