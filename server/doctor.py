@@ -109,30 +109,13 @@ def check_keys(config: Config, report: Report) -> None:
             report.add(OK, name, "present, 32 random-looking bytes.")
     if len(raw) == 2 and raw["DATA_KEY"] == raw["HASH_KEY"]:
         report.add(FAIL, "DATA_KEY/HASH_KEY", "the same key serves both purposes: give each its own.")
-    backup_key = config.get("BACKUP_KEY")
-    if not backup_key:
-        report.add(FAIL, "BACKUP_KEY", "missing: `checkpoint backup` cannot run; `checkpoint "
-                   "init` adds one to the instance config.")
-    else:
-        import pyrage
-
-        try:
-            pyrage.x25519.Identity.from_str(str(backup_key).strip())
-            report.add(OK, "BACKUP_KEY", "present (keep a copy apart from the backups).")
-        except Exception:
-            report.add(FAIL, "BACKUP_KEY", "not an age identity (AGE-SECRET-KEY-1...).")
-    handover_key = config.get("HANDOVER_KEY")
-    if not handover_key:
-        report.add(FAIL, "HANDOVER_KEY", "missing: phones cannot export hand-over files; `checkpoint "
-                   "init` adds one to the instance config.")
-    else:
-        from .sync.handover import load_private_key
-
-        try:
-            load_private_key(handover_key)
-            report.add(OK, "HANDOVER_KEY", "present, a P-256 private key.")
-        except ValueError as error:
-            report.add(FAIL, "HANDOVER_KEY", f"{error}: phones' hand-over files cannot be opened.")
+    _check_added_key(report, "BACKUP_KEY", config.get("BACKUP_KEY"), "`checkpoint backup` cannot run",
+                     _load_age_identity, "present (keep a copy apart from the backups).",
+                     lambda error: "not an age identity (AGE-SECRET-KEY-1...).")
+    _check_added_key(report, "HANDOVER_KEY", config.get("HANDOVER_KEY"),
+                     "phones cannot export hand-over files", _load_handover_key,
+                     "present, a P-256 private key.",
+                     lambda error: f"{error}: phones' hand-over files cannot be opened.")
     path = Path(instance_path()) / "config.py"
     if path.exists() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         report.add(FAIL, "instance config", f"{path} can be read by other users of this "
@@ -145,6 +128,32 @@ def _key_bytes(value) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
 
+
+
+def _check_added_key(report, name, value, missing, load, present, unreadable) -> None:
+    """A key `checkpoint init` adds to an older instance config: missing, unreadable (load
+    raises), or present."""
+    if not value:
+        report.add(FAIL, name, f"missing: {missing}; `checkpoint init` adds one to the instance config.")
+        return
+    try:
+        load(value)
+    except Exception as error:  # noqa: BLE001 - whatever the library refuses is the finding
+        report.add(FAIL, name, unreadable(error))
+    else:
+        report.add(OK, name, present)
+
+
+def _load_age_identity(value):
+    import pyrage
+
+    return pyrage.x25519.Identity.from_str(str(value).strip())
+
+
+def _load_handover_key(value):
+    from .sync.handover import load_private_key
+
+    return load_private_key(value)
 
 def _start(config: Config, report: Report, create_app):
     try:

@@ -136,12 +136,7 @@ def repeat(site_id):
 @role_required("supervisor")
 def assign_person(shift_id):
     shift = scoped_or_404(DutyShift, shift_id)
-    try:
-        assign(shift, parse_id(request.form.get("user_id")) or 0, current_user)
-    except RosterError as error:
-        _fail(str(error))
-    db.session.commit()
-    return _back_to_shift(shift)
+    return _put_person(assign, shift, shift)
 
 
 @bp.post("/assignments/<int:assignment_id>/remove")
@@ -158,12 +153,17 @@ def remove_person(assignment_id):
 def swap_person(assignment_id):
     """Someone takes this person's place (换班): recorded and audited."""
     row = scoped_or_404(DutyAssignment, assignment_id)
+    return _put_person(swap, row, row.shift)
+
+
+def _put_person(change, target, shift):
+    """assign() or swap() the person the form names, then back to the shift's week."""
     try:
-        swap(row, parse_id(request.form.get("user_id")) or 0, current_user)
+        change(target, parse_id(request.form.get("user_id")) or 0, current_user)
     except RosterError as error:
         _fail(str(error))
     db.session.commit()
-    return _back_to_shift(row.shift)
+    return _back_to_shift(shift)
 
 
 def _sheet_rows(site: Site, monday: date):

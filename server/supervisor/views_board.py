@@ -76,7 +76,6 @@ def handler_flagged(community_id: int, now) -> set:
 
 
 def _context(now, recent=False):
-    # Imported here: the ledgers' task list imports this module's labels.
     cid = current_user.community_id
     groups = board_groups(cid, now, recent)
     shown = [x for g in groups.values() for x in (*g["flags"], *g["items"][:SHOWN_PER_GROUP])]
