@@ -4,7 +4,7 @@ newest open alert's id, which the open page polls to ring at once for a new one.
 from flask import current_app, g, jsonify
 
 from ..ledgers.households import need_address
-from ..ledgers.views_tasks import latest_alert, my_tasks
+from ..ledgers.task_list import latest_alert, my_tasks
 from ..models import utcnow
 from ..labels import label
 from . import bp

@@ -10,7 +10,7 @@ from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import GateEntry
 from ..privacy import mask_name
-from ..supervisor.views_dashboard import hourly
+from ..supervisor.charts import hourly
 from ..supervisor.periods import requested_day
 from . import bp
 from .views import gate_or_404
