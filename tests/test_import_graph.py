@@ -107,7 +107,7 @@ def _graph():
                 if target == name.rpartition(".")[0] and names == {"bp"}:
                     continue
                 edges[name].setdefault(target, line)
-    return modules, edges, lazy
+    return modules, edges, sorted(set(lazy))
 
 
 def _cycles(edges):
@@ -170,6 +170,19 @@ def test_no_import_inside_a_function_but_the_allowed_ones():
     assert not lazy, ("imports inside functions (move them to the top, or say why in "
                       "ALLOWED_LAZY):\n" + "\n".join(lazy))
 
+
+def test_no_feature_imports_another_features_pages():
+    """Routes live in views.py / views_<topic>.py; what other features need lives in a service
+    module, so that no feature depends on another's pages."""
+    modules = _sources()
+    wrong = []
+    for name, path in modules.items():
+        for target, line, _, _ in _imports(name, path, modules):
+            last = target.rpartition(".")[2]
+            if (last == "views" or last.startswith("views_")) \
+                    and target.rpartition(".")[0] != name.rpartition(".")[0]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert not wrong, "\n".join(wrong)
 
 def test_offline_and_scanner_never_import_flask_or_the_server():
     modules = _sources()
