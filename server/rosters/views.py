@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..access import role_required, scoped_or_404
 from ..audit import audit
-from ..supervisor.export_files import to_csv, to_xlsx
+from ..tables import to_csv, to_xlsx
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
 from ..models import DutyAssignment, DutyShift, Site, utcnow
