@@ -1,4 +1,4 @@
-"""PIN login for people on pages; device tokens for phones are in api/devices.py."""
+"""PIN login for people on pages; device tokens (tokens.py), also issued by the API's device login."""
 from flask import Blueprint
 
 from .throttle import give_back_unless_wrong
