@@ -129,7 +129,6 @@ def _key_bytes(value) -> bytes | None:
         return None
 
 
-
 def _check_added_key(report, name, value, missing, load, present, unreadable) -> None:
     """A key `checkpoint init` adds to an older instance config: missing, unreadable (load
     raises), or present."""
@@ -154,6 +153,7 @@ def _load_handover_key(value):
     from .sync.handover import load_private_key
 
     return load_private_key(value)
+
 
 def _start(config: Config, report: Report, create_app):
     try:
