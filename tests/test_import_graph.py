@@ -47,7 +47,7 @@ def _sources() -> dict[str, Path]:
 
 
 def _imports(name: str, path: Path, modules: dict[str, Path]):
-    """Yield (imported module, line, is_lazy, names taken from it) for every import."""
+    """Yield (imported module, line, is_lazy) for every import in the file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     lazy_lines = set()
@@ -59,7 +59,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]):
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, node.lineno, node.lineno in lazy_lines, set()
+                yield alias.name, node.lineno, node.lineno in lazy_lines
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -68,12 +68,10 @@ def _imports(name: str, path: Path, modules: dict[str, Path]):
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module
-            names = {alias.name for alias in node.names
-                     if f"{source}.{alias.name}" not in modules}
             for alias in node.names:
                 submodule = f"{source}.{alias.name}"
                 target = submodule if submodule in modules else source
-                yield target, node.lineno, node.lineno in lazy_lines, names
+                yield target, node.lineno, node.lineno in lazy_lines
 
 
 def _is_allowed_lazy(importer: str, imported: str) -> bool:
@@ -89,7 +87,7 @@ def _graph():
     edges: dict[str, dict[str, int]] = {name: {} for name in modules}
     lazy = []
     for name, path in modules.items():
-        for target, line, is_lazy, names in _imports(name, path, modules):
+        for target, line, is_lazy in _imports(name, path, modules):
             if is_lazy and not _is_allowed_lazy(name, target):
                 lazy.append(f"{path.relative_to(ROOT)}:{line} imports {target} inside a function")
             # Importing a.b.c first runs the packages a and a.b (their __init__), except
@@ -100,12 +98,6 @@ def _graph():
                 if package in modules and not (name == package or name.startswith(package + ".")):
                     edges[name].setdefault(package, line)
             if target in modules and target != name:
-                # Flask's blueprint pattern: a package's __init__ creates `bp`, then imports
-                # its parts, which take `bp` from it (`from . import bp`): a part reading what
-                # its own package defined before loading it is not counted; every other edge
-                # is, also a package's imports of its parts.
-                if target == name.rpartition(".")[0] and names == {"bp"}:
-                    continue
                 edges[name].setdefault(target, line)
     return modules, edges, sorted(set(lazy))
 
@@ -177,7 +169,7 @@ def test_no_feature_imports_another_features_pages():
     modules = _sources()
     wrong = []
     for name, path in modules.items():
-        for target, line, _, _ in _imports(name, path, modules):
+        for target, line, _ in _imports(name, path, modules):
             last = target.rpartition(".")[2]
             if (last == "views" or last.startswith("views_")) \
                     and target.rpartition(".")[0] != name.rpartition(".")[0]:
@@ -190,7 +182,7 @@ def test_offline_and_scanner_never_import_flask_or_the_server():
     for name, path in modules.items():
         if not name.startswith(("offline", "scanner")):
             continue
-        for target, line, _, _ in _imports(name, path, modules):
+        for target, line, _ in _imports(name, path, modules):
             if target.split(".")[0] in ("flask", "server", "flask_sqlalchemy", "werkzeug"):
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
     assert not wrong, "\n".join(wrong)
