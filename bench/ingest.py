@@ -92,12 +92,12 @@ def _prepare_ours(env, devices):
     """Instance keys, schema, a community with a gate, a sampling point, a roster and
     `devices` phones (device id, token)."""
     subprocess.run([str(BIN / "checkpoint"), "init"], env=env, check=True, capture_output=True)
-    from server.api.devices import issue_device
+    from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
     from server.extensions import db
     from server.models import Community, Site, User
-    from server.roster import RosterReport, upsert_people
+    from server.residents.roster import RosterReport, upsert_people
 
     app = _app(env)
     with app.app_context():

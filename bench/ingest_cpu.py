@@ -34,12 +34,12 @@ def _setup(url: str):
     from flask_migrate import upgrade
 
     from server import create_app
-    from server.api.devices import issue_device
+    from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
     from server.extensions import db
     from server.models import Community, Site, User
-    from server.roster import RosterReport, upsert_people
+    from server.residents.roster import RosterReport, upsert_people
 
     config = {"SECRET_KEY": "bench-" + "x" * 40, "DATA_KEY": base64.b64encode(b"d" * 32).decode(),
               "HASH_KEY": base64.b64encode(b"h" * 32).decode(), "SQLALCHEMY_DATABASE_URI": url,

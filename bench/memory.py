@@ -79,12 +79,12 @@ def _prepare(env) -> tuple[int, list[str], list[tuple[str, str]]]:
     """Schema, a community with a gate, residents and PHONES phones (device id, token)."""
     subprocess.run([str(BIN / "checkpoint"), "init"], env=env, check=True, capture_output=True)
     from server import create_app
-    from server.api.devices import issue_device
+    from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
     from server.extensions import db
     from server.models import Community, Site, User
-    from server.roster import RosterReport, upsert_people
+    from server.residents.roster import RosterReport, upsert_people
 
     saved = {k: os.environ.get(k) for k in ("CHECKPOINT_INSTANCE_PATH", "CHECKPOINT_DATABASE_URL")}
     os.environ.update({k: env[k] for k in saved})

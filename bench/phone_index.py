@@ -44,7 +44,7 @@ def main():
     from server.demo import seed_demo
     from server.extensions import db
     from server.models import Community, Person
-    from server.phoneindex import slot
+    from server.api.phoneindex import slot
 
     workdir = Path(tempfile.mkdtemp(prefix="phoneidx-bench-"))
     key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731

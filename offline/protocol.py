@@ -249,7 +249,7 @@ def _is_unicode(raw, text: str | None) -> bool:
 def parse_time(value) -> datetime:
     """An ISO 8601 time with its offset, as UTC. Any year is well-formed: a phone whose clock
     was reset (1970) or set wrong still captured real data, which the server keeps (it judges
-    the time, see server/records.py); only a time it cannot read is malformed."""
+    the time, see server/sync/records.py); only a time it cannot read is malformed."""
     if not isinstance(value, str) or len(value) > 40:
         raise RecordError(INVALID_FIELD, "`recorded_at` must be an ISO 8601 time.", "recorded_at")
     try:

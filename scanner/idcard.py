@@ -15,6 +15,7 @@ OpenCV's BGR / BGRA / gray layout.
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 import time
@@ -183,8 +184,6 @@ def _looks_like_opencv_image(head: bytes) -> bool:
 def _decode_with_pillow(data: bytes) -> np.ndarray:
     """Formats OpenCV cannot read. Pillow's decompression-bomb guard stays on: its error
     (and its warning, when warnings are errors) becomes IdCardError."""
-    import io
-
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:

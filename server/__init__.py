@@ -1,11 +1,14 @@
 """Checkpoint server: create_app wires configuration, extensions and blueprints."""
 import os
+from importlib import import_module
 
 from flask import Flask
 
 from . import config as config_module
 
 VERSION = "0.1.0"
+FEATURES = ("api", "auth", "gate", "lab", "ledgers", "pages", "residents", "review", "rosters", "rounds",
+            "sampling", "supervisor")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -68,6 +71,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .rosters import bp as rosters_bp
     from .supervisor import bp as supervisor_bp
 
+    for feature in FEATURES:  # their routes and record handlers, before the blueprints register
+        package = import_module(f"{__name__}.{feature}")
+        for part in package.PARTS:
+            import_module(f"{package.__name__}.{part}")
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(gate_bp)
@@ -84,9 +92,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
-    from .cli import register_commands
+    from .commands import COMMANDS
+    from .ledgers.cli import COMMANDS as LEDGER_COMMANDS
 
-    register_commands(app)
+    for command in COMMANDS + LEDGER_COMMANDS:
+        app.cli.add_command(command)
     _trust_proxies(app)
     return app
 

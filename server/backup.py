@@ -27,7 +27,10 @@ from pathlib import Path
 
 import pyrage
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from .extensions import db
 
 FORMAT = "checkpoint-backup/1"
 SQLITE_NAME, PG_NAME = "database.sqlite", "database.pgdump"
@@ -130,10 +133,6 @@ def _pg_dump(url, target: Path) -> None:
 
 
 def _revision() -> str | None:
-    from sqlalchemy import text
-
-    from .extensions import db
-
     try:
         return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     finally:
@@ -185,8 +184,6 @@ def check_target(meta: dict) -> str:
 
 def restore(meta: dict, database: Path) -> None:
     """Replace the configured database's content with the backup's (all or nothing)."""
-    from .extensions import db
-
     db.session.remove()
     db.engine.dispose()  # no connection of ours holds the old database open
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])

@@ -1,54 +1,34 @@
-"""The `checkpoint` command (same commands as `flask --app wsgi`). Each prints what it did,
-exits non-zero with a clear message on bad input, and changes nothing when it fails."""
-import os
+"""The `checkpoint` console command: the app's commands (server/commands.py, the ledgers'
+server/ledgers/cli.py) plus the ones that run before the app can start (no instance config yet,
+or a broken one): init, doctor, serve, tls-cert, serve-info, demo-logins.
+
+This is the top of the import graph: it imports the app factory, and nothing imports it."""
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import func, select
+from flask.cli import FlaskGroup
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
-from .config import add_missing_keys, write_instance_config
-from .extensions import db
+from . import create_app
+from .commands import print_demo_logins
+from .instance import add_missing_keys, instance_path, write_instance_config
+from .demo import DEMO_PIN, DEMO_USERS
+from .doctor import run as run_doctor
+from .netinfo import ensure_lan_cert, print_addresses
 from .serve import serve_command
-
-
-class DayParam(click.ParamType):
-    """A local day, YYYY-MM-DD, within the bounds every page uses (server/inputs.py)."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        from .inputs import InputError, parse_day
-
-        try:
-            return parse_day(value)
-        except InputError as error:
-            self.fail(f"{value!r} is not {error}.", param, ctx)
-
-
-DAY = DayParam()
-
-
-def _instance_path() -> str:
-    env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
-    return os.path.abspath(env) if env else Flask("server").instance_path
 
 
 @click.command("init")
 def init_command():
     """Write the instance config with fresh keys if missing, then migrate the database."""
-    path = _instance_path()
+    path = instance_path()
     if write_instance_config(path):
         click.echo(f"Wrote {path}/config.py with new secret and encryption keys.")
     else:
         added = add_missing_keys(path)
         click.echo(f"Kept existing {path}/config.py" + (f"; added {', '.join(added)}." if added else "."))
-    from flask_migrate import upgrade
-
-    from . import create_app
-
     app = create_app()
     with app.app_context():
         upgrade()
@@ -56,247 +36,20 @@ def init_command():
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Only when the database holds no community.")
-@click.option("--residents", default=7300, show_default=True, type=click.IntRange(0, 100_000))
-@with_appcontext
-def seed_demo_command(if_empty, residents):
-    """Load the demo community (code `demo`) with its users, sites and roster."""
-    from .demo import DEMO_PIN, DEMO_USERS, seed_demo
-    from .models import Community
-
-    if if_empty and db.session.scalar(select(func.count()).select_from(Community)):
-        click.echo("Database already holds data: demo not loaded.")
-        return
-    result = seed_demo(residents_count=residents)
-    from .review.demo import seed_review_demo
-
-    seed_review_demo(_community("demo"))  # the review's ledgers, also for an older demo database
-    from .rounds.demo import LAB_USER, seed_rounds_demo
-
-    seed_rounds_demo(_community("demo"), DEMO_PIN)  # a round, the lab and a received box
-    from .auth.pins import hash_pin
-    from .rosters.demo import seed_rosters
-
-    seed_rosters(_community("demo"), hash_pin(DEMO_PIN))  # the same for the duty rosters
-    db.session.commit()
-    if not result["created"]:
-        click.echo("The demo community already exists: nothing changed.")
-        return
-    click.echo(f"Demo community 'demo': {result['residents']} residents, {result['sites']} sites.")
-    print_demo_logins(DEMO_USERS + (LAB_USER,), DEMO_PIN)
-
-
-def print_demo_logins(users, pin):
-    click.echo("Demo logins (username / PIN):")
-    for username, role, _name in users:
-        click.echo(f"  {username:<11} {pin}   ({role})")
 
 
 @click.command("demo-logins")
 def demo_logins_command():
     """Print the demo users and their PIN."""
-    from .demo import DEMO_PIN, DEMO_USERS
-
     print_demo_logins(DEMO_USERS, DEMO_PIN)
-
-
-@click.command("create-community")
-@click.argument("code")
-@click.option("--name", required=True)
-@with_appcontext
-def create_community_command(code, name):
-    """Create a community."""
-    from .models import Community
-
-    if db.session.scalar(select(Community).where(Community.code == code)):
-        raise click.ClickException(f"Community {code!r} already exists.")
-    db.session.add(Community(code=code, name=name))
-    db.session.commit()
-    click.echo(f"Created community {code!r} ({name}).")
-
-
-def _community(code):
-    from .models import Community
-
-    community = db.session.scalar(select(Community).where(Community.code == code))
-    if community is None:
-        raise click.ClickException(f"No community {code!r}: create it with create-community.")
-    return community
-
-
-@click.command("create-site")
-@click.argument("code")
-@click.option("--community", "community_code", required=True)
-@click.option("--kind", type=click.Choice(["gate", "sampling_point"]), required=True)
-@click.option("--name", required=True)
-@click.option("--capacity", default=10, show_default=True, type=click.IntRange(1, 20),
-              help="People pooled per tube at a sampling point.")
-@click.option("--tube-pattern", default=None, help="Regular expression for tube barcodes.")
-@with_appcontext
-def create_site_command(code, community_code, kind, name, capacity, tube_pattern):
-    """Create a gate or a sampling point."""
-    import re
-
-    from .models import Site
-
-    community = _community(community_code)
-    if tube_pattern:
-        try:
-            re.compile(tube_pattern)
-        except re.error as error:
-            raise click.ClickException(f"Bad --tube-pattern: {error}") from None
-    if db.session.scalar(select(Site).where(Site.community_id == community.id, Site.code == code)):
-        raise click.ClickException(f"Site {code!r} already exists in {community_code!r}.")
-    db.session.add(Site(community=community, code=code, kind=kind, name=name,
-                        tube_capacity=capacity, tube_pattern=tube_pattern))
-    db.session.commit()
-    click.echo(f"Created {kind} {code!r} ({name}) in {community_code!r}.")
-
-
-@click.command("create-user")
-@click.argument("username")
-@click.option("--pin", required=True, help="4 to 12 digits.")
-@click.option("--role", type=click.Choice(["volunteer", "clerk", "supervisor", "admin", "lab"]), required=True)
-@click.option("--community", "community_code", required=True)
-@click.option("--name", default=None, help="Display name.")
-@with_appcontext
-def create_user_command(username, pin, role, community_code, name):
-    """Create a user who logs in with a PIN."""
-    from .auth.pins import hash_pin, valid_pin
-    from .models import User
-
-    if not valid_pin(pin):
-        raise click.ClickException("The PIN must be 4 to 12 digits.")
-    community = _community(community_code)
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise click.ClickException(f"User {username!r} already exists.")
-    db.session.add(User(username=username, pin_hash=hash_pin(pin), role=role,
-                        community=community, display_name=name))
-    db.session.commit()
-    click.echo(f"Created {role} {username!r} in {community_code!r}.")
-
-
-@click.command("import-roster")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--community", "community_code", required=True)
-@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
-@with_appcontext
-def import_roster_command(file, community_code, skip_bad):
-    """Import residents from CSV or XLSX (UTF-8 or GBK); all or nothing unless --skip-bad."""
-    from .roster import import_roster
-    from .tables import TableError
-
-    community = _community(community_code)
-    try:
-        report = import_roster(file.read_bytes(), file.name, community.id, skip_bad=skip_bad)
-    except TableError as error:
-        raise click.ClickException(str(error)) from None
-    for line, message in report.errors[:50]:
-        click.echo(f"line {line}: {message}", err=True)
-    if len(report.errors) > 50:
-        click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
-    if report.errors and not skip_bad:
-        db.session.rollback()
-        raise click.ClickException(
-            f"{len(report.errors)} bad rows: nothing imported. Fix them or use --skip-bad.")
-    db.session.commit()
-    click.echo(f"Imported roster into {community_code!r}: {report.created} new, "
-               f"{report.updated} updated, {report.skipped} bad rows skipped.")
-
-
-@click.command("import-results")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--community", "community_code", required=True)
-@with_appcontext
-def import_results_command(file, community_code):
-    """Import lab results (CSV or XLSX); all or nothing; importing twice changes nothing."""
-    from .audit import audit
-    from .labresults import apply_results, parse_results
-    from .tables import TableError
-
-    community = _community(community_code)
-    try:
-        parsed = parse_results(file.read_bytes(), file.name)
-    except TableError as error:
-        raise click.ClickException(str(error)) from None
-    for line, message in parsed.errors[:50]:
-        click.echo(f"line {line}: {message}", err=True)
-    if parsed.errors:
-        raise click.ClickException(f"{len(parsed.errors)} bad rows: nothing imported.")
-    report = apply_results(parsed.rows, community.id)
-    audit("import_results", target=f"community:{community.id}", community_id=community.id,
-          rows=len(parsed.rows), created=report.created, retests=report.retests)
-    db.session.commit()
-    for line, tube, first in parsed.duplicates:
-        click.echo(f"line {line}: duplicate of line {first} (tube {tube}), ignored")
-    for line, tube in report.unknown:
-        click.echo(f"line {line}: unknown tube {tube} (result kept for the supervisor)")
-    for line, tube, old, new in report.conflicts:
-        click.echo(f"line {line}: tube {tube} already has result {old}; {new} not applied")
-    click.echo(f"Imported lab results into {community_code!r}: {report.created} new, "
-               f"{report.unchanged} already imported, {report.linked} linked to tubes, "
-               f"{len(report.unknown)} unknown tubes, {len(parsed.duplicates)} duplicate rows, "
-               f"{len(report.conflicts)} conflicts; {report.retests} people added to the retest list.")
-
-
-@click.command("seed-sampling-day")
-@click.option("--community", "community_code", required=True)
-@click.option("--date", "day", required=True, type=DAY, help="YYYY-MM-DD (local day).")
-@click.option("--tubes", default=100, show_default=True, type=click.IntRange(1, 5000))
-@with_appcontext
-def seed_sampling_day_command(community_code, day, tubes):
-    """Write a day of pooled sampling (sealed, boxed, handed over) straight as rows: for demos."""
-    from .demo_day import generate_sampling_day, tube_barcode
-    from .models import Tube
-
-    community = _community(community_code)
-    if db.session.scalar(select(Tube.id).where(Tube.community_id == community.id,
-                                               Tube.barcode == tube_barcode(day, 1))):
-        raise click.ClickException(f"{day} already has demo tubes in {community_code!r}.")
-    try:
-        made = generate_sampling_day(community, day, tubes=tubes)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
-    click.echo(f"Wrote {len(made)} tubes ({made[0].barcode} to {made[-1].barcode}) with "
-               f"{sum(len(t.samples) for t in made)} samples in {community_code!r} on {day}.")
-
-
-@click.command("export")
-@click.argument("kind", type=click.Choice(["tubes", "gate", "retests"]))
-@click.option("--community", "community_code", required=True)
-@click.option("--date", "day", required=True, type=DAY, help="YYYY-MM-DD (local day).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--full", is_flag=True, help="Unmasked names, ID numbers and phones (audited).")
-@with_appcontext
-def export_command(kind, community_code, day, fmt, output, full):
-    """Export tubes with members, gate logs or retest lists of one day (masked unless --full)."""
-    from .exports import export
-
-    community = _community(community_code)
-    if not output.parent.is_dir():
-        raise click.ClickException(f"No folder {output.parent} for the output.")
-    _name, content, rows = export(kind, fmt, community.id, day, full=full)
-    output.write_bytes(content)
-    db.session.commit()
-    click.echo(f"Exported {rows} rows of {kind} for {community_code!r} on {day} to {output}"
-               f" ({'full values' if full else 'masked'}).")
 
 
 @click.command("tls-cert")
 @click.option("--force", is_flag=True, help="Replace an existing certificate.")
 def tls_cert_command(force):
     """Write a self-signed certificate for phones on the LAN (instance/tls-cert.pem)."""
-    from .netinfo import ensure_lan_cert
-
-    path = Path(_instance_path())
+    path = Path(instance_path())
     cert = path / "tls-cert.pem"
     if not ensure_lan_cert(path, force):
         click.echo(f"Kept existing certificate {cert}.")
@@ -310,95 +63,7 @@ def tls_cert_command(force):
 @click.option("--https", "https", is_flag=True)
 def serve_info_command(host, port, https):
     """Print where phones and browsers can open the app (with a QR code of the LAN address)."""
-    from .netinfo import print_addresses
-
     print_addresses(host, port, https)
-
-
-@click.command("purge")
-@click.option("--before", "before", required=True,
-              type=DAY, help="YYYY-MM-DD (local date).")
-@with_appcontext
-def purge_command(before):
-    """Delete personal data recorded before a date, keeping anonymous daily counts."""
-    from .purge import compact_sqlite, purge
-
-    done = purge(before)
-    db.session.commit()
-    click.echo(f"Purged personal data recorded before {before}:")
-    for kind, count in done.items():
-        click.echo(f"  {kind:<15} {count}")
-    if compact_sqlite():
-        click.echo("Compacted the SQLite file: deleted rows do not linger in free pages.")
-    click.echo("Kept: roster residents, users, devices, audit trail. Backups are yours to purge.")
-
-
-@click.command("scheduler")
-@click.option("--once", is_flag=True, help="Run one tick (heartbeat and due jobs), then exit.")
-@with_appcontext
-def scheduler_command(once):
-    """Run the periodic jobs on time (missed quarantine reports, upload expiry, ...) until stopped."""
-    import logging
-
-    from flask import current_app
-
-    from .scheduler import Scheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    scheduler = Scheduler(current_app._get_current_object())
-    if once:
-        ran = scheduler.run_once()
-        click.echo(f"Ran: {', '.join(ran) or 'nothing due'}.")
-        return
-    click.echo(f"Scheduler {scheduler.owner}: tick {scheduler.tick:g} s; stop with SIGTERM or Ctrl-C.")
-    scheduler.run_forever()
-
-
-@click.command("backup")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The encrypted backup file to write (e.g. /backup/checkpoint-2022-05-06.age).")
-@with_appcontext
-def backup_command(output):
-    """Back up the whole database into one file encrypted with BACKUP_KEY."""
-    import time
-
-    from .backup import BackupError, backup
-
-    started = time.monotonic()
-    try:
-        meta = backup(output)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up the {meta['backend']} database (revision {meta['revision']}) to {output}: "
-               f"{meta['encrypted_bytes'] / 2**20:.1f} MiB encrypted, "
-               f"{time.monotonic() - started:.1f} s. It holds personal data: see README, backups.")
-
-
-@click.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
-@with_appcontext
-def restore_command(file, yes):
-    """Replace the database with a backup (checked in full first; refused if it does not open)."""
-    import time
-
-    from .backup import BackupError, check_target, opened, restore
-
-    started = time.monotonic()
-    try:
-        with opened(file) as (meta, database):
-            target = check_target(meta)
-            if not yes and not click.confirm(
-                    f"Replace every row of {target} with the backup of {meta['created_at']} "
-                    f"(revision {meta['revision']})? Stop the app and the scheduler first.",
-                    default=False):
-                raise click.ClickException("Nothing restored.")
-            restore(meta, database)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Restored the backup of {meta['created_at']} into {target} "
-               f"({time.monotonic() - started:.1f} s). Run `checkpoint init` to migrate it if "
-               "this version is newer; restart the app and the scheduler.")
 
 
 @click.command("doctor")
@@ -407,9 +72,7 @@ def restore_command(file, yes):
 @click.option("--insecure", is_flag=True, help="Accept the self-signed LAN certificate at --url.")
 def doctor_command(url, insecure):
     """Check this deployment and name each problem in plain words (exit 1 if any)."""
-    from .doctor import instance_path, run
-
-    report = run(url, insecure)
+    report = run_doctor(url, insecure, create_app)
     click.echo(f"Checkpoint doctor: instance {instance_path()}" + (f", {url}" if url else ""))
     for line in report.lines():
         click.echo(f"  {line}")
@@ -418,25 +81,11 @@ def doctor_command(url, insecure):
         sys.exit(1)
 
 
-COMMANDS = (doctor_command, backup_command, restore_command, scheduler_command, purge_command, init_command, tls_cert_command, serve_info_command, serve_command, seed_demo_command, demo_logins_command, create_community_command,
-            create_site_command, create_user_command, import_roster_command,
-            import_results_command, export_command, seed_sampling_day_command)
-
-
-def register_commands(app: Flask) -> None:
-    from .ledgers.cli import COMMANDS as LEDGER_COMMANDS
-
-    for command in COMMANDS + LEDGER_COMMANDS:
-        app.cli.add_command(command)
-
-
 def main() -> None:
     """Console script `checkpoint`."""
-    from . import create_app
-
     group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
                        help="Checkpoint: epidemic-control gates, pooled sampling, reconciliation.")
-    # `init` must run before the instance config (and so the app) exists.
+    # These run before the instance config (and so the app) exists, or when it cannot start.
     for command in (init_command, tls_cert_command, serve_info_command, demo_logins_command,
                     serve_command, doctor_command):
         group.add_command(command)

@@ -8,8 +8,10 @@ from stdnum.cn import ric
 
 from .auth.pins import hash_pin
 from .extensions import db
+from .ledgers.demo import seed_ledgers
 from .models import Community, Site, User
-from .roster import RosterReport, upsert_people
+from .residents.roster import RosterReport, upsert_people
+from .rosters.demo import seed_rosters
 
 COMMUNITY_CODE = "demo"
 DEMO_PIN = "123456"
@@ -88,11 +90,7 @@ def seed_demo(residents_count: int = 7300, seed: int = 20220506) -> dict:
     db.session.flush()
     report = RosterReport()
     upsert_people(residents(rng, residents_count), community.id, report)
-    from .ledgers.demo import seed_ledgers
-
     seed_ledgers(community)
-    from .rosters.demo import seed_rosters
-
     seed_rosters(community, pin_hash)
     return {"created": True, "community": community.code, "residents": report.created,
             "sites": len(GATES) + len(SAMPLING_POINTS), "users": [u[0] for u in DEMO_USERS]}

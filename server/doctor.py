@@ -8,7 +8,6 @@ tell whether HTTPS, the trusted-proxy count and the cookie flags are right as de
 import base64
 import binascii
 import json
-import os
 import shutil
 import ssl
 import stat
@@ -21,7 +20,9 @@ from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from flask import Config, Flask
+from flask import Config
+
+from .instance import instance_path
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 FORGED_ADDRESS = "203.0.113.250"  # TEST-NET-3: never a real client
@@ -48,11 +49,6 @@ class Report:
         return [f"{level:<5} {topic}: {message}" for level, topic, message in self.findings]
 
 
-def instance_path() -> str:
-    env = os.environ.get("CHECKPOINT_INSTANCE_PATH")
-    return os.path.abspath(env) if env else Flask("server").instance_path
-
-
 def load_config() -> Config:
     """The settings the app would run with (defaults < instance/config.py < environment),
     read without starting it: a bad key must be reported, not crash the doctor."""
@@ -65,11 +61,13 @@ def load_config() -> Config:
     return config
 
 
-def run(url: str | None = None, insecure: bool = False) -> Report:
+def run(url: str | None, insecure: bool, create_app) -> Report:
+    """Check the deployment; `create_app` is the app factory (the caller's: this module sits
+    below it in the import graph)."""
     report = Report()
     config = load_config()
     check_keys(config, report)
-    app = _start(config, report)
+    app = _start(config, report, create_app)
     if app is not None:
         with app.app_context():
             check_instance(app, report)
@@ -111,30 +109,13 @@ def check_keys(config: Config, report: Report) -> None:
             report.add(OK, name, "present, 32 random-looking bytes.")
     if len(raw) == 2 and raw["DATA_KEY"] == raw["HASH_KEY"]:
         report.add(FAIL, "DATA_KEY/HASH_KEY", "the same key serves both purposes: give each its own.")
-    backup_key = config.get("BACKUP_KEY")
-    if not backup_key:
-        report.add(FAIL, "BACKUP_KEY", "missing: `checkpoint backup` cannot run; `checkpoint "
-                   "init` adds one to the instance config.")
-    else:
-        import pyrage
-
-        try:
-            pyrage.x25519.Identity.from_str(str(backup_key).strip())
-            report.add(OK, "BACKUP_KEY", "present (keep a copy apart from the backups).")
-        except Exception:
-            report.add(FAIL, "BACKUP_KEY", "not an age identity (AGE-SECRET-KEY-1...).")
-    handover_key = config.get("HANDOVER_KEY")
-    if not handover_key:
-        report.add(FAIL, "HANDOVER_KEY", "missing: phones cannot export hand-over files; `checkpoint "
-                   "init` adds one to the instance config.")
-    else:
-        from .handover import load_private_key
-
-        try:
-            load_private_key(handover_key)
-            report.add(OK, "HANDOVER_KEY", "present, a P-256 private key.")
-        except ValueError as error:
-            report.add(FAIL, "HANDOVER_KEY", f"{error}: phones' hand-over files cannot be opened.")
+    _check_added_key(report, "BACKUP_KEY", config.get("BACKUP_KEY"), "`checkpoint backup` cannot run",
+                     _load_age_identity, "present (keep a copy apart from the backups).",
+                     lambda error: "not an age identity (AGE-SECRET-KEY-1...).")
+    _check_added_key(report, "HANDOVER_KEY", config.get("HANDOVER_KEY"),
+                     "phones cannot export hand-over files", _load_handover_key,
+                     "present, a P-256 private key.",
+                     lambda error: f"{error}: phones' hand-over files cannot be opened.")
     path = Path(instance_path()) / "config.py"
     if path.exists() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         report.add(FAIL, "instance config", f"{path} can be read by other users of this "
@@ -148,9 +129,33 @@ def _key_bytes(value) -> bytes | None:
         return None
 
 
-def _start(config: Config, report: Report):
-    from . import create_app
+def _check_added_key(report, name, value, missing, load, present, unreadable) -> None:
+    """A key `checkpoint init` adds to an older instance config: missing, unreadable (load
+    raises), or present."""
+    if not value:
+        report.add(FAIL, name, f"missing: {missing}; `checkpoint init` adds one to the instance config.")
+        return
+    try:
+        load(value)
+    except Exception as error:  # noqa: BLE001 - whatever the library refuses is the finding
+        report.add(FAIL, name, unreadable(error))
+    else:
+        report.add(OK, name, present)
 
+
+def _load_age_identity(value):
+    import pyrage
+
+    return pyrage.x25519.Identity.from_str(str(value).strip())
+
+
+def _load_handover_key(value):
+    from .sync.handover import load_private_key
+
+    return load_private_key(value)
+
+
+def _start(config: Config, report: Report, create_app):
     try:
         # Start even with bad keys (reported above): the remaining checks still tell a lot.
         return create_app({**config, "ALLOW_MISSING_KEYS": True})

@@ -62,13 +62,7 @@ def init_app(app: Flask) -> None:
     def too_many_attempts(error):
         # Flask-Limiter's own description ("10 per 5 minute") means nothing to a volunteer.
         db.session.rollback()
-        message = _("Too many attempts: wait a few minutes, then try again.")
-        if wants_json():
-            response = jsonify(error={"code": "too_many_requests", "message": message})
-        else:
-            response = app.response_class(page_error(429, message))
-        response.status_code = 429
-        return response
+        return _answer(429, "too_many_requests", _("Too many attempts: wait a few minutes, then try again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -93,11 +87,15 @@ def init_app(app: Flask) -> None:
         # Locked, full, read-only or unreachable: nothing was committed; the phone retries.
         db.session.rollback()
         log.warning("database unavailable: %s", type(error.orig).__name__ if error.orig else error)
-        message = _("The database is unavailable; please retry later.")
-        if wants_json():
-            response = jsonify(error={"code": "database_unavailable", "message": message})
-        else:
-            response = app.response_class(page_error(503, message))
-        response.status_code = 503
+        response = _answer(503, "database_unavailable", _("The database is unavailable; please retry later."))
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+    def _answer(status: int, code: str, message: str):
+        """The error as JSON for the phones' API, as a page (in the user's language) otherwise."""
+        if wants_json():
+            response = jsonify(error={"code": code, "message": message})
+        else:
+            response = app.response_class(page_error(status, message))
+        response.status_code = status
         return response

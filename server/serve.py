@@ -24,6 +24,9 @@ from pathlib import Path
 
 import click
 
+from .instance import instance_path
+from .netinfo import ensure_lan_cert, print_addresses
+
 ROOT = Path(__file__).resolve().parents[1]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -155,10 +158,7 @@ def run(plan: list[Child]) -> int:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 def serve_command(host, port, workers, threads):
     """Serve the app: gunicorn, behind Caddy over HTTPS unless on loopback."""
-    from .cli import _instance_path
-    from .netinfo import ensure_lan_cert, print_addresses
-
-    instance = Path(_instance_path())
+    instance = Path(instance_path())
     https = host not in LOOPBACK
     if https:
         ensure_lan_cert(instance)

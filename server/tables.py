@@ -1,5 +1,6 @@
-"""Reading spreadsheets people bring: CSV (UTF-8, UTF-8 with BOM, or GBK) and XLSX, and the
-dates and times written in them."""
+"""Spreadsheets: reading the ones people bring (CSV in UTF-8, UTF-8 with BOM or GBK, and XLSX, with
+the dates and times written in them), and writing CSV and XLSX whose every cell is text that no
+spreadsheet evaluates as a formula."""
 import csv
 import io
 import re
@@ -8,7 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import from_excel
 
 from offline.text import without_bidi
@@ -143,3 +146,45 @@ def sheet_time(text: str) -> datetime | None:
     if parts.get("tz"):
         value = datetime.fromisoformat(value.isoformat() + parts["tz"].upper().replace("Z", "+00:00"))
     return value
+
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """Cell text that no spreadsheet will evaluate, nor display reordered (bidi controls stored
+    before they were removed at input)."""
+    text = "" if value is None else str(value)
+    text = without_bidi(ILLEGAL_CHARACTERS_RE.sub("", text))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(header: list, rows: list) -> bytes:
+    """UTF-8 with BOM: Excel in a Chinese locale then reads the characters right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerows([neutralise(v) for v in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(header: list, rows: list, title: str) -> bytes:
+    """Every cell a text cell (number format '@', str value)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+
+    def cells(values):
+        made = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            cell.number_format = "@"
+            made.append(cell)
+        return made
+
+    sheet.append(cells(header))
+    for row in rows:
+        sheet.append(cells(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -8,7 +8,7 @@
 - Bidi controls are removed from every query parameter and form field as it is parsed, so no
   view can forget it; JSON fields are cleaned by the code that stores them (clean_line).
 - The sync endpoint is left out: its contract rejects the one record holding such text and
-  accepts the others (server/records.py text_field).
+  accepts the others (server/sync/records.py text_field).
 """
 from flask import Flask, Request, abort, jsonify, request
 from flask_babel import gettext as _

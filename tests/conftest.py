@@ -47,7 +47,7 @@ def test_keys() -> dict:
             "HASH_KEY": base64.b64encode(b"h" * 32).decode(),
             # A fixed age identity for the tests' backups (server/backup.py).
             "BACKUP_KEY": "AGE-SECRET-KEY-1YTY8ANR27FERPTK6FGQG24A7ZKERNJ5GD8FJXHJ6LWANJV393X6QT0KYFZ",
-            # A fixed P-256 key for the tests' hand-over files (server/handover.py).
+            # A fixed P-256 key for the tests' hand-over files (server/sync/handover.py).
             "HANDOVER_KEY": "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6C2ZagrZCxlfCVS94acm8leTmMNvYahijoupYPNI3p+hRANCAAQZGMzqbQgoMviMhBVr3nkMZGqH4naKJrxk+9laBzcNF6Fo5HZZasZTNatfdloFa8jpnunRcG7EXed5jEZUr4fZ"}
 
 

@@ -43,7 +43,7 @@ class DemoWorld:
 def build(app, residents: int = 150) -> DemoWorld:
     """Fill the app's (empty) database; returns the ids the crawl needs. Commits."""
     from server.demo import seed_demo
-    from server.demo_day import generate_sampling_day
+    from server.sampling.demo import generate_sampling_day
     from server.ledgers.quarantine import local_day, raise_missed, record_report
     from server.review.demo import seed_review_demo
 
@@ -180,7 +180,7 @@ def _phones(app, users, gate, point, other_point) -> dict:
 
 def _lab_results(community, day_tubes):
     """A positive pool and an invalid one (their members on the retest list, in every status)."""
-    from server.labresults import ResultRow, apply_results
+    from server.supervisor.labresults import ResultRow, apply_results
 
     apply_results([ResultRow(2, day_tubes[0].barcode, "positive", utcnow()),
                    ResultRow(3, day_tubes[1].barcode, "invalid", None),

@@ -108,7 +108,7 @@ def test_a_wrong_key_a_damaged_file_or_a_no_changes_nothing(app, client, runner,
 
 
 def test_init_adds_a_backup_key_to_an_older_instance_config(tmp_path, monkeypatch):
-    from server.config import add_missing_keys
+    from server.instance import add_missing_keys
 
     config = tmp_path / "config.py"
     config.write_text("SECRET_KEY = 'x'\n")

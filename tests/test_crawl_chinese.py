@@ -212,7 +212,7 @@ def login(client, world, role):
 
 
 def test_every_page_of_every_role_reads_in_chinese(app, demo):
-    from server.ledgers.selfreport import link_token
+    from server.ledgers.selfreport_links import link_token
     from server.models import Placement
 
     problems, seen = [], set()
@@ -298,7 +298,7 @@ def test_board_and_tasks_say_what_happened_in_words(app, demo):
 
 
 def test_form_errors_of_residents_and_the_login_page_are_chinese(app, demo):
-    from server.ledgers.selfreport import link_token
+    from server.ledgers.selfreport_links import link_token
     from server.models import Placement
 
     tokens = {"self_report": link_token(db.session.get(Placement, demo.placement))}

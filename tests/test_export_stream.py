@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from server.exports import STREAM_ROWS, export
+from server.supervisor.export_files import STREAM_ROWS, export
 from server.extensions import db
 from server.models import AuditEvent, utcnow
 from tests.factories_supervisor import make_tube

@@ -1,5 +1,5 @@
 """The gate's offline support on the server: watch-list hashes, device token, service worker."""
-from server.phoneindex import slot
+from server.api.phoneindex import slot
 
 from tests.records import batch, gate_entry, valid_id
 
@@ -8,7 +8,7 @@ FREE = valid_id(12)
 
 
 def watch_hash(body: dict, number: str) -> str:
-    """The number's slot under the list's key and length (server/phoneindex.py)."""
+    """The number's slot under the list's key and length (server/api/phoneindex.py)."""
     return slot(bytes.fromhex(body["key"]), body["bits"], "cn_ric", number)
 
 
@@ -106,7 +106,7 @@ def test_roster_index_gives_building_and_masked_name_by_keyed_hash(client, world
 
 
 def test_service_worker_version_follows_the_precached_files(client, monkeypatch, tmp_path):
-    from server.pages import offline
+    from server.pages import views_offline as offline
 
     extra = tmp_path / "extra.js"
     extra.write_text("// one")

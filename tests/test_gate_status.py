@@ -7,7 +7,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.gate.status import CODES, SOURCES, statuses
 from server.models import GateEntry, LabResult, Retest, Sample, Tube, utcnow
-from server.phoneindex import slot
+from server.api.phoneindex import slot
 from tests.records import batch, gate_entry, person, valid_id
 
 RETEST, OLD, FRESH, NEVER, CLOSED = (valid_id(n) for n in (31, 32, 33, 34, 35))

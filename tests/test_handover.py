@@ -1,4 +1,4 @@
-"""Last-resort hand-over files (server/handover.py): encrypted to the server's key, imported by
+"""Last-resort hand-over files (server/sync/handover.py): encrypted to the server's key, imported by
 a supervisor through the same ingest as the sync API, attributed to the phone named (and proved
 by its token) in the file, and a later sync of the same records is `duplicate` for each."""
 import io
@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.handover import FORMAT, open_file, seal_file
+from server.sync.handover import FORMAT, open_file, seal_file
 from server.models import AuditEvent, Device, GateEntry, InboxRecord
 from tests.records import batch, gate_entry, person, valid_id
 

@@ -129,7 +129,7 @@ def setup_world(app, world):
     """Rows of community A for every route's URL arguments; returns {argument: [values]}."""
     from server.ledgers.doors import add_sensor, create_integration
     from server.ledgers.quarantine import place
-    from server.ledgers.selfreport import link_token
+    from server.ledgers.selfreport_links import link_token
     from server.models import CareNeed, Flag, Problem, WorkGroupMember, utcnow
     from server.supervisor import uploads
     from tests.factories_supervisor import make_person, make_tube

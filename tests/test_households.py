@@ -282,7 +282,7 @@ def test_board_deadlines_of_ledger_alerts_count_from_their_own_due_times(app, wo
 def test_the_demo_covers_households_needs_readings_and_a_grid(app, client):
     from server.demo import seed_demo
     from server.ledgers.grids import grid_buildings
-    from server.ledgers.tasks import my_tasks
+    from server.ledgers.task_list import my_tasks
     from server.models import Grid, User
 
     seed_demo(residents_count=120)

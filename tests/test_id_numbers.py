@@ -1,5 +1,5 @@
 """One GB 11643 rule for the whole server: the scan's verdict, sync and the roster import agree."""
-from server.roster import parse_row
+from server.residents.roster import parse_row
 from tests.records import batch, gate_entry
 
 # Born 1953 in today's 金水区, whose code 410105 dates from 1983: a real card holds such a

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from openpyxl import Workbook
 
-from server.labresults import parse_results
+from server.supervisor.labresults import parse_results
 from server.tables import sheet_time
 from tests.factories_supervisor import lab_csv
 

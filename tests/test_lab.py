@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.extensions import db
-from server.labresults import ResultRow, apply_results
+from server.supervisor.labresults import ResultRow, apply_results
 from server.models import Box, Tube, utcnow
 from tests.conftest import PIN
 from tests.factories_supervisor import lab_csv, make_box, make_tube

@@ -12,7 +12,7 @@ from server.ledgers.assignments import responsible_worker
 from server.ledgers.quarantine import local_day, raise_missed, watched_people, zone
 from server.ledgers.simulate import send, signed_request
 from server.models import AuditEvent, DoorEvent, Flag, Person, Placement, utcnow
-from server.phoneindex import slot
+from server.api.phoneindex import slot
 from tests.conftest import PIN
 from tests.records import valid_id
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.ledgers.quarantine import local_day, place
-from server.ledgers.selfreport import SALT, link_token
+from server.ledgers.selfreport_links import SALT, link_token
 from server.models import TemperatureReport, utcnow
 from tests.conftest import PIN
 from tests.records import valid_id

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import GateEntry, Person, Registration
-from server.personal_codes import TOKEN_LENGTH, new_token, token_from_code
+from server.residents.personal_codes import TOKEN_LENGTH, new_token, token_from_code
 from tests.records import batch, gate_entry, valid_id
 
 ROSTER_ID = "11010519491231002X"

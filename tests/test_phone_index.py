@@ -1,6 +1,6 @@
 """Issue 15: a phone holds no recoverable number. Whoever holds a phone holds the community's
 index key and can hash every plausible ID number; the roster index and the watch list hold
-slots too short to give a number back (server/phoneindex.py).
+slots too short to give a number back (server/api/phoneindex.py).
 
 The brute force here is the attacker's: every number of the community's region codes and a
 century of birth dates (1,000 sequence numbers each, the check digit following), hashed with
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 from stdnum.cn import ric
 
-from server.phoneindex import BIRTH_DAYS, expected_candidates, slot_bits
+from server.api.phoneindex import BIRTH_DAYS, expected_candidates, slot_bits
 from server.privacy import vault
 from tests.records import valid_id
 
@@ -107,7 +107,7 @@ def test_brute_force_leaves_at_least_ten_candidates_per_roster_and_watch_list_en
 
 
 def test_index_holds_no_full_hash_and_links_code_and_document(client, world, device_token, make_person):
-    from server.personal_codes import new_token
+    from server.residents.personal_codes import new_token
 
     community = world["a"]["community"]
     number = valid_id(5)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from server.demo_day import generate_sampling_day
+from server.sampling.demo import generate_sampling_day
 from server.extensions import db
 from server.models import AuditEvent, Flag, GateEntry, Problem
 

@@ -2,8 +2,8 @@
 so that a phone offline recognises one person scanned both ways, and knows the community's codes;
 nothing in it gives back a document number or a row id."""
 from server.extensions import db
-from server.personal_codes import new_token
-from server.phoneindex import code_hash, slot
+from server.residents.personal_codes import new_token
+from server.api.phoneindex import code_hash, slot
 from tests.records import valid_id
 
 WITH_CODE = valid_id(21)

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from server.extensions import db
-from server.labresults import apply_results, parse_results
+from server.supervisor.labresults import apply_results, parse_results
 from tests.factories_supervisor import lab_csv, make_person, make_tube
 from tests.records import batch, gate_entry
 

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from server.demo_day import generate_sampling_day, tube_barcode
+from server.sampling.demo import generate_sampling_day, tube_barcode
 from server.extensions import db
 from server.models import AuditEvent, LabResult, Retest
 from tests.factories_supervisor import lab_csv, make_tube

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from server.extensions import db
-from server.labresults import apply_results, parse_results
+from server.supervisor.labresults import apply_results, parse_results
 from server.models import AuditEvent, Retest
 from tests.factories_supervisor import lab_csv, make_person, make_tube
 

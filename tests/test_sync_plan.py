@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from server.api import sync as sync_view
 from server.extensions import db
 from server.models import Flag, Sample, Tube
-from server.sync_reads import Lookups
+from server.sync.reads import Lookups
 from tests.conftest import BACKENDS
 from tests.records import batch, person, sample, tube_open, tube_seal, valid_id
 

@@ -1,5 +1,5 @@
 // Last-resort hand-over: the records waiting on this phone as one file that only the server can
-// open (server/handover.py), for a supervisor to import when the phone cannot reach the server
+// open (server/sync/handover.py), for a supervisor to import when the phone cannot reach the server
 // for long. No network, no DOM: the page downloads what build() returns.
 //
 // Encryption (WebCrypto): a fresh ECDH P-256 key pair per file; its shared secret with the

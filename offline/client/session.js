@@ -56,7 +56,7 @@ export async function release() {
 }
 
 /** Refresh sites and the roster index while online (neither holds a number, a name or a phone:
- *  the index holds slots, server/phoneindex.py). The watch list is in the index (`watched`). */
+ *  the index holds slots, server/api/phoneindex.py). The watch list is in the index (`watched`). */
 export async function refreshConfig(device) {
   const headers = { Authorization: `Bearer ${device.token}` };
   const names = { sites: "/api/v1/sites", roster: "/api/v1/roster-index" };

@@ -1,4 +1,4 @@
-// The roster index's look-ups (server/phoneindex.py): a document number is reduced to a *slot*,
+// The roster index's look-ups (server/api/phoneindex.py): a document number is reduced to a *slot*,
 // the first `bits` bits of HMAC-SHA256(key, "doc_type:number"), too short to give the number
 // back (dozens of plausible numbers share each slot). A match means "probably this person:
 // check"; no match means "not on the list" for sure. Personal codes keep a long hash (random

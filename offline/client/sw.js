@@ -1,5 +1,5 @@
 // Service worker: event wiring only (rules in cache.js, replay in sync.js).
-// The server fills in the precache manifest and version (server/pages/offline.py).
+// The server fills in the precache manifest and version (server/pages/views_offline.py).
 import { precache, removeOldCaches, route } from "/client/offline/cache.js";
 import { syncNow } from "/client/offline/sync.js";
 

@@ -6,5 +6,7 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-from . import (devices, doctor, door_events, duty, handover_key, health, openapi, scan, sites, sync,  # noqa: E402,F401
-               tasks, watchlist)  # (routes register on bp)
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("devices", "doctor", "door_events", "duty", "handover_key", "health", "openapi", "scan", "sites",
+         "sync", "tasks", "watchlist")

@@ -1,21 +1,16 @@
 """Bearer-token authentication of devices."""
-import hashlib
 from functools import wraps
 
 from flask import abort, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..auth.tokens import token_digest
 from ..extensions import db
 from ..models import Device, User, utcnow
 
 # Device, user and community in one query (every API call reads all three).
 _BY_TOKEN = select(Device).options(joinedload(Device.user).joinedload(User.community))
-
-
-def token_digest(token: str) -> str:
-    # Tokens are 256-bit random: a plain SHA-256 is enough to store them safely.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def device_from_request() -> Device | None:

@@ -1,45 +1,15 @@
 """Device login: a phone trades a username and PIN for a bearer token."""
-import secrets
-import uuid
-from datetime import timedelta
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from offline.protocol import is_clean_text
-from offline.text import clean_line
+
 from ..audit import audit
 from ..auth.pins import authenticate
 from ..auth.throttle import pin_throttled, wrong_pin
+from ..auth.tokens import device_answer, issue_device
 from ..extensions import db
-from ..models import Device, utcnow
 from . import bp
-from .auth import token_digest
-
-
-def issue_device(user, name: str, device_id: str | None = None) -> tuple[Device, str]:
-    """A new device row for this user and its token (returned once, stored hashed)."""
-    token = secrets.token_urlsafe(32)
-    device = Device(
-        id=device_id or str(uuid.uuid4()), user=user, community_id=user.community_id,
-        name=clean_line(name)[:120] or "phone",
-        token_hash=token_digest(token),
-        expires_at=utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"]),
-    )
-    db.session.add(device)
-    return device, token
-
-
-def rekey_device(device: Device) -> str:
-    """A fresh token and expiry for an existing device (same phone, same user)."""
-    token = secrets.token_urlsafe(32)
-    device.token_hash = token_digest(token)
-    device.expires_at = utcnow() + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"])
-    return token
-
-
-def device_answer(device: Device, token: str) -> dict:
-    return {"device_id": device.id, "token": token,
-            "expires_at": device.expires_at.isoformat(), "user": device.user.as_api()}
 
 
 @bp.post("/devices")

@@ -1,9 +1,9 @@
 """GET /api/v1/handover-key: the public key phones encrypt their hand-over files to
-(server/handover.py). Public by nature; served to logged-in phones, which keep it for the day
+(server/sync/handover.py). Public by nature; served to logged-in phones, which keep it for the day
 they cannot reach the server."""
 from flask import jsonify
 
-from ..handover import HandoverError, public_key_answer
+from ..sync.handover import HandoverError, public_key_answer
 from . import bp
 from .auth import token_required
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..scheduler import status as scheduler_status
 from . import bp
 
 REASONS = {
@@ -22,8 +23,6 @@ REASONS = {
 @bp.get("/health")
 def health():
     """Server and database status (no token needed)."""
-    from ..scheduler import status as scheduler_status
-
     body = {"status": "ok", "db": "ok", "version": current_app.config["VERSION"]}
     reasons = []
     try:

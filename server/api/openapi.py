@@ -145,7 +145,7 @@ PATHS = {
             "404": _error("No hand-over key configured"),
             "503": _error("Database unavailable")}}},
     "/api/v1/watchlist": {"get": {
-        "summary": "Slots (short keyed hashes, server/phoneindex.py) of the home-quarantine list "
+        "summary": "Slots (short keyed hashes, server/api/phoneindex.py) of the home-quarantine list "
                    "of the user's community, under the roster index's key and slot length.",
         "security": SECURED,
         "responses": {

@@ -18,7 +18,8 @@ from ..database import reads_first
 from ..extensions import db, limiter
 from ..models import Site
 from . import bp
-from .auth import token_digest, token_required
+from ..auth.tokens import token_digest
+from .auth import token_required
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 # What a field accepts, as on the phone (scanner/client/camera.js FIELD_FORMATS).

@@ -1,10 +1,10 @@
 """GET /api/v1/tasks: the worker's task list for the phone to keep offline (masked values only,
-the same content as the /tasks page; server/ledgers/tasks.py). GET /api/v1/tasks/alerts: the
+the same content as the /tasks page; server/ledgers/views_tasks.py). GET /api/v1/tasks/alerts: the
 newest open alert's id, which the open page polls to ring at once for a new one."""
 from flask import current_app, g, jsonify
 
 from ..ledgers.households import need_address
-from ..ledgers.tasks import latest_alert, my_tasks
+from ..ledgers.task_list import latest_alert, my_tasks
 from ..models import utcnow
 from ..labels import label
 from . import bp

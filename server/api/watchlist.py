@@ -1,6 +1,6 @@
 """What the capture screens check offline: the roster index (where each resident lives, a
 masked name, what the gate should know about them, which personal codes and documents belong to
-one person) and the home-quarantine watch list, all by *slot* (server/phoneindex.py): a hash
+one person) and the home-quarantine watch list, all by *slot* (server/api/phoneindex.py): a hash
 too short to give a number back, shared by dozens of plausible numbers. The phone says
 "probably a resident / on the list: check"; the server decides at sync.
 
@@ -13,7 +13,7 @@ from ..extensions import db
 from ..gate.status import OPEN_RETEST, statuses
 from ..ledgers.quarantine import WATCH_TAG, local_day, watched_people
 from ..models import Person, Retest, utcnow
-from ..phoneindex import (SCHEME, code_hash, expected_candidates, false_match_rate, index_key,
+from .phoneindex import (SCHEME, code_hash, expected_candidates, false_match_rate, index_key,
                           person_key, region_count, slot, slot_bits)
 from ..privacy import mask_name
 from . import bp

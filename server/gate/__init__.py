@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("gate", __name__)
 
-from . import log, records, views  # noqa: E402,F401  (handler and pages)
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("records", "views", "views_log")

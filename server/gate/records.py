@@ -3,9 +3,9 @@ import re
 
 from offline.protocol import INVALID_FIELD, Record, RecordError
 from offline.temperature import parse_temperature
-from ..identify import check_person, claim_person
+from ..sync.identify import check_person, claim_person
 from ..models import GateEntry
-from ..records import SyncContext, handles, text_field
+from ..sync.records import SyncContext, handles, text_field
 from ..ledgers.quarantine import local_day, on_watch
 
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")

@@ -1,6 +1,6 @@
 """The lab's pages: its boxes, a scanner input to confirm receipt, a CSV upload, one box's
 tubes with their results (the loop closed per tube)."""
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..access import role_required
 from ..audit import audit
 from ..extensions import db
-from ..labresults import parse_time
+from ..supervisor.labresults import parse_time
 from ..models import Box, Tube, utcnow
 from ..tables import TableError
 from . import bp
@@ -89,8 +89,6 @@ def upload():
 @role_required("lab")
 def box(box_id):
     """One box's tubes: received, result."""
-    found = db.session.scalar(visible_boxes(current_user).where(Box.id == box_id))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(visible_boxes(current_user).where(Box.id == box_id))
     tubes = db.session.scalars(select(Tube).where(Tube.box_id == found.id).order_by(Tube.barcode)).all()
     return render_template("lab/box.html", box=found, tubes=tubes)

@@ -5,21 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("ledgers", __name__)
 
-from . import (buildings_views, doors_views, grids_views, quarantine_views, records,  # noqa: E402,F401
-               selfreport, tasks)
-
-
-@bp.app_context_processor
-def _alert_watch():
-    """watches_alerts(): whether the logged-in user has buildings (their own or their grid's)
-    whose new alerts every page should ring for (base.html; static/js/alert-watch.js)."""
-    def watches_alerts() -> bool:
-        from flask_login import current_user
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from .grids import task_buildings
-        try:
-            return bool(current_user.is_authenticated and task_buildings(current_user))
-        except SQLAlchemyError:  # an error page while the database is away: no watching
-            return False
-    return {"watches_alerts": watches_alerts}
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("records", "views_buildings", "views_doors", "views_grids", "views_quarantine",
+         "views_selfreport", "views_tasks")

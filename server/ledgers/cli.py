@@ -5,14 +5,23 @@ from datetime import datetime, timezone
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from ..commands import community_by_code
 from ..extensions import db
-
-
-def _community(code):
-    from ..cli import _community as find
-
-    return find(code)
+from ..inputs import InputError, bounded
+from ..models import DoorSensor, Integration, utcnow
+from .doors import (
+    SensorError,
+    add_sensor,
+    create_integration,
+    find_sensor,
+    household_label,
+    remove_sensor,
+    revoke_integration,
+)
+from .quarantine import raise_missed
+from .simulate import send, signed_request
 
 
 @click.command("create-integration")
@@ -21,9 +30,7 @@ def _community(code):
 @with_appcontext
 def create_integration_command(name, community_code):
     """Create a door-sensor integration; prints its key and secret once."""
-    from .doors import create_integration
-
-    integration, secret = create_integration(_community(community_code).id, name)
+    integration, secret = create_integration(community_by_code(community_code).id, name)
     db.session.commit()
     click.echo(f"Created integration {name!r} in {community_code!r}.")
     click.echo(f"  key:    {integration.key_id}")
@@ -41,10 +48,8 @@ def create_integration_command(name, community_code):
 def add_door_sensor_command(sensor_id, community_code, building, unit, room):
     """Map a door sensor to a household of the roster (building, unit, room); moves a known
     sensor. Refused when no roster resident lives there."""
-    from .doors import SensorError, add_sensor, household_label
-
     try:
-        sensor = add_sensor(_community(community_code).id, sensor_id, building, unit, room)
+        sensor = add_sensor(community_by_code(community_code).id, sensor_id, building, unit, room)
     except SensorError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -58,12 +63,7 @@ def add_door_sensor_command(sensor_id, community_code, building, unit, room):
 @with_appcontext
 def door_sensors_command(community_code):
     """List a community's door sensors and the platforms' keys."""
-    from sqlalchemy import select
-
-    from ..models import DoorSensor, Integration
-    from .doors import household_label
-
-    community = _community(community_code)
+    community = community_by_code(community_code)
     sensors = db.session.scalars(select(DoorSensor).where(DoorSensor.community_id == community.id)
                                  .order_by(DoorSensor.building, DoorSensor.unit, DoorSensor.room)).all()
     for sensor in sensors:
@@ -81,9 +81,7 @@ def door_sensors_command(community_code):
 @with_appcontext
 def remove_door_sensor_command(sensor_id, community_code):
     """Stop a door sensor watching its household."""
-    from .doors import find_sensor, remove_sensor
-
-    sensor = find_sensor(_community(community_code).id, sensor_id)
+    sensor = find_sensor(community_by_code(community_code).id, sensor_id)
     if sensor is None:
         raise click.ClickException(f"No sensor {sensor_id!r} in {community_code!r}.")
     remove_sensor(sensor)
@@ -96,11 +94,6 @@ def remove_door_sensor_command(sensor_id, community_code):
 @with_appcontext
 def revoke_integration_command(key_id):
     """Revoke a platform's key: its next event is refused (401)."""
-    from sqlalchemy import select
-
-    from ..models import Integration, utcnow
-    from .doors import revoke_integration
-
     integration = db.session.scalar(select(Integration).where(Integration.key_id == key_id))
     if integration is None:
         raise click.ClickException(f"No integration with key {key_id!r}.")
@@ -121,8 +114,6 @@ def revoke_integration_command(key_id):
 @with_appcontext
 def simulate_door_events_command(key_id, secret, sensor_id, action, count, url):
     """Sign and send door events as the property platform would."""
-    from .simulate import send, signed_request
-
     client = None if url else current_app.test_client()
     failed = 0
     for _n in range(count):
@@ -139,10 +130,6 @@ def simulate_door_events_command(key_id, secret, sensor_id, action, count, url):
 @with_appcontext
 def check_quarantine_command(now):
     """Flag temperature reports of home quarantine / monitoring whose slot passed unreported."""
-    from .quarantine import raise_missed
-
-    from ..inputs import InputError, bounded
-
     try:
         moment = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
     except ValueError:

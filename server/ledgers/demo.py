@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..auth.pins import hash_pin
 from ..models import BuildingAssignment, DoorSensor, HouseholdNeed, Person, Placement, User, utcnow
 from .assignments import assign
 from .doors import add_sensor
@@ -59,21 +58,19 @@ def seed_ledgers(community, worker_username: str = "volunteer") -> dict:
             .order_by(HouseholdNeed.due_at.desc()).limit(1))
         if breakfast is not None:
             mark_need(breakfast, True, utcnow(), worker)
-    leader = _grid_leader(community)
+    leader = _grid_leader(community, worker.pin_hash)  # the demo's users share one PIN
     grid = create_grid(cid, DEMO_GRID[0], leader)
     set_buildings(grid, DEMO_GRID[1])
     return {"buildings": len(DEMO_BUILDINGS), "placements": len(placements), "sensor": DEMO_SENSOR,
             "grid": DEMO_GRID[0]}
 
 
-def _grid_leader(community) -> User:
-    from ..demo import DEMO_PIN
-
+def _grid_leader(community, pin_hash: str) -> User:
     username, display = GRID_LEADER
     user = db.session.scalar(select(User).where(User.community_id == community.id, User.username == username))
     if user is None:
         user = User(community_id=community.id, username=username, role="volunteer", display_name=display,
-                    pin_hash=hash_pin(DEMO_PIN))
+                    pin_hash=pin_hash)
         db.session.add(user)
         db.session.flush()
     return user

@@ -14,7 +14,7 @@ from ..audit import audit
 from ..extensions import db
 from ..models import DoorEvent, DoorSensor, Flag, Integration, Person
 from ..privacy import mask_name
-from ..supervisor.coverage import _natural
+from ..labels import natural_key
 from .quarantine import household_placements, local_day
 
 DOOR_KIND = "door_opened_quarantine"
@@ -68,12 +68,12 @@ def check_household(community_id: int, building: str | None, unit: str | None, r
         Person.building == building)).all()
     if not rows:
         raise SensorError(_("Building %(building)s is not in the roster.", building=building))
-    units = sorted({u or "" for u, _r in rows}, key=lambda v: _natural((v,)))
+    units = sorted({u or "" for u, _r in rows}, key=lambda v: natural_key((v,)))
     if (unit or "") not in units:
         raise SensorError(_("Building %(building)s has no unit %(unit)s; its units: %(units)s.",
                             building=building, unit=unit or "-",
                             units=", ".join(u or "-" for u in units)))
-    rooms = sorted({r for u, r in rows if (u or "") == (unit or "") and r}, key=lambda v: _natural((v,)))
+    rooms = sorted({r for u, r in rows if (u or "") == (unit or "") and r}, key=lambda v: natural_key((v,)))
     if room not in rooms:
         raise SensorError(_("No household %(household)s in the roster; rooms there: %(rooms)s.",
                             household=household_label(building, unit, room),

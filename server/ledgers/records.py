@@ -18,7 +18,7 @@ from offline.temperature import parse_temperature
 from ..extensions import db
 from ..models import CareVisit, HouseholdNeed, Placement, TemperatureReading, User
 from ..models.ledgers import SLOTS
-from ..records import SyncContext, handles, text_field
+from ..sync.records import SyncContext, handles, text_field
 from .households import mark_need
 from .quarantine import LedgerError, due_slots, is_active, record_report, slot_for
 

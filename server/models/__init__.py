@@ -5,7 +5,8 @@ from .accounts import User, Device
 from .people import Person, Registration
 from .gate import GateEntry
 from .sampling import Tube, Sample, Box, LabResult, Retest
-from .review import Flag, AuditEvent
+from .flags import Flag
+from .audit import AuditEvent
 from .inbox import InboxRecord, SyncRejection
 from .counters import DailyCount, RateLimitBucket
 from .ledgers import (BuildingAssignment, DoorEvent, DoorSensor, Integration, Placement,

@@ -17,7 +17,7 @@ WORK_GROUP_NAMES = {"data_checking": "数据核对", "reporting": "上报", "sam
                     "data_summary": "数据汇总", "home_service": "上门服务", "gate_control": "卡口值守"}
 WORK_GROUP_ROLES = ("lead", "helper", "member")
 NEEDS = ("medicine", "groceries", "door_sampling", "other")
-# Roster tags (server/roster.py TAG_ALIASES) of the special groups the ledger follows.
+# Roster tags (server/residents/roster.py TAG_ALIASES) of the special groups the ledger follows.
 SPECIAL_GROUPS = ("elderly-alone", "disabled", "chronic", "pregnant")
 
 

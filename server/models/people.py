@@ -11,7 +11,20 @@ from .base import UTCDateTime, utcnow
 DOC_TYPES = ("cn_ric", "passport", "hk_mo_permit", "tw_permit", "other")
 
 
-class Person(db.Model):
+class _Shown:
+    """How a person's details are shown: masked on every page, the address in one line."""
+
+    @property
+    def masked(self) -> dict:
+        return {"name": mask_name(self.name), "doc_number": mask_doc_number(self.doc_number),
+                "phone": mask_phone(self.phone)}
+
+    @property
+    def address(self) -> str:
+        return "-".join(p for p in (self.building, self.unit, self.room) if p)
+
+
+class Person(_Shown, db.Model):
     __table_args__ = (UniqueConstraint("community_id", "doc_type", "doc_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,17 +50,8 @@ class Person(db.Model):
     def tag_list(self) -> list[str]:
         return [t for t in self.tags.split(";") if t]
 
-    @property
-    def masked(self) -> dict:
-        return {"name": mask_name(self.name), "doc_number": mask_doc_number(self.doc_number),
-                "phone": mask_phone(self.phone)}
 
-    @property
-    def address(self) -> str:
-        return "-".join(p for p in (self.building, self.unit, self.room) if p)
-
-
-class Registration(db.Model):
+class Registration(_Shown, db.Model):
     """A resident's self-registration for a personal code, waiting for a worker who checks the
     ID card (issue 15). The anonymous form only ever adds one of these: it never reads or writes
     the roster, so it can neither obtain a resident's code nor tell who lives here. The resident
@@ -77,12 +81,3 @@ class Registration(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
     person: Mapped[Person | None] = relationship()
-
-    @property
-    def masked(self) -> dict:
-        return {"name": mask_name(self.name), "doc_number": mask_doc_number(self.doc_number),
-                "phone": mask_phone(self.phone)}
-
-    @property
-    def address(self) -> str:
-        return "-".join(p for p in (self.building, self.unit, self.room) if p)

@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from . import client, offline, scan, views  # noqa: E402,F401
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("views", "views_client", "views_offline", "views_scan")

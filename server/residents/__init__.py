@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("residents", __name__)
 
-from . import codes, register, registrations  # noqa: E402,F401  (routes register on bp)
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("views_codes", "views_register", "views_registrations")

@@ -7,4 +7,6 @@ bp = Blueprint("review", __name__, url_prefix="/supervisor")
 
 
 
-from . import views_care, views_categories, views_review, views_workgroups  # noqa: E402,F401
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("views_care", "views_categories", "views_review", "views_workgroups")

@@ -11,13 +11,15 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from offline.text import clean_note
+
 from ..access import scoped
 from ..audit import audit
 from ..extensions import db
 from ..inputs import InputError, parse_time
+from ..labels import natural_key
 from ..models import CareNeed, CareVisit, Person, utcnow
 from ..models.followup import NEEDS
-from ..supervisor.coverage import _natural
+from ..rounds.status import sampled_for_day
 from . import categories
 
 
@@ -62,7 +64,7 @@ def special_people(community_id: int, group: str | None = None, need: str | None
         if need and need not in [n.need for n in person_needs]:
             continue
         rows.append((person, groups, person_needs))
-    rows.sort(key=lambda r: _natural((r[0].compound or "", r[0].building or "", r[0].unit or "",
+    rows.sort(key=lambda r: natural_key((r[0].compound or "", r[0].building or "", r[0].unit or "",
                                       r[0].room or "")))
     return rows
 
@@ -123,8 +125,6 @@ def door_to_door(community_id: int, day: date) -> dict[tuple, list[tuple]]:
     """People to sample at home not sampled on the day (in its round so far, when a round covers
     the day): those with a door-to-door need, and those of a category sampled at home (the same
     categories as the ledger and coverage): {(compound, building, unit): [(person, note)]} by address."""
-    from ..rounds.status import sampled_for_day
-
     sampled = sampled_for_day(community_id, day)
     rows = db.session.execute(scoped(CareNeed, community_id).add_columns(Person).join(
         Person, Person.id == CareNeed.person_id).where(
@@ -135,7 +135,7 @@ def door_to_door(community_id: int, day: date) -> dict[tuple, list[tuple]]:
             Person.in_roster.is_(True), _tagged(home))):
         if person.id not in sampled and person.id not in found and special_tags(person, home):
             found[person.id] = (person, None)
-    todo = sorted(found.values(), key=lambda r: _natural((r[0].compound or "", r[0].building or "",
+    todo = sorted(found.values(), key=lambda r: natural_key((r[0].compound or "", r[0].building or "",
                                                           r[0].unit or "", r[0].room or "")))
     grouped: dict[tuple, list[tuple]] = {}
     for person, note in todo:

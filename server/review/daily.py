@@ -4,10 +4,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from ..exports import day_bounds
+from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import Box, Flag, GateEntry, Sample, Tube, utcnow
-from ..supervisor.board import board_groups
+from ..supervisor.board_state import board_groups
 from ..rounds.status import coverage_for_day
 from .problems import problems_for_day
 from .workgroups import members_on

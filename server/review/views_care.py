@@ -48,6 +48,18 @@ def _person_page(person, error=None, status=200):
                            now=utcnow(), error=error), status
 
 
+def change_person(person, change, refused, anchor=None):
+    """Run change() for the person's ledger page: a refused input (an exception of type
+    `refused`) shows the page again with the reason and saves nothing; otherwise saved, and back
+    to the page (at `anchor`)."""
+    try:
+        change()
+    except refused as error:
+        return _person_page(person, str(error), 400)
+    db.session.commit()
+    return redirect(url_for(".person", person_id=person.id, _anchor=anchor))
+
+
 @bp.get("/special/<int:person_id>")
 @role_required("supervisor")
 def person(person_id):
@@ -60,12 +72,8 @@ def person(person_id):
 def need_add(person_id):
     """Record a need of the person."""
     found = scoped_or_404(Person, person_id)
-    try:
-        add_need(found, request.form.get("need", ""), request.form.get("note", ""))
-    except CareError as error:
-        return _person_page(found, str(error), 400)
-    db.session.commit()
-    return redirect(url_for(".person", person_id=found.id))
+    return change_person(found, lambda: add_need(found, request.form.get("need", ""),
+                                                 request.form.get("note", "")), CareError)
 
 
 @bp.post("/special/needs/<int:need_id>/end")
@@ -85,15 +93,13 @@ def visit_add(person_id):
     found = scoped_or_404(Person, person_id)
     users = community_users(current_user.community_id)
     visitor = parse_id(request.form.get("visitor_id")) if request.form.get("visitor_id") else current_user.id
-    try:
+
+    def visit():
         if visitor not in users:
             raise CareError(_l("Choose who visited."))
         add_visit(found, visitor, parse_local_time(request.form.get("visited_at", "")),
                   request.form.get("need") or None, request.form.get("done", ""))
-    except CareError as error:
-        return _person_page(found, str(error), 400)
-    db.session.commit()
-    return redirect(url_for(".person", person_id=found.id, _anchor="visits"))
+    return change_person(found, visit, CareError, "visits")
 
 
 @bp.get("/special/door-to-door")

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Person
 from . import bp, categories
 from .categories import CategoryError
-from .views_care import _person_page
+from .views_care import change_person
 
 MAX_FOUND = 50
 
@@ -76,12 +76,8 @@ def special_find():
 def special_groups_set(person_id):
     """The person's special-group categories, as ticked."""
     found = scoped_or_404(Person, person_id)
-    try:
-        categories.set_person_categories(found, request.form.getlist("category"))
-    except CategoryError as error:
-        return _person_page(found, str(error), 400)
-    db.session.commit()
-    return redirect(url_for(".person", person_id=found.id))
+    return change_person(found, lambda: categories.set_person_categories(
+        found, request.form.getlist("category")), CategoryError)
 
 
 @bp.post("/special/<int:person_id>/contact")
@@ -89,11 +85,6 @@ def special_groups_set(person_id):
 def special_contact_save(person_id):
     """A child's or guardian's contact (encrypted at rest, masked on the page)."""
     found = scoped_or_404(Person, person_id)
-    try:
-        categories.save_contact(found, request.form.get("relation", ""), request.form.get("name", ""),
-                                request.form.get("phone", ""), current_user.id,
-                                remove=request.form.get("remove") == "1")
-    except CategoryError as error:
-        return _person_page(found, str(error), 400)
-    db.session.commit()
-    return redirect(url_for(".person", person_id=found.id, _anchor="contact"))
+    return change_person(found, lambda: categories.save_contact(
+        found, request.form.get("relation", ""), request.form.get("name", ""), request.form.get("phone", ""),
+        current_user.id, remove=request.form.get("remove") == "1"), CategoryError, "contact")

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..access import role_required, scoped_or_404
 from ..audit import audit
-from ..exports import to_csv, to_xlsx
+from ..tables import to_csv, to_xlsx
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
 from ..models import DutyAssignment, DutyShift, Site, utcnow
@@ -104,15 +104,10 @@ def week(site_id):
 @role_required("supervisor")
 def template(site_id):
     site, monday = _gate(site_id), _week()
-    try:
-        create_week(site, monday, request.form.get("template", ""),
-                    parse_id(request.form.get("needed")) or 0,
-                    _hour(request.form.get("start_hour", "")),
-                    current_user)
-    except RosterError as error:
-        _fail(str(error))
-    db.session.commit()
-    return _back(site.id, monday)
+    return _saved(lambda: create_week(site, monday, request.form.get("template", ""),
+                                      parse_id(request.form.get("needed")) or 0,
+                                      _hour(request.form.get("start_hour", "")), current_user),
+                  lambda: _back(site.id, monday))
 
 
 @bp.post("/<int:site_id>/repeat")
@@ -124,24 +119,14 @@ def repeat(site_id):
         day = parse_day(request.form.get("day", ""))
     except InputError:
         _fail("week")
-    try:
-        repeat_day(site, monday, day, current_user)
-    except RosterError as error:
-        _fail(str(error))
-    db.session.commit()
-    return _back(site.id, monday)
+    return _saved(lambda: repeat_day(site, monday, day, current_user), lambda: _back(site.id, monday))
 
 
 @bp.post("/shifts/<int:shift_id>/assign")
 @role_required("supervisor")
 def assign_person(shift_id):
     shift = scoped_or_404(DutyShift, shift_id)
-    try:
-        assign(shift, parse_id(request.form.get("user_id")) or 0, current_user)
-    except RosterError as error:
-        _fail(str(error))
-    db.session.commit()
-    return _back_to_shift(shift)
+    return _saved(lambda: assign(shift, _chosen_user(), current_user), lambda: _back_to_shift(shift))
 
 
 @bp.post("/assignments/<int:assignment_id>/remove")
@@ -158,12 +143,21 @@ def remove_person(assignment_id):
 def swap_person(assignment_id):
     """Someone takes this person's place (换班): recorded and audited."""
     row = scoped_or_404(DutyAssignment, assignment_id)
+    return _saved(lambda: swap(row, _chosen_user(), current_user), lambda: _back_to_shift(row.shift))
+
+
+def _chosen_user() -> int:
+    return parse_id(request.form.get("user_id")) or 0
+
+
+def _saved(change, back):
+    """Run change(): a RosterError answers 400 with its reason, nothing saved; else saved, then back()."""
     try:
-        swap(row, parse_id(request.form.get("user_id")) or 0, current_user)
+        change()
     except RosterError as error:
         _fail(str(error))
     db.session.commit()
-    return _back_to_shift(row.shift)
+    return back()
 
 
 def _sheet_rows(site: Site, monday: date):

@@ -7,16 +7,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..auth.pins import hash_pin
-from ..models import Box, Community, Person, Sample, SamplingRound, Site, Tube, User, utcnow
 from ..extensions import db
+from ..models import Box, Community, Person, Sample, SamplingRound, Site, Tube, User, utcnow
+from .status import local_today
 
 LAB_USER = ("lab", "lab", "检测机构接收员")
 
 
 def seed_rounds_demo(community: Community, pin: str) -> None:
     """Flushes; the caller commits."""
-    from .status import local_today
-
     lab = db.session.scalar(select(User).where(User.username == LAB_USER[0]))
     if lab is None:
         lab = User(community=community, username=LAB_USER[0], role=LAB_USER[1], display_name=LAB_USER[2],

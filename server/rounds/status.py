@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..exports import day_bounds
+from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import Person, Sample, SamplingRound, utcnow
 from ..review.categories import codes
-from ..supervisor.coverage import _natural, coverage, sampled_people
+from ..labels import natural_key
+from .coverage import coverage, sampled_people
 
 QUARANTINE_TAG = "home-quarantine"
 
@@ -139,7 +140,7 @@ def figures(rnd: SamplingRound, state: RoundState | None = None) -> dict:
             counts[1] += 1
         elif is_priority(row.tags, priority):
             missing_special += 1
-    buildings = dict(sorted(buildings.items(), key=lambda kv: _natural((kv[0],))))
+    buildings = dict(sorted(buildings.items(), key=lambda kv: natural_key((kv[0],))))
     return {"roster": len(state.scope), "sampled": sum(c[1] for c in buildings.values()),
             "days": progress(rnd, state), "buildings": buildings, "missing_special": missing_special}
 
@@ -157,7 +158,7 @@ def not_yet_sampled(rnd: SamplingRound, buildings: list[str] | None = None, limi
     state = state or round_state(rnd)
     wanted = set(buildings) if buildings is not None else None
     rows = [r for r in state.scope if r.id not in state.sampled and (wanted is None or (r.building or "") in wanted)]
-    part = functools.lru_cache(maxsize=None)(lambda text: _natural((text or "",)))  # few distinct values
+    part = functools.lru_cache(maxsize=None)(lambda text: natural_key((text or "",)))  # few distinct values
     priority = priority_tags(rnd.community_id)
     rows.sort(key=lambda r: (not is_priority(r.tags, priority), part(r.building), part(r.unit), part(r.room), r.id))
     ids = [r.id for r in rows[:limit]]

@@ -12,11 +12,21 @@ from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..extensions import db
 from ..inputs import InputError, parse_day
+from ..ledgers.assignments import buildings_of
 from ..models import Person, SamplingRound
 from ..models.rounds import MAX_ROUND_DAYS
-from . import bp
 from ..review.categories import names
-from .status import QUARANTINE_TAG, close_round, figures, local_today, not_yet_sampled, priority_tags, round_state
+from . import bp
+from .status import (
+    QUARANTINE_TAG,
+    close_round,
+    figures,
+    local_today,
+    not_yet_sampled,
+    open_round,
+    priority_tags,
+    round_state,
+)
 
 
 def _compounds(community_id: int) -> list[str]:
@@ -126,9 +136,6 @@ def round_close(round_id):
 def round_todo_for_me() -> dict | None:
     """For the worker's /tasks include: the open round and the people of the worker's buildings
     not yet sampled in it (special groups first); None when no round is open."""
-    from ..ledgers.assignments import buildings_of
-    from .status import open_round
-
     rnd = open_round(current_user.community_id)
     if rnd is None:
         return None

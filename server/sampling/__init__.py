@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("sampling", __name__, url_prefix="/sampling")
 
-from . import records, views  # noqa: E402,F401  (registers the record handlers and the pages)
+# Its parts (routes, record handlers) register on bp when create_app imports them: importing a
+# service of this package does not load its pages.
+PARTS = ("records", "views")

@@ -3,17 +3,17 @@ box_pack, box_handover. Business-rule surprises are accepted with a Flag, never 
 the phone could not have known (another phone filled or sealed the tube meanwhile).
 
 Handlers plan against the batch's picture of its tubes, boxes and samples (_Sampling): read
-once for the whole batch (server/sync_reads.py), changed in memory record by record, written
+once for the whole batch (server/sync/reads.py), changed in memory record by record, written
 in its final state by _write (a tube opened, filled and sealed in one batch is one insert).
 The slot of a sample is the lowest free one; the database's unique (tube, slot) index still
 guards it: a slot another request took after our look-ups fails the write, and the batch is
 planned again from fresh look-ups (offline/ingest.py)."""
 from offline.protocol import INVALID_FIELD, Record, RecordError
-from ..bulk import Ref
-from ..identify import check_person, claim_person
+from ..sync.bulk import Ref
+from ..sync.identify import check_person, claim_person
 from ..models import Sample
 from ..models.sampling import Box, Tube
-from ..records import SyncContext, handles, text_field
+from ..sync.records import SyncContext, handles, text_field
 from .tubes import check_tube_barcode, shanghai_day
 
 BOX_PATTERN = r"[A-Za-z0-9_-]{4,64}"

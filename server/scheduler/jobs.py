@@ -14,6 +14,9 @@ from sqlalchemy import delete, text
 
 from ..database import writing
 from ..extensions import db
+from ..ledgers.quarantine import raise_missed
+from ..models import RateLimitBucket, SchedulerHeartbeat, SchedulerRun
+from ..supervisor.uploads import sweep
 
 DEFAULT_INTERVALS = {
     # Slots close at 12:00 and 22:00 local time; a missed report is due an hour later
@@ -37,8 +40,6 @@ class Job:
 
 def quarantine_missed(now: datetime) -> str:
     """What `checkpoint check-quarantine` does, without anybody running it."""
-    from ..ledgers.quarantine import raise_missed
-
     with writing():
         flags = raise_missed(now)
         db.session.commit()
@@ -46,14 +47,10 @@ def quarantine_missed(now: datetime) -> str:
 
 
 def expire_uploads(now: datetime) -> str:
-    from ..supervisor.uploads import sweep
-
     return f"{sweep()} expired upload files deleted"
 
 
 def rate_limit_sweep(now: datetime) -> str:
-    from ..models import RateLimitBucket
-
     with writing():
         gone = db.session.execute(delete(RateLimitBucket).where(
             RateLimitBucket.expires_at <= time.time())).rowcount
@@ -62,8 +59,6 @@ def rate_limit_sweep(now: datetime) -> str:
 
 
 def scheduler_log_sweep(now: datetime) -> str:
-    from ..models import SchedulerHeartbeat, SchedulerRun
-
     limit = now - timedelta(days=KEEP_RUNS_DAYS)
     with writing():
         runs = db.session.execute(delete(SchedulerRun).where(SchedulerRun.started_at < limit)).rowcount

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from ..access import scoped
 from ..extensions import db
 from ..models import Box, Device, DutyShift, Flag, LabResult, Sample, SyncRejection, Tube
+from ..rosters.schedule import staffed_counts
 
 DEFAULT_DEADLINES = {"seal": 30, "box": 60, "handover": 120, "result": 240, "sync": 90, "lab": 120}
 # Kinds the sampling handlers may raise as Flags for the same fact: a live item is hidden
@@ -250,8 +251,6 @@ def _understaffed(cid, now, lookback):
     """Shifts under way or starting within the look-ahead with fewer people than they need;
     due when they start. The ref holds the count: a resolved shortage that gets worse (or is
     fixed and comes back) shows again."""
-    from ..rosters.schedule import staffed_counts
-
     shifts = db.session.scalars(scoped(DutyShift, cid).where(
         DutyShift.ends_at > now, DutyShift.starts_at < _lookahead(now))).all()
     counts = staffed_counts([s.id for s in shifts])

@@ -70,7 +70,7 @@ async function identify(found) {
   }
   const { docType, number } = found;
   const doc = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
-  // A slot of the roster index, not the number: "probably" (server/phoneindex.py).
+  // A slot of the roster index, not the number: "probably" (server/api/phoneindex.py).
   const index = await session.lookUp(state.me.user_id, docType, number);
   const residents = index?.residents || [];
   return { kind: "person", key: found.key, person: { doc_type: docType, doc_number: number }, doc,

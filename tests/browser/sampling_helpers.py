@@ -99,7 +99,7 @@ def residents_with_codes(server, n):
     plus a code signed by this server that nobody holds (reissued, or printed for a purged row)."""
     from server.extensions import db
     from server.models import Person
-    from server.personal_codes import ensure_code, new_token, payload
+    from server.residents.personal_codes import ensure_code, new_token, payload
 
     with server.app().app_context():
         people = db.session.scalars(select(Person).where(Person.in_roster.is_(True))

@@ -73,7 +73,7 @@ def pages_of(role, ids) -> list[str]:
 def demo_server(live_server):
     app = live_server.app()
     with app.app_context():
-        from server.ledgers.selfreport import link_token
+        from server.ledgers.selfreport_links import link_token
         from server.models import Placement
 
         world = demo_world.build(app)

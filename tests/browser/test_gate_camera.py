@@ -22,7 +22,7 @@ def issue_code(server):
     """A personal code for the first roster resident: (payload, person id)."""
     from server.extensions import db
     from server.models import Person
-    from server.personal_codes import ensure_code, payload
+    from server.residents.personal_codes import ensure_code, payload
 
     app = server.app()
     with app.app_context():

@@ -6,7 +6,7 @@ positive pool and one sampled three days ago: each status shows with the passage
 inside the screen without scrolling; the volunteer notes that the first was sent to be sampled
 (one tap, in view). Back online the records arrive (the note with them), and a dump of every
 IndexedDB store holds no number, name or phone of a resident, and no full-length hash of a
-number (the index holds slots: server/phoneindex.py)."""
+number (the index holds slots: server/api/phoneindex.py)."""
 import hashlib
 import hmac
 import json

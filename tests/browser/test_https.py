@@ -40,7 +40,7 @@ def test_a_self_report_link_never_reaches_the_proxy_or_gunicorn_logs(page, https
     from sqlalchemy import select
 
     from server.extensions import db
-    from server.ledgers.selfreport import link_token
+    from server.ledgers.selfreport_links import link_token
     from server.models import Placement
 
     app = https_server.app()

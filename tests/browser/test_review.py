@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from server.demo_day import generate_sampling_day
+from server.sampling.demo import generate_sampling_day
 from server.extensions import db
 from server.models import Community
 from server.review.demo import DEMO_PROBLEM

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from server.extensions import db
-from server.ledgers.selfreport import link_token
+from server.ledgers.selfreport_links import link_token
 from server.models import Placement
 
 

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from server.demo_day import generate_sampling_day, tube_barcode
+from server.sampling.demo import generate_sampling_day, tube_barcode
 from server.extensions import db
 from server.models import Community
 from tests.factories_supervisor import lab_csv

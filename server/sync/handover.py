@@ -36,9 +36,13 @@ from sqlalchemy.orm import joinedload
 
 from offline.ingest import ingest, read
 from offline.protocol import EnvelopeError, parse_envelope
-from .database import start_writing
-from .extensions import db
-from .models import Device, User, utcnow
+
+from ..auth.tokens import token_digest
+from ..database import start_writing
+from ..extensions import db
+from ..models import Device, User, utcnow
+from .device_state import update_device
+from .records import DatabaseInbox, Syncer
 
 FORMAT = "checkpoint-handover-1"
 MAX_GROUPS = 20
@@ -176,11 +180,6 @@ def import_file(raw: bytes, community_id: int) -> list[GroupResult]:
 
 
 def _import_group(group, community_id: int) -> GroupResult:
-    # The sync API's own pieces (imported here: the record handlers import the pages' modules).
-    from .api.auth import token_digest
-    from .api.sync import _update_device
-    from .records import DatabaseInbox, Syncer
-
     if not isinstance(group, dict) or not isinstance(group.get("device_id"), str) \
             or not isinstance(group.get("token"), str):
         return GroupResult(device_id="?", problem="malformed")
@@ -215,7 +214,7 @@ def _import_group(group, community_id: int) -> GroupResult:
         batch = read(chunk, domain)
         start_writing()
         results = ingest(db.session, batch, domain)
-        _update_device(who, _Envelope(chunk), results, now)
+        update_device(who, _Envelope(chunk), results, now)
         db.session.commit()
         found.results.extend(zip(chunk, results))
     return found
@@ -223,7 +222,7 @@ def _import_group(group, community_id: int) -> GroupResult:
 
 @dataclass
 class _Envelope:
-    """What _update_device reads of a sync request: a file says nothing of what the phone holds
+    """What update_device reads of a sync request: a file says nothing of what the phone holds
     now (pending stays as the phone last said) nor of its app version."""
     records: list
     app_version: str | None = None

@@ -3,34 +3,13 @@ account. The token is itsdangerous-signed with the app's SECRET_KEY and carries 
 placement id; a tampered, expired or foreign token gets a 404 page that says nothing more.
 The page shows the resident's masked name and their own reports, nothing else."""
 from flask import abort, current_app, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import audit
 from ..extensions import db, limiter
-from ..models import Placement, utcnow
+from ..models import utcnow
 from . import bp
 from .quarantine import LedgerError, is_active, local_day, record_report, reports_of, slot_for
-
-SALT = "checkpoint.quarantine.self-report"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def link_token(placement: Placement) -> str:
-    return _serializer().dumps({"p": placement.id})
-
-
-def placement_of(token: str) -> Placement | None:
-    max_age = current_app.config["QUARANTINE_LINK_DAYS"] * 86400
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
-        return None
-    return db.session.get(Placement, data["p"])
+from .selfreport_links import placement_of
 
 
 def _address_limit() -> str:

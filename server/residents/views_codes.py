@@ -8,9 +8,9 @@ from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
 from ..models import Person
-from ..personal_codes import ensure_code, qr_svg_data_uri
+from .personal_codes import ensure_code, qr_svg_data_uri
 from . import bp
-from .registrations import pending_count
+from .views_registrations import pending_count
 
 # A sheet is printed per building; more than this would be a print job nobody waits for.
 MAX_SHEET = 500

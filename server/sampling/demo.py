@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .demo import GIVEN, SURNAMES, fictitious_id
-from .extensions import db
-from .models import Box, Community, Person, Sample, Site, Tube
-from .privacy import vault
+from ..demo import GIVEN, SURNAMES, fictitious_id
+from ..extensions import db
+from ..models import Box, Community, Person, Sample, Site, Tube
+from ..privacy import vault
 
 TUBES_PER_BOX = 20
 

@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from offline.text import has_controls, refused
-from .extensions import db
-from .inputs import bounded
-from .models import LabResult, Retest, Sample, Tube, utcnow
-from .labels import label
-from .tables import TableError, read_table, sheet_time
+from ..extensions import db
+from ..inputs import bounded
+from ..models import LabResult, Retest, Sample, Tube, utcnow
+from ..labels import label
+from ..tables import TableError, read_table, sheet_time
 
 FIELDS = ("tube", "result", "reported_at")
 REQUIRED = ("tube", "result")

@@ -2,60 +2,21 @@
 compound, building and unit, with the not-yet-sampled people and special groups first."""
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import role_required, scoped
 from ..extensions import db
-from ..models import Person, Sample
+from ..models import Person
+from ..review.categories import names
+from ..rounds.coverage import coverage, sampled_people  # noqa: F401
+from ..rounds.status import coverage_for_day, in_scope, is_priority, priority_tags
 from . import bp
 from .periods import requested_day
-
-
-def sampled_people(community_id: int, start, end) -> set[int]:
-    """Ids of the people with a (non-voided) sample between start and end."""
-    return set(db.session.scalars(
-        select(Sample.person_id).where(Sample.community_id == community_id, Sample.voided_at.is_(None),
-                                       Sample.recorded_at >= start, Sample.recorded_at < end).distinct()))
-
-
-def coverage(community_id: int, start, end, include=None) -> dict:
-    """Counts per (compound, building, unit) and the ids of roster people not sampled.
-    include(compound, building, tags) -> bool narrows the roster (a round's scope)."""
-    from ..review.categories import codes
-
-    special = set(codes(community_id))  # the special-groups ledger's categories
-    sampled = sampled_people(community_id, start, end)
-    # Only plain columns: no decryption for counting 7,000 people.
-    roster = db.session.execute(select(Person.id, Person.compound, Person.building, Person.unit, Person.tags)
-                                .where(Person.community_id == community_id, Person.in_roster.is_(True)))
-    units: dict[tuple, list[int]] = {}
-    missing_special = []
-    for pid, compound, building, unit, tags in roster:
-        if include is not None and not include(compound, building, tags):
-            continue
-        counts = units.setdefault((compound or "", building or "", unit or ""), [0, 0])
-        counts[0] += 1
-        if pid in sampled:
-            counts[1] += 1
-        elif any(t in special for t in (tags or "").split(";")):
-            missing_special.append(pid)
-    return {"units": dict(sorted(units.items(), key=lambda kv: _natural(kv[0]))),
-            "roster": sum(c[0] for c in units.values()), "sampled": sum(c[1] for c in units.values()),
-            "sampled_ids": sampled, "missing_special": missing_special}
-
-
-def _natural(key):
-    # isascii: "²".isdigit() is True, int("²") fails.
-    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p)
-                 for part in key for p in part.split("-"))
 
 
 @bp.get("/coverage")
 @role_required("supervisor")
 def coverage_page():
     """Roster against samples of one day; not-yet-sampled people of one building on demand."""
-    from ..rounds.status import coverage_for_day, in_scope, is_priority, priority_tags
-
     day = requested_day()
     data, rnd = coverage_for_day(current_user.community_id, day)
     building = request.args.get("building") or None
@@ -79,8 +40,6 @@ def coverage_page():
                        compounds.setdefault(compound, [0, 0])):
             counts[0] += total
             counts[1] += done
-    from ..review.categories import names
-
     return render_template("supervisor/coverage.html", day=day, data=data, rnd=rnd,
                            category_names=names(current_user.community_id),
                            buildings_by_compound=buildings, compounds=compounds,

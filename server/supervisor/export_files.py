@@ -7,36 +7,23 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from offline.text import without_bidi
-from .access import scoped
-from .audit import audit
-from .extensions import db
-from .labels import chinese, label, labeller
-from .models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
-from .privacy import mask_doc_number, mask_name, mask_phone
+from ..access import scoped
+from ..audit import audit
+from ..extensions import db
+from ..labels import chinese, label, labeller
+from ..models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
+from ..privacy import mask_doc_number, mask_name, mask_phone
+from ..tables import neutralise, to_csv, to_xlsx
 
 KINDS = ("tubes", "gate", "retests")
 FORMATS = ("csv", "xlsx")
-# Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(ValueError):
     """A bad export request; the message says why."""
-
-
-def neutralise(value) -> str:
-    """Cell text that no spreadsheet will evaluate, nor display reordered (bidi controls stored
-    before they were removed at input)."""
-    text = "" if value is None else str(value)
-    text = without_bidi(ILLEGAL_CHARACTERS_RE.sub("", text))
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -157,15 +144,6 @@ def _site_codes(community_id: int) -> dict:
     return dict(db.session.execute(select(Site.id, Site.code).where(Site.community_id == community_id)).all())
 
 
-def to_csv(header: list, rows: list) -> bytes:
-    """UTF-8 with BOM: Excel in a Chinese locale then reads the characters right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([neutralise(h) for h in header])
-    writer.writerows([neutralise(v) for v in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
 STREAM_ROWS = 500  # rows per chunk of a streamed CSV (and per fetch from the database)
 
 
@@ -198,27 +176,6 @@ def tube_csv_stream(community_id: int, day: date | None, *, full: bool = False,
             yield out.getvalue().encode("utf-8-sig" if first else "utf-8")
 
     return f"tubes-{stamp}.csv", chunks(), count
-
-
-def to_xlsx(header: list, rows: list, title: str) -> bytes:
-    """Every cell a text cell (number format '@', str value)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-
-    def cells(values):
-        made = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            cell.number_format = "@"
-            made.append(cell)
-        return made
-
-    sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def export(kind: str, fmt: str, community_id: int, day: date | None, *, full: bool = False,

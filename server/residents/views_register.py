@@ -5,7 +5,7 @@ number, hand out their code and write the stranger's phone into the roster, and 
 differently for residents and strangers). Now every valid form, whoever it names, does the same
 work and gets the same answer: a Registration is stored and the resident is sent to a link of
 their own (/register/<token>) showing a reference to read out to a community worker together
-with the ID card. The worker types the number from the card (server/residents/registrations.py);
+with the ID card. The worker types the number from the card (server/residents/views_registrations.py);
 only then is the code issued, to the roster resident or to a new person, and the link shows it.
 """
 import hashlib
@@ -19,10 +19,10 @@ from offline.protocol import INVALID_ID_NUMBER, RecordError
 from offline.text import clean_line, has_controls
 from ..audit import audit
 from ..extensions import db, limiter
-from ..identify import PHONE_PATTERN, check_document
+from ..sync.identify import PHONE_PATTERN, check_document
 from ..models import Community, Registration
 from ..models.people import DOC_TYPES
-from ..personal_codes import payload, qr_png_data_uri, qr_svg_data_uri
+from .personal_codes import payload, qr_png_data_uri, qr_svg_data_uri
 from ..privacy import vault
 from . import bp
 

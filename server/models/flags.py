@@ -1,4 +1,4 @@
-"""What the supervisor must review (Flag) and the append-only audit trail."""
+"""What the supervisor must review: a flag raised by a synced record, a board check or a handler."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, text
@@ -37,14 +37,3 @@ class Flag(db.Model):
     resolution_note: Mapped[str | None] = mapped_column(Encrypted)
     # Free text that came with the flag from the field (a tube reopened: the clerk's reason).
     note: Mapped[str | None] = mapped_column(Encrypted)
-
-
-class AuditEvent(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    action: Mapped[str] = mapped_column(String(60))
-    target: Mapped[str | None] = mapped_column(String(120))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    address: Mapped[str | None] = mapped_column(String(64))

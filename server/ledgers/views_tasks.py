@@ -8,63 +8,36 @@ online and offline; the report form below is the path without JavaScript."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from offline.text import clean_note
 from ..audit import audit
 from ..extensions import db
 from ..inputs import parse_id
-from ..models import Flag, Person, Placement, Retest, utcnow
+from ..models import Flag, Person, Placement, utcnow
 from . import bp
 from .grids import task_buildings
-from .households import needs_of
-from .quarantine import LedgerError, active_filter, due_slots, local_day, record_report
+from .quarantine import LedgerError, record_report
+from .task_list import in_my_buildings, my_tasks
 
 
-def _mine(user, buildings):
-    return (Person.community_id == user.community_id, Person.building.in_(buildings))
-
-
-def my_flags(user, buildings):
-    """Open Flags about the residents (or a household's door) of `buildings`."""
-    return db.session.execute(select(Flag, Person).join(Person, Person.id == Flag.person_id)
-                              .where(*_mine(user, buildings), Flag.resolved_at.is_(None))
-                              .order_by(Flag.created_at.desc(), Flag.id.desc())).all()
-
-
-def latest_alert(user) -> dict:
-    """The newest open alert routed to `user` and how many are open: what the open page polls
-    (two small indexed queries; no personal data)."""
-    buildings = task_buildings(user)
-    if not buildings:
-        return {"latest": 0, "open": 0}
-    latest, count = db.session.execute(
-        select(func.max(Flag.id), func.count(Flag.id)).join(Person, Person.id == Flag.person_id)
-        .where(*_mine(user, buildings), Flag.resolved_at.is_(None))).one()
-    return {"latest": latest or 0, "open": count}
-
-
-def my_tasks(user, now) -> dict:
-    """What the buildings of `user` (their own and their grid's) need from them now."""
-    buildings = task_buildings(user)
-    mine = _mine(user, buildings)
-    flags = my_flags(user, buildings)
-    retests = db.session.execute(select(Retest, Person).join(Person, Person.id == Retest.person_id)
-                                 .where(*mine, Retest.status != "closed")
-                                 .order_by(Retest.created_at)).all()
-    placements = db.session.scalars(select(Placement).join(Person, Person.id == Placement.person_id)
-                                    .where(*mine, *active_filter(local_day(now)))
-                                    .order_by(Person.building, Person.unit, Person.room, Person.id)).all()
-    reports = [{"placement": p, "due": due_slots(p, now)} for p in placements]
-    needs = needs_of(user.community_id, buildings, local_day(now))
-    return {"buildings": buildings, "flags": flags, "retests": retests, "reports": reports,
-            "needs": needs, "latest_alert": max((f.id for f, _p in flags), default=0)}
+@bp.app_context_processor
+def _alert_watch():
+    """watches_alerts(): whether the logged-in user has buildings (their own or their grid's)
+    whose new alerts every page should ring for (base.html; static/js/alert-watch.js)."""
+    def watches_alerts() -> bool:
+        try:
+            return bool(current_user.is_authenticated and task_buildings(current_user))
+        except SQLAlchemyError:  # an error page while the database is away: no watching
+            return False
+    return {"watches_alerts": watches_alerts}
 
 
 def _my_flag(flag_id: int) -> Flag:
     buildings = task_buildings(current_user)
     flag = db.session.scalar(select(Flag).join(Person, Person.id == Flag.person_id).where(
-        Flag.id == flag_id, *_mine(current_user, buildings)))
+        Flag.id == flag_id, *in_my_buildings(current_user, buildings)))
     if flag is None:
         abort(404)
     return flag
@@ -110,7 +83,7 @@ def tasks_report():
     JavaScript only: the page otherwise sends a temperature_reading record."""
     placement = db.session.scalar(select(Placement).join(Person, Person.id == Placement.person_id).where(
         Placement.id == parse_id(request.form.get("placement_id")),
-        *_mine(current_user, task_buildings(current_user))))
+        *in_my_buildings(current_user, task_buildings(current_user))))
     if placement is None:
         abort(404)
     try:

@@ -1,4 +1,4 @@
-"""Import a phone's hand-over file (server/handover.py): the records a phone could not sync,
+"""Import a phone's hand-over file (server/sync/handover.py): the records a phone could not sync,
 through the same ingest as the sync API, with the same result for each record."""
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -8,7 +8,7 @@ from ..access import role_required
 from ..audit import audit
 from ..database import reads_first, start_writing
 from ..extensions import db
-from ..handover import HandoverError, import_file
+from ..sync.handover import HandoverError, import_file
 from . import bp
 
 PROBLEMS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Response, current_app, render_template
 
 from . import bp
-from .client import CLIENT_DIRS, ROOT
+from .views_client import CLIENT_DIRS, ROOT
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.

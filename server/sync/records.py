@@ -26,10 +26,10 @@ from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SI
                               RecordError, is_clean_text, record_id_of)
 from offline.text import clean_line
 from . import bulk
-from .extensions import db
-from .models import Flag, InboxRecord, Person, SyncRejection
-from .models.sampling import Box, Tube
-from .sync_reads import Lookups
+from ..extensions import db
+from ..models import Flag, InboxRecord, Person, SyncRejection
+from ..models.sampling import Box, Tube
+from .reads import Lookups
 
 HANDLERS: dict = {}
 # Tables whose new rows get their ids back (RETURNING) before the rows naming them are written.

@@ -17,7 +17,7 @@ from .assignments import responsible_worker
 from .households import add_daily_needs, add_need, household_of, place_household
 from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
                          reports_of, zone)
-from .selfreport import link_token
+from .selfreport_links import link_token
 
 
 @bp.get("/ledgers/quarantine")

@@ -15,9 +15,9 @@ from offline.protocol import RecordError
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..extensions import db
-from ..identify import check_document
+from ..sync.identify import check_document
 from ..models import Person, Registration, utcnow
-from ..personal_codes import ensure_code
+from .personal_codes import ensure_code
 from ..privacy import vault
 from . import bp
 

@@ -26,7 +26,7 @@ import math
 
 from flask import current_app
 
-from .privacy import _decode_key, normalise_doc_number
+from ..privacy import _decode_key, normalise_doc_number
 
 SCHEME = "hmac-sha256-slot-v1"
 # Plausible numbers an attacker must still choose between, per slot, on average; the slot

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..access import role_required, scoped
 from ..audit import audit
 from ..extensions import db
-from ..labresults import (FIELDS, REQUIRED, apply_results, mapping_for, missing_fields, parse_results,
+from .labresults import (FIELDS, REQUIRED, apply_results, mapping_for, missing_fields, parse_results,
                           preview, rows_from_json, rows_to_json)
 from ..models import LabResult
 from ..tables import TableError, read_header

@@ -6,11 +6,11 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..exports import day_bounds
+from ..supervisor.export_files import day_bounds
 from ..extensions import db
 from ..models import GateEntry
 from ..privacy import mask_name
-from ..supervisor.dashboard import hourly
+from ..supervisor.charts import hourly
 from ..supervisor.periods import requested_day
 from . import bp
 from .views import gate_or_404

@@ -8,15 +8,13 @@ from ..audit import audit
 from ..extensions import db
 from ..models import Device
 from . import bp
+from .tokens import device_answer, issue_device, rekey_device
 
 
 @bp.post("/auth/device-token")
 @login_required
 def device_token():
     """Issue (or re-key) this browser's device for the logged-in user; session + CSRF."""
-    # Imported here: api.devices imports auth.pins, so a module-level import would be circular.
-    from ..api.devices import device_answer, issue_device, rekey_device
-
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     # The phone names its device (a UUID it keeps before asking): if the answer is lost when

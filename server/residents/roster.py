@@ -6,11 +6,11 @@ from sqlalchemy import select
 from offline.text import has_controls, refused
 from scanner.idnumber import check_id_number
 
-from .extensions import db
-from .models import Person
-from .models.people import DOC_TYPES
-from .privacy import normalise_doc_number, vault
-from .tables import read_table
+from ..extensions import db
+from ..models import Person
+from ..models.people import DOC_TYPES
+from ..privacy import normalise_doc_number, vault
+from ..tables import read_table
 
 ALIASES = {
     "building": "building", "楼栋": "building", "楼号": "building",

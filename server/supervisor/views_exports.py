@@ -5,7 +5,7 @@ from flask import Response, abort, current_app, render_template, request, stream
 from flask_login import current_user
 
 from ..access import role_required
-from ..exports import FORMATS, KINDS, export, tube_csv_stream
+from .export_files import FORMATS, KINDS, export, tube_csv_stream
 from ..extensions import db
 from ..inputs import InputError, parse_day
 from ..models import utcnow

@@ -15,11 +15,12 @@ their text does not depend on the batch, so each is parsed once per connection."
 from collections import namedtuple
 
 from . import bulk
-from .extensions import db
-from .models import Placement, Sample
-from .personal_codes import token_from_code
-from .privacy import normalise_doc_number, vault
-from .models.people import DOC_TYPES
+from ..extensions import db
+from ..models import Placement, Sample
+from ..models.people import DOC_TYPES
+from ..residents.personal_codes import token_from_code
+from ..privacy import normalise_doc_number, vault
+from ..sampling.tubes import shanghai_day
 
 SiteRow = namedtuple("SiteRow", "id community_id kind code tube_capacity tube_pattern")
 PersonRow = namedtuple("PersonRow", "id tags has_name has_phone")
@@ -201,8 +202,6 @@ class Lookups:
 
     def _load_samples(self) -> None:
         """Live samples in the batch's tubes, and those of the batch's people on its days."""
-        from .sampling.tubes import shanghai_day
-
         if self._people is None:
             self._load_people()
         if self._tubes is None:

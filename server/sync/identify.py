@@ -12,10 +12,10 @@ from offline.text import clean_line
 from scanner.idnumber import is_valid_id_number
 
 from .bulk import Ref
-from .models import Person
-from .models.people import DOC_TYPES
-from .personal_codes import token_from_code
-from .privacy import normalise_doc_number
+from ..models import Person
+from ..models.people import DOC_TYPES
+from ..residents.personal_codes import token_from_code
+from ..privacy import normalise_doc_number
 
 OTHER_DOC_PATTERN = re.compile(r"[A-Z0-9]{5,30}")
 PHONE_PATTERN = re.compile(r"\+?[0-9]{5,20}")
@@ -74,7 +74,7 @@ class PersonRef:
 
 def check_person(ctx, value, field: str = "person") -> Claim:
     """Check a `person` object (RecordError if malformed, or a personal code we do not know);
-    changes nothing. ctx: the sync plan (server/records.py)."""
+    changes nothing. ctx: the sync plan (server/sync/records.py)."""
     if not isinstance(value, dict):
         raise RecordError(INVALID_FIELD, "`person` must be an object.", field)
     if "code" in value:
