@@ -15,7 +15,7 @@ DEFAULTS = {
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "zh_CN",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    # The local zone: days are counted and times shown in it (server/clock.py; Babel's too).
     "DISPLAY_TIMEZONE": "Asia/Shanghai",
     # Login throttling counts in the database, across every worker (server/ratelimit.py).
     "RATELIMIT_STORAGE_URI": "checkpointdb://",

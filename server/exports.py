@@ -3,10 +3,8 @@ as CSV or XLSX. Personal data is masked unless the full values are asked for (au
 cell is text (an 18-digit ID never becomes 1.1e17) and cannot start a formula."""
 import csv
 import io
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -16,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from offline.text import without_bidi
 from .access import scoped
 from .audit import audit
+from .clock import day_bounds, local_time
 from .extensions import db
 from .labels import chinese, label, labeller
 from .models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
@@ -37,13 +36,6 @@ def neutralise(value) -> str:
     text = "" if value is None else str(value)
     text = without_bidi(ILLEGAL_CHARACTERS_RE.sub("", text))
     return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local (Shanghai) calendar day as a UTC range."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    start = datetime.combine(day, time(0), zone)
-    return start, start + timedelta(days=1)
 
 
 class _People:
@@ -69,9 +61,7 @@ PERSON_HEADER = ["姓名", "证件类型", "证件号码", "电话", "小区", "
 
 
 def _local(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(value, "%Y-%m-%d %H:%M:%S")
 
 
 def _tube_query(community_id: int, day: date | None):

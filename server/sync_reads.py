@@ -15,6 +15,7 @@ their text does not depend on the batch, so each is parsed once per connection."
 from collections import namedtuple
 
 from . import bulk
+from .clock import day_range
 from .extensions import db
 from .models import Placement, Sample
 from .personal_codes import token_from_code
@@ -201,15 +202,13 @@ class Lookups:
 
     def _load_samples(self) -> None:
         """Live samples in the batch's tubes, and those of the batch's people on its days."""
-        from .sampling.tubes import shanghai_day
-
         if self._people is None:
             self._load_people()
         if self._tubes is None:
             self._load_tubes()
         tubes = sorted(t.id for t in (self._tubes or {}).values() if t is not None)
         people = sorted({p.id for p in (self._people or {}).values() if p is not None})
-        days = [shanghai_day(r.recorded_at) for r in self.records if r.type == "sample"]
+        days = [day_range(r.recorded_at) for r in self.records if r.type == "sample"]
         self._samples = {"tubes": set(tubes), "people": set(), "start": None, "end": None,
                          "slots": {t: set() for t in tubes}, "of": {}}
         if not tubes and not (people and days):

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..clock import local_day, local_today, zone
 from ..errors import page_error
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id, parse_time
@@ -15,8 +16,7 @@ from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
 from .households import add_daily_needs, add_need, household_of, place_household
-from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
-                         reports_of, zone)
+from .quarantine import LedgerError, due_slots, end_early, extend, place, readings_of, reports_of
 from .selfreport import link_token
 
 
@@ -51,7 +51,7 @@ def quarantine_place():
     if person is None:
         abort(404)
     try:
-        start = parse_day(request.form.get("start")) if request.form.get("start") else local_day(utcnow())
+        start = parse_day(request.form.get("start")) if request.form.get("start") else local_today()
     except InputError:
         return render_template("error.html", message=day_message()), 400
     try:
@@ -74,7 +74,7 @@ def quarantine_place_household():
     address; under quarantine its meals and rubbish become the worker's tasks), audited."""
     form = request.form
     try:
-        start = parse_day(form.get("start")) if form.get("start") else local_day(utcnow())
+        start = parse_day(form.get("start")) if form.get("start") else local_today()
     except InputError:
         return render_template("error.html", message=day_message()), 400
     try:
@@ -127,7 +127,7 @@ def placement_extend(placement_id):
     days = request.form.get("days", type=int) or 0
 
     def longer(placement):
-        extend(placement, days, local_day(utcnow()), current_user, request.form.get("note", ""))
+        extend(placement, days, local_today(), current_user, request.form.get("note", ""))
         _household_needs(placement)
     return _change(placement_id, longer)
 

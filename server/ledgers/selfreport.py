@@ -6,10 +6,11 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import audit
+from ..clock import local_day
 from ..extensions import db, limiter
 from ..models import Placement, utcnow
 from . import bp
-from .quarantine import LedgerError, is_active, local_day, record_report, reports_of, slot_for
+from .quarantine import LedgerError, is_active, record_report, reports_of, slot_for
 
 SALT = "checkpoint.quarantine.self-report"
 

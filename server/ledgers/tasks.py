@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from offline.text import clean_note
 from ..audit import audit
+from ..clock import local_day
 from ..extensions import db
 from ..inputs import parse_id
 from ..models import Flag, Person, Placement, Retest, utcnow
 from . import bp
 from .grids import task_buildings
 from .households import needs_of
-from .quarantine import LedgerError, active_filter, due_slots, local_day, record_report
+from .quarantine import LedgerError, active_filter, due_slots, record_report
 
 
 def _mine(user, buildings):

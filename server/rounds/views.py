@@ -10,13 +10,14 @@ from offline.text import clean_line
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..clock import local_today
 from ..extensions import db
 from ..inputs import InputError, parse_day
 from ..models import Person, SamplingRound
 from ..models.rounds import MAX_ROUND_DAYS
 from . import bp
 from ..review.categories import names
-from .status import QUARANTINE_TAG, close_round, figures, local_today, not_yet_sampled, priority_tags, round_state
+from .status import QUARANTINE_TAG, close_round, figures, not_yet_sampled, priority_tags, round_state
 
 
 def _compounds(community_id: int) -> list[str]:

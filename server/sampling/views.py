@@ -1,16 +1,14 @@
 """Sampling-point pages: the offline capture screen and today's tubes (online)."""
-from datetime import datetime, timezone
-
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
 from scanner.classify import DEFAULT_TUBE_PATTERN
 from ..access import role_required, scoped
+from ..clock import day_range
 from ..extensions import db
 from ..htmx import is_htmx
-from ..models import Flag, Sample, Site, Tube
+from ..models import Flag, Sample, Site, Tube, utcnow
 from . import bp
-from .tubes import shanghai_day
 
 
 def _sampling_point(site_id: int) -> Site:
@@ -36,7 +34,7 @@ def tubes(site_id):
     """Today's tubes at this point with their counts and status; htmx gets the list alone."""
     site = _sampling_point(site_id)
     query = (request.args.get("q") or "").strip().upper()[:64]
-    start, end = shanghai_day(datetime.now(timezone.utc))
+    start, end = day_range(utcnow())
     where = [Tube.site_id == site.id, Tube.opened_at >= start, Tube.opened_at < end]
     if query:
         where.append(Tube.barcode.contains(query, autoescape=True))

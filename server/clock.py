@@ -1,0 +1,61 @@
+"""The local clock: times are stored in UTC; days and the times people read are local.
+
+The zone is the campaign's (config DISPLAY_TIMEZONE, Asia/Shanghai by default). Everything that
+counts by day (a gate's log, the exports, a round's days, "sampled twice today", the quarantine
+slots, rosters) or shows a time asks here, so the day boundary is the same everywhere and moves
+with the configuration. Needs an app context."""
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from .models import utcnow
+
+
+def init_app(app: Flask) -> None:
+    """A misspelt zone stops the start (rather than every page), and Babel's own date formatting
+    follows the same zone: DISPLAY_TIMEZONE is the one setting."""
+    ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])  # ZoneInfo caches its instances
+
+
+def local(moment: datetime) -> datetime:
+    """An aware time as the local clock shows it."""
+    return moment.astimezone(zone())
+
+
+def local_day(moment: datetime) -> date:
+    """The local calendar day holding an aware time."""
+    return local(moment).date()
+
+
+def local_today() -> date:
+    return local_day(utcnow())
+
+
+def local_at(day: date, wall: time = time(0)) -> datetime:
+    """A local day and wall-clock time, as an aware time."""
+    return datetime.combine(day, wall, zone())
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A local calendar day as a UTC [start, end) range (next local midnight: a day with a
+    daylight-saving change is not 24 hours)."""
+    return (local_at(day).astimezone(timezone.utc),
+            local_at(day + timedelta(days=1)).astimezone(timezone.utc))
+
+
+def day_range(moment: datetime) -> tuple[datetime, datetime]:
+    """The local calendar day holding `moment`, as a UTC [start, end) range."""
+    return day_bounds(local_day(moment))
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the user reads it ("" for none); also the `local_time` template filter."""
+    if value is None:
+        return ""
+    return local(value).strftime(fmt)
