@@ -1,7 +1,7 @@
 """Supervisor pages of the quarantine ledger: who is placed, placing a household's resident,
 ending early, extending, and the resident's self-report link (QR)."""
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -47,9 +47,7 @@ def quarantine():
 @role_required("supervisor")
 def quarantine_place():
     """Place one roster resident under quarantine or monitoring (audited)."""
-    person = db.session.scalar(scoped(Person).where(Person.id == parse_id(request.form.get("person_id"))))
-    if person is None:
-        abort(404)
+    person = scoped_or_404(Person, parse_id(request.form.get("person_id")))
     try:
         start = parse_day(request.form.get("start")) if request.form.get("start") else local_today()
     except InputError:

@@ -1,9 +1,9 @@
 """Sampling-point pages: the offline capture screen and today's tubes (online)."""
-from flask import abort, render_template, request
+from flask import render_template, request
 from sqlalchemy import func, select
 
 from scanner.classify import DEFAULT_TUBE_PATTERN
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..clock import day_range
 from ..extensions import db
 from ..htmx import is_htmx
@@ -13,10 +13,7 @@ from . import bp
 
 def _sampling_point(site_id: int) -> Site:
     """A sampling point of the user's community, or 404 (never another community's)."""
-    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "sampling_point"))
-    if site is None:
-        abort(404)
-    return site
+    return scoped_or_404(Site, site_id, Site.kind == "sampling_point")
 
 
 @bp.get("/<int:site_id>")
