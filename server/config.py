@@ -5,6 +5,8 @@ import re
 import secrets
 from pathlib import Path
 
+from offline.protocol import MAX_BODY_BYTES, MAX_RECORDS
+
 DEFAULTS = {
     "SECRET_KEY": None,  # required; generated into the instance config by `checkpoint init`
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
@@ -43,8 +45,9 @@ DEFAULTS = {
     # Flask-WTF's Referer-only HTTPS check is replaced by the Origin check of csrf_origin.py.
     "WTF_CSRF_SSL_STRICT": False,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    "SYNC_MAX_RECORDS": 500,
-    "SYNC_MAX_BYTES": 1024 * 1024,
+    # A sync request's limits, the contract's (DESIGN §5, offline/protocol.py): 413 beyond them.
+    "SYNC_MAX_RECORDS": MAX_RECORDS,
+    "SYNC_MAX_BYTES": MAX_BODY_BYTES,
     "FEVER_THRESHOLD_C": 37.3,
     # The gate says "no sample for more than N hours" past this (server/gate/status.py).
     "SAMPLE_MAX_AGE_HOURS": 48,

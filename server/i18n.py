@@ -7,9 +7,6 @@ from . import clock
 from .clock import local_time
 from .extensions import babel
 
-LOCALES = ("zh_CN", "en")
-
-
 def select_locale() -> str:
     if not has_request_context():
         return "en"  # the command line (`checkpoint ...`) speaks English, like its own output

@@ -297,15 +297,6 @@ def watched_people(community_id: int, day: date) -> list[Person]:
     return list(people.values())
 
 
-def placements_of(person_ids) -> dict:
-    """person id -> their placements, for many people in one query."""
-    found: dict = {}
-    if person_ids:
-        for placement in db.session.scalars(select(Placement).where(Placement.person_id.in_(person_ids))):
-            found.setdefault(placement.person_id, []).append(placement)
-    return found
-
-
 def on_watch(person: Person, day: date, placements: list | None = None) -> bool:
     """The watch-list rule of watched_people for one person (placements: theirs, if read)."""
     if placements is None:
