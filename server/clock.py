@@ -4,6 +4,7 @@ The zone is the campaign's (config DISPLAY_TIMEZONE, Asia/Shanghai by default). 
 counts by day (a gate's log, the exports, a round's days, "sampled twice today", the quarantine
 slots, rosters) or shows a time asks here, so the day boundary is the same everywhere and moves
 with the configuration. Needs an app context."""
+import functools
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -43,15 +44,23 @@ def local_at(day: date, wall: time = time(0)) -> datetime:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local calendar day as a UTC [start, end) range (next local midnight: a day with a
+    """A local calendar day as a UTC [start, end) range (to the next local midnight: a day with a
     daylight-saving change is not 24 hours)."""
-    return (local_at(day).astimezone(timezone.utc),
-            local_at(day + timedelta(days=1)).astimezone(timezone.utc))
+    return _bounds(current_app.config["DISPLAY_TIMEZONE"], day)
 
 
 def day_range(moment: datetime) -> tuple[datetime, datetime]:
     """The local calendar day holding `moment`, as a UTC [start, end) range."""
-    return day_bounds(local_day(moment))
+    key = current_app.config["DISPLAY_TIMEZONE"]
+    return _bounds(key, moment.astimezone(ZoneInfo(key)).date())
+
+
+@functools.lru_cache(maxsize=64)
+def _bounds(key: str, day: date) -> tuple[datetime, datetime]:
+    # Cached: the sync asks for the day of every sample record it checks, nearly always the same.
+    local_zone = ZoneInfo(key)
+    return (datetime.combine(day, time(0), local_zone).astimezone(timezone.utc),
+            datetime.combine(day + timedelta(days=1), time(0), local_zone).astimezone(timezone.utc))
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -4,8 +4,8 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from . import clock
-from .clock import local_time
 from .extensions import babel
+
 
 def select_locale() -> str:
     if not has_request_context():
@@ -25,5 +25,5 @@ def init_app(app: Flask) -> None:
     clock.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="../translations")
-    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_time"] = clock.local_time
     app.jinja_env.globals["html_lang"] = lambda: "zh-CN" if str(get_locale()).startswith("zh") else "en"
