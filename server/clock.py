@@ -6,7 +6,7 @@ slots, rosters) or shows a time asks here, so the day boundary is the same every
 with the configuration. Needs an app context."""
 import functools
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
@@ -16,8 +16,13 @@ from .models import utcnow
 def init_app(app: Flask) -> None:
     """A misspelt zone stops the start (rather than every page), and Babel's own date formatting
     follows the same zone: DISPLAY_TIMEZONE is the one setting."""
-    ZoneInfo(app.config["DISPLAY_TIMEZONE"])
-    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
+    name = app.config["DISPLAY_TIMEZONE"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise RuntimeError(f"DISPLAY_TIMEZONE {name!r} is not a time zone: give an IANA name such as "
+                           "Asia/Shanghai.") from None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = name
 
 
 def zone() -> ZoneInfo:

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import clock
+from server import clock, create_app
+from server.config import from_environment
 from server.models import utcnow
+from tests.conftest import base_config
 from tests.records import batch, gate_entry, person, sample, tube_open, valid_id
 
 ZONE = "America/New_York"
@@ -89,3 +91,10 @@ def test_the_gate_log_puts_passages_either_side_of_local_midnight_on_their_own_d
         page = client.get(f"/gate/{gate}/log?date={moment.date().isoformat()}").get_data(as_text=True)
         assert "进 <strong>1</strong>" in page, moment
         assert moment.strftime("%H:%M") in page
+
+
+def test_the_zone_is_set_by_the_environment_and_an_unknown_one_stops_the_start():
+    assert from_environment({"CHECKPOINT_DISPLAY_TIMEZONE": ZONE}) == {"DISPLAY_TIMEZONE": ZONE}
+    for wrong in ("Asia/Shangai", "../etc/passwd", ""):
+        with pytest.raises(RuntimeError, match="is not a time zone"):
+            create_app({**base_config("sqlite://"), "DISPLAY_TIMEZONE": wrong})
