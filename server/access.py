@@ -51,10 +51,11 @@ def scoped(model, community_id: int | None = None) -> Select:
     return select(model).where(model.community_id == cid)
 
 
-def scoped_or_404(model, ident: int, *where):
-    """The current community's row of `model` with that id (and `where`); another
-    community's row is simply not found, like a missing one."""
-    return db.first_or_404(scoped(model).where(model.id == ident, *where))
+def scoped_or_404(model, ident, *where, community_id: int | None = None):
+    """The community's row of `model` with that id (and `where`): the current user's community
+    unless given (the API passes its device's). Another community's row is simply not found,
+    like a missing one."""
+    return db.first_or_404(scoped(model, community_id).where(model.id == ident, *where))
 
 
 # What a lab account may open besides its own pages (lab.*): files, login/logout, the health

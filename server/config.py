@@ -1,6 +1,8 @@
 """Configuration: defaults, then instance/config.py, then CHECKPOINT_* environment variables."""
 import os
 
+from offline.protocol import MAX_BODY_BYTES, MAX_RECORDS
+
 DEFAULTS = {
     "SECRET_KEY": None,  # required; generated into the instance config by `checkpoint init`
     "DATA_KEY": None,  # base64 32 bytes: AES-GCM key for personal data
@@ -11,7 +13,7 @@ DEFAULTS = {
     "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "zh_CN",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    # The local zone: days are counted and times shown in it (server/clock.py; Babel's too).
     "DISPLAY_TIMEZONE": "Asia/Shanghai",
     # Login throttling counts in the database, across every worker (server/ratelimit.py).
     "RATELIMIT_STORAGE_URI": "checkpointdb://",
@@ -39,8 +41,9 @@ DEFAULTS = {
     # Flask-WTF's Referer-only HTTPS check is replaced by the Origin check of csrf_origin.py.
     "WTF_CSRF_SSL_STRICT": False,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    "SYNC_MAX_RECORDS": 500,
-    "SYNC_MAX_BYTES": 1024 * 1024,
+    # A sync request's limits, the contract's (DESIGN §5, offline/protocol.py): 413 beyond them.
+    "SYNC_MAX_RECORDS": MAX_RECORDS,
+    "SYNC_MAX_BYTES": MAX_BODY_BYTES,
     "FEVER_THRESHOLD_C": 37.3,
     # The gate says "no sample for more than N hours" past this (server/gate/status.py).
     "SAMPLE_MAX_AGE_HOURS": 48,
@@ -112,6 +115,7 @@ ENV_SETTINGS = {
     "REGISTER_RATE_LIMIT": str,
     "DEVICE_TOKEN_DAYS": int,
     "FEVER_THRESHOLD_C": float,
+    "DISPLAY_TIMEZONE": str,
     "SAMPLE_MAX_AGE_HOURS": float,
     "BOARD_CACHE_SECONDS": int,
     "ROSTER_LOOKAHEAD_HOURS": int,

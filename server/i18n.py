@@ -1,13 +1,10 @@
-"""Languages and times: Chinese by default, English when the browser asks; shown in Shanghai time."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Flask, current_app, has_request_context, request
+"""Languages and times: Chinese by default, English when the browser asks; times shown on the
+local clock (server/clock.py)."""
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
+from . import clock
 from .extensions import babel
-
-LOCALES = ("zh_CN", "en")
 
 
 def select_locale() -> str:
@@ -24,15 +21,9 @@ def select_locale() -> str:
     return "zh_CN"
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as the user reads it (Asia/Shanghai)."""
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime(fmt)
-
-
 def init_app(app: Flask) -> None:
+    clock.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="../translations")
-    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_time"] = clock.local_time
     app.jinja_env.globals["html_lang"] = lambda: "zh-CN" if str(get_locale()).startswith("zh") else "en"

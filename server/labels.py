@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale, get_locale, lazy_gettext as _l
 
-from .i18n import local_time
+from .clock import local_time
 
 LABELS: dict[str, dict[str, object]] = {
     "role": {"volunteer": _l("Gate volunteer"), "clerk": _l("Sampling clerk"),

@@ -11,13 +11,12 @@ campaign data. The audit trail is append-only and holds no personal data and no 
 (ids, kinds, counts and dates only: migration 1100 removed the notes it once copied); a purge
 event is added to it. Backups are the operator's to purge (README)."""
 from collections import Counter
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 
 from .audit import audit
+from .clock import day_bounds, local_day
 from .extensions import db
 from .models import (Box, CareNeed, CareVisit, DailyCount, DoorEvent, Flag, GateEntry,
                      InboxRecord, LabResult, Person, Placement, Problem, Registration, Retest,
@@ -28,40 +27,35 @@ PURGED_PAYLOAD = '{"purged": true}'
 
 def cutoff_of(before: date) -> datetime:
     """Midnight of `before` where the campaign ran, in UTC."""
-    local = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return datetime.combine(before, time(0), tzinfo=local).astimezone(timezone.utc)
+    return day_bounds(before)[0]
 
 
 def purge(before: date) -> dict[str, int]:
     """Delete personal data recorded before the date; return what was done, by kind.
     Flushes; the caller commits."""
     cutoff = cutoff_of(before)
-    local = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     counts = Counter()
-
-    def day(moment: datetime) -> date:
-        return moment.astimezone(local).date()
 
     for at, community, site, fever, back in db.session.execute(select(
             GateEntry.recorded_at, GateEntry.community_id, GateEntry.site_id, GateEntry.fever,
             GateEntry.turned_back).where(GateEntry.recorded_at < cutoff)):
-        counts[(day(at), community, site, "gate_entry")] += 1
-        counts[(day(at), community, site, "gate_fever")] += int(bool(fever))
-        counts[(day(at), community, site, "gate_turned_back")] += int(bool(back))
+        counts[(local_day(at), community, site, "gate_entry")] += 1
+        counts[(local_day(at), community, site, "gate_fever")] += int(bool(fever))
+        counts[(local_day(at), community, site, "gate_turned_back")] += int(bool(back))
     old_tubes = select(Tube.id).where(Tube.opened_at < cutoff)
     for at, community, site in db.session.execute(select(
             Sample.recorded_at, Sample.community_id, Sample.site_id).where(
             Sample.voided_at.is_(None), or_(Sample.recorded_at < cutoff,
                                             Sample.tube_id.in_(old_tubes)))):
-        counts[(day(at), community, site, "sample")] += 1
+        counts[(local_day(at), community, site, "sample")] += 1
     for at, community, site, result in db.session.execute(select(
             Tube.opened_at, Tube.community_id, Tube.site_id, Tube.result).where(
             Tube.opened_at < cutoff)):
-        counts[(day(at), community, site, "tube")] += 1
-        counts[(day(at), community, site, "tube_positive")] += int(result == "positive")
+        counts[(local_day(at), community, site, "tube")] += 1
+        counts[(local_day(at), community, site, "tube_positive")] += int(result == "positive")
     for at, community in db.session.execute(select(Retest.created_at, Retest.community_id).where(
             or_(Retest.created_at < cutoff, Retest.tube_id.in_(old_tubes)))):
-        counts[(day(at), community, None, "retest")] += 1
+        counts[(local_day(at), community, None, "retest")] += 1
     for start, community, kind in db.session.execute(select(
             Placement.start_date, Placement.community_id, Placement.kind).where(
             Placement.end_date < before)):

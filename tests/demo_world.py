@@ -44,7 +44,8 @@ def build(app, residents: int = 150) -> DemoWorld:
     """Fill the app's (empty) database; returns the ids the crawl needs. Commits."""
     from server.demo import seed_demo
     from server.sampling.demo import generate_sampling_day
-    from server.ledgers.quarantine import local_day, raise_missed, record_report
+    from server.clock import local_day
+    from server.ledgers.quarantine import raise_missed, record_report
     from server.review.demo import seed_review_demo
 
     seed_demo(residents_count=residents)

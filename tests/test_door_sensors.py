@@ -12,7 +12,7 @@ from server.extensions import db
 from server.ledgers.signing import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from server.ledgers.simulate import send, signed_request
 from server.models import AuditEvent, DoorSensor, Flag, Placement, utcnow
-from server.ledgers.quarantine import local_day
+from server.clock import local_day
 from tests.records import valid_id
 from tests.test_ledgers_quarantine import integration, logged_in
 

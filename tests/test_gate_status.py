@@ -100,7 +100,7 @@ def test_gate_entry_notes_that_the_person_was_sent_to_sample(client, world, devi
 
 def test_not_sampled_in_the_open_round_counts_the_rounds_days_and_scope(app, world, make_person):
     from server.models import SamplingRound
-    from server.rounds.status import local_today
+    from server.clock import local_today
 
     a = world["a"]
     community = a["community"]

@@ -8,7 +8,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.ledgers.quarantine import local_day, raise_missed, record_report, zone
+from server.clock import local_day, zone
+from server.ledgers.quarantine import raise_missed, record_report
 from server.models import (AuditEvent, CareVisit, Flag, HouseholdNeed, InboxRecord, Placement,
                            TemperatureReading, TemperatureReport, utcnow)
 from tests.records import batch, record, valid_id

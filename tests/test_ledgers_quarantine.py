@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.ledgers.assignments import responsible_worker
-from server.ledgers.quarantine import local_day, raise_missed, watched_people, zone
+from server.clock import local_day, zone
+from server.ledgers.quarantine import raise_missed, watched_people
 from server.ledgers.simulate import send, signed_request
 from server.models import AuditEvent, DoorEvent, Flag, Person, Placement, utcnow
 from server.api.phoneindex import slot

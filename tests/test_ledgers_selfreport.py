@@ -7,7 +7,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from server.extensions import db
-from server.ledgers.quarantine import local_day, place
+from server.clock import local_day
+from server.ledgers.quarantine import place
 from server.ledgers.selfreport_links import SALT, link_token
 from server.models import TemperatureReport, utcnow
 from tests.conftest import PIN

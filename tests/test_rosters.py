@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import AuditEvent, DutyAssignment, DutyShift, GateSignIn, utcnow
 from server.rosters.presence import presence
-from server.rosters.schedule import local_today, week_start
+from server.clock import local_today
+from server.rosters.schedule import week_start
 from server.supervisor.checks import run_checks
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

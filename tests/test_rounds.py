@@ -11,7 +11,8 @@ from sqlalchemy import select
 from server.extensions import db
 from server.ledgers.assignments import assign
 from server.models import AuditEvent, CareNeed, SamplingRound
-from server.rounds.status import local_today, sampled_in_open_round
+from server.clock import local_today
+from server.rounds.status import sampled_in_open_round
 from tests.factories_supervisor import make_person, make_sample, make_tube
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.ledgers.quarantine import local_day, place
+from server.clock import local_day
+from server.ledgers.quarantine import place
 from server.models import (Flag, SchedulerHeartbeat, SchedulerJob, SchedulerRun, TemperatureReport,
                            utcnow)
 from server.scheduler import Scheduler

@@ -8,7 +8,9 @@ import { notice } from "./statusbar.js";
 
 export const TOLERANCE_MS = 5 * 60 * 1000;
 const META_KEY = "clock";
-const ZONE = "Asia/Shanghai";
+// Times are shown in the server's local zone (DISPLAY_TIMEZONE, on <html> by base.html); the
+// service worker, which has no DOM, formats none.
+const ZONE = typeof document !== "undefined" ? document.documentElement.dataset.zone : undefined;
 const channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("checkpoint-clock") : null;
 
 const MESSAGES = {

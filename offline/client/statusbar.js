@@ -80,9 +80,10 @@ export function paintBar({ counts, last, reach }, words) {
   document.body.dataset.reach = reach;
 }
 
-/** 14:05 today, 5/6 14:05 before, in Shanghai time like every time the app shows. */
+/** 14:05 today, 5/6 14:05 before, in the server's local zone (DISPLAY_TIMEZONE, on <html> by
+ * base.html) like every time the app shows. */
 function shortTime(date) {
-  const zone = { timeZone: "Asia/Shanghai" };
+  const zone = { timeZone: document.documentElement.dataset.zone };
   const day = (d) => d.toLocaleDateString("en-CA", zone);
   const time = date.toLocaleTimeString("en-GB", { ...zone, hour: "2-digit", minute: "2-digit" });
   if (day(date) === day(new Date())) return time;

@@ -2,8 +2,8 @@
 gate screen's duty line (static/js/gate-duty.js). Asking is also the phone's sign-in at that
 gate: with the passages captured there, it is the actual presence the roster is checked against."""
 from flask import abort, g, jsonify, request
-from sqlalchemy import select
 
+from ..access import scoped_or_404
 from ..extensions import db
 from ..inputs import parse_id
 from ..models import Site, utcnow
@@ -27,10 +27,7 @@ def duty():
     site_id = parse_id(request.args.get("site_id"))
     if site_id is None:
         abort(400, description="site_id: the id of a gate")
-    site = db.session.scalar(select(Site).where(Site.id == site_id, Site.kind == "gate",
-                                                Site.community_id == g.user.community_id))
-    if site is None:
-        abort(404)
+    site = scoped_or_404(Site, site_id, Site.kind == "gate", community_id=g.user.community_id)
     now = utcnow()
     record_sign_in(g.user, site.id, now)
     db.session.commit()

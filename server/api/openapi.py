@@ -2,7 +2,7 @@
 /api/v1/openapi.json and checked against the running app by schemathesis (tests)."""
 from flask import current_app, jsonify
 
-from offline.protocol import RECORD_TYPES
+from offline.protocol import MAX_RECORDS, RECORD_TYPES, WARNINGS
 from . import bp
 
 
@@ -48,7 +48,7 @@ SCHEMAS = {
         "type": "object", "required": ["records"],
         "properties": {"device_id": {"type": "string"}, "app_version": {"type": "string"},
                        "pending": {"type": "integer", "minimum": 0},
-                       "records": {"type": "array", "maxItems": 500,
+                       "records": {"type": "array", "maxItems": MAX_RECORDS,
                                    "items": {"$ref": "#/components/schemas/Record"}}}},
     "SyncResult": {
         "type": "object", "required": ["id", "status", "warnings"],
@@ -56,7 +56,7 @@ SCHEMAS = {
             "id": {"type": ["string", "null"]},
             "status": {"type": "string",
                        "enum": ["accepted", "duplicate", "conflict", "rejected"]},
-            "warnings": {"type": "array", "items": {"type": "string"}},
+            "warnings": {"type": "array", "items": {"type": "string", "enum": list(WARNINGS)}},
             "error": {"type": "object", "required": ["code", "message"],
                       "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                      "field": {"type": ["string", "null"]}}}}},

@@ -8,12 +8,12 @@ import time
 from flask import current_app, g, jsonify, request
 
 from offline.protocol import MAX_INT
-from sqlalchemy import select
 
 from scanner import ScanError, classify, decode_image
 from scanner.errors import ImageTooLarge
 from scanner.idcard import IdCardError, read_id_card  # the OCR engine loads on first use
 from scanner.imageio import MAX_BYTES, check_image
+from ..access import scoped
 from ..database import reads_first
 from ..extensions import db, limiter
 from ..models import Site
@@ -92,8 +92,7 @@ def _site():
         return None, _error(400, "invalid_request", "site_id must be a number.")
     if not 0 < int(raw) <= MAX_INT:  # PostgreSQL refuses to even compare a bigger number
         return None, _error(404, "unknown_site", "No such site in your community.")
-    site = db.session.scalar(select(Site).where(
-        Site.id == int(raw), Site.community_id == g.user.community_id))
+    site = db.session.scalar(scoped(Site, g.user.community_id).where(Site.id == int(raw)))
     if site is None:
         return None, _error(404, "unknown_site", "No such site in your community.")
     return site, None

@@ -9,9 +9,10 @@ The server's HASH_KEY never leaves it: each community gets its own derived index
 from flask import current_app, g, jsonify
 from sqlalchemy import or_, select
 
+from ..clock import local_day
 from ..extensions import db
 from ..gate.status import OPEN_RETEST, statuses
-from ..ledgers.quarantine import WATCH_TAG, local_day, watched_people
+from ..ledgers.quarantine import WATCH_TAG, watched_people
 from ..models import Person, Retest, utcnow
 from .phoneindex import (SCHEME, code_hash, expected_candidates, false_match_rate, index_key,
                           person_key, region_count, slot, slot_bits)

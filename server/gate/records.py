@@ -3,10 +3,11 @@ import re
 
 from offline.protocol import INVALID_FIELD, Record, RecordError
 from offline.temperature import parse_temperature
+from ..clock import local_day
 from ..sync.identify import check_person, claim_person
 from ..models import GateEntry
 from ..sync.records import SyncContext, handles, text_field
-from ..ledgers.quarantine import local_day, on_watch
+from ..ledgers.quarantine import on_watch
 
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
 # Mainland plates: province character, letter, then 5 characters (6 for new-energy plates).

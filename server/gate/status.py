@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..clock import local_day
 from ..extensions import db
-from ..ledgers.quarantine import local_day, watched_people
+from ..ledgers.quarantine import watched_people
 from ..models import Person, Retest, Sample
 from ..rounds.status import in_scope, open_round, sampled_in_open_round
 

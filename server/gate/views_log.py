@@ -1,12 +1,10 @@
 """The online page of one gate: today's log, fevers, turn-backs and passages per hour."""
-from zoneinfo import ZoneInfo
-
-from flask import current_app, render_template
+from flask import render_template
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..supervisor.export_files import day_bounds
+from ..clock import day_bounds
 from ..extensions import db
 from ..models import GateEntry
 from ..privacy import mask_name
@@ -29,9 +27,8 @@ def log(site_id: int):
         select(GateEntry).where(GateEntry.site_id == site.id, GateEntry.recorded_at >= start,
                                 GateEntry.recorded_at < end)
         .options(selectinload(GateEntry.person)).order_by(GateEntry.recorded_at.desc())).all()
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    hours = hourly(((site.id, e.recorded_at, "passages") for e in entries), zone).get(site.id, {})
-    fever_hours = hourly(((site.id, e.recorded_at, "fevers") for e in entries if e.fever), zone)
+    hours = hourly((site.id, e.recorded_at, "passages") for e in entries).get(site.id, {})
+    fever_hours = hourly((site.id, e.recorded_at, "fevers") for e in entries if e.fever)
     counts = {"in": sum(e.direction == "in" for e in entries),
               "out": sum(e.direction == "out" for e in entries),
               "fevers": sum(e.fever for e in entries),

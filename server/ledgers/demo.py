@@ -3,17 +3,18 @@ household of building 1-1 is under home quarantine (every resident, with its mea
 as tasks for every day, the last one due already done, two readings of yesterday morning kept, a door sensor);
 a resident of another household is under health monitoring; grid 一网格 groups buildings
 1-1 to 1-3 under its leader (user `gridlead`, PIN as the demo's). Idempotent."""
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from ..clock import local_at, local_today
 from ..extensions import db
 from ..models import BuildingAssignment, DoorSensor, HouseholdNeed, Person, Placement, User, utcnow
 from .assignments import assign
 from .doors import add_sensor
 from .grids import create_grid, set_buildings
 from .households import household_of, mark_need, place_household
-from .quarantine import local_day, place, record_report, zone
+from .quarantine import place, record_report
 
 DEMO_GRID = ("一网格", ("1-1", "1-2", "1-3"))
 GRID_LEADER = ("gridlead", "网格长")
@@ -36,7 +37,7 @@ def seed_ledgers(community, worker_username: str = "volunteer") -> dict:
     residents = db.session.scalars(select(Person).where(
         Person.community_id == cid, Person.building == DEMO_BUILDINGS[0], Person.in_roster.is_(True))
         .order_by(Person.unit, Person.room, Person.id).limit(40)).all()
-    start = local_day(utcnow()) - timedelta(days=3)
+    start = local_today() - timedelta(days=3)
     placements = []
     if residents:
         first = residents[0]
@@ -50,7 +51,7 @@ def seed_ledgers(community, worker_username: str = "volunteer") -> dict:
             add_sensor(cid, DEMO_SENSOR, first.building, first.unit, first.room)
         # Yesterday morning's temperature, reported by the resident and taken again by the
         # worker: both readings kept.
-        morning = datetime.combine(local_day(utcnow()) - timedelta(days=1), time(8, 0), tzinfo=zone())
+        morning = local_at(local_today() - timedelta(days=1), time(8, 0))
         record_report(placements[0], "36.5", morning, "self")
         record_report(placements[0], "36.7", morning + timedelta(minutes=30), "worker", user=worker)
         breakfast = db.session.scalar(select(HouseholdNeed).where(

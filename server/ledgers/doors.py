@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from offline.text import clean_line
 from ..audit import audit
+from ..clock import local_day
 from ..extensions import db
 from ..models import DoorEvent, DoorSensor, Flag, Integration, Person
 from ..privacy import mask_name
 from ..labels import natural_key
-from .quarantine import household_placements, local_day
+from .quarantine import household_placements
 
 DOOR_KIND = "door_opened_quarantine"
 ACTIONS = ("open", "close")

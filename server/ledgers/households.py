@@ -12,10 +12,11 @@ from sqlalchemy import or_, select
 
 from offline.text import clean_line
 from ..audit import audit
+from ..clock import day_bounds, local_at
 from ..extensions import db
 from ..models import HouseholdNeed, Person, Placement
 from ..models.households import NEED_KINDS
-from .quarantine import LedgerError, active_filter, place, zone
+from .quarantine import LedgerError, active_filter, place
 
 
 def household_of(person: Person) -> tuple[str, str, str]:
@@ -58,7 +59,7 @@ def add_daily_needs(community_id: int, household: tuple, first: date, last: date
         for kind, times in current_app.config["HOUSEHOLD_NEED_TIMES"].items():
             for hhmm in times:
                 hours, minutes = map(int, hhmm.split(":"))
-                due = datetime.combine(day, time(hours, minutes), tzinfo=zone())
+                due = local_at(day, time(hours, minutes))
                 if due in existing:
                     continue
                 db.session.add(HouseholdNeed(community_id=community_id, building=building, unit=unit,
@@ -96,14 +97,14 @@ def needs_of(community_id: int, buildings, day: date) -> list[HouseholdNeed]:
     """The needs of `day` (local) in `buildings`, of households with a placement running."""
     if not buildings:
         return []
-    start = datetime.combine(day, time(0), tzinfo=zone())
+    start, end = day_bounds(day)
     running = select(Person.building, Person.unit, Person.room).join(
         Placement, Placement.person_id == Person.id).where(
         Person.community_id == community_id, Person.building.in_(buildings), *active_filter(day))
     households = {(b or "", u or "", r or "") for b, u, r in db.session.execute(running)}
     needs = db.session.scalars(select(HouseholdNeed).where(
         HouseholdNeed.community_id == community_id, HouseholdNeed.building.in_(buildings),
-        HouseholdNeed.due_at >= start, HouseholdNeed.due_at < start + timedelta(days=1))
+        HouseholdNeed.due_at >= start, HouseholdNeed.due_at < end)
         .order_by(HouseholdNeed.due_at, HouseholdNeed.building, HouseholdNeed.unit, HouseholdNeed.room))
     return [n for n in needs if (n.building, n.unit, n.room) in households]
 

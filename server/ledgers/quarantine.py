@@ -1,14 +1,13 @@
 """Home quarantine and health monitoring (居家隔离 / 健康监测): placements, twice-daily
 temperature reports and the missed-report check.
 
-Dates are local (Asia/Shanghai) and both ends included. A day has two slots: a report made
+Dates are local (server/clock.py) and both ends included. A day has two slots: a report made
 before the morning close (config QUARANTINE_SLOT_CLOSE) is the morning one, any later report
 the evening one. A slot whose close has passed with no report is missed: the check (a function
 of `now`, run by `checkpoint check-quarantine`) keeps a TemperatureReport row without a
 temperature for it, which the database keeps unique, and raises a Flag with a deadline."""
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from offline.protocol import TEMPERATURE_OUT_OF_RANGE, RecordError
 from offline.temperature import parse_temperature as temperature_c
 from offline.text import clean_line
 from ..audit import audit
+from ..clock import local_at, local_day, local_time
 from ..extensions import db
 from ..models import Community, Flag, Person, Placement, TemperatureReading, TemperatureReport, utcnow
 from ..models.ledgers import PLACEMENT_KINDS, SLOTS
@@ -33,17 +33,9 @@ class LedgerError(ValueError):
     """A request the ledger refuses; the message is for the user."""
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-
-
-def local_day(now: datetime) -> date:
-    return now.astimezone(zone()).date()
-
-
 def slot_close(day: date, slot: str) -> datetime:
     hours, minutes = map(int, current_app.config["QUARANTINE_SLOT_CLOSE"][slot].split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=zone())
+    return local_at(day, time(hours, minutes))
 
 
 def slot_for(now: datetime) -> tuple[date, str]:
@@ -173,7 +165,7 @@ def close_missed(flag_id: int, now: datetime, user_id: int | None) -> None:
     flag = db.session.get(Flag, flag_id)
     if flag is not None and flag.resolved_at is None and flag.kind == MISSED_KIND:
         flag.resolved_at, flag.resolved_by = utcnow(), user_id
-        flag.resolution_note = _("Reported late (%(at)s).", at=now.astimezone(zone()).strftime("%m-%d %H:%M"))
+        flag.resolution_note = _("Reported late (%(at)s).", at=local_time(now, "%m-%d %H:%M"))
 
 
 def readings_of(placement: Placement) -> list[TemperatureReading]:
@@ -303,15 +295,6 @@ def watched_people(community_id: int, day: date) -> list[Person]:
     people = {p.id: p for p in in_ledger}
     people.update({p.id: p for p in tagged if WATCH_TAG in p.tag_list})
     return list(people.values())
-
-
-def placements_of(person_ids) -> dict:
-    """person id -> their placements, for many people in one query."""
-    found: dict = {}
-    if person_ids:
-        for placement in db.session.scalars(select(Placement).where(Placement.person_id.in_(person_ids))):
-            found.setdefault(placement.person_id, []).append(placement)
-    return found
 
 
 def on_watch(person: Person, day: date, placements: list | None = None) -> bool:

@@ -6,7 +6,8 @@ from ..extensions import db
 from ..models import Flag, Person, Placement, Retest
 from .grids import task_buildings
 from .households import needs_of
-from .quarantine import active_filter, due_slots, local_day
+from ..clock import local_day
+from .quarantine import active_filter, due_slots
 
 
 def in_my_buildings(user, buildings):

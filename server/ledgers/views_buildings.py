@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..extensions import db
 from ..inputs import parse_id
 from ..models import BuildingAssignment, Person, User
@@ -45,9 +45,7 @@ def buildings_assign():
         abort(404)
     user_id = parse_id(request.form.get("user_id"))
     if user_id:
-        user = db.session.scalar(scoped(User).where(User.id == user_id, User.active.is_(True)))
-        if user is None:
-            abort(404)
+        user = scoped_or_404(User, user_id, User.active.is_(True))
         assign(cid, building, user)
         flash(_("Building %(building)s: %(worker)s.", building=building,
                 worker=user.display_name or user.username))

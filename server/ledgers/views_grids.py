@@ -2,13 +2,13 @@
 leader, who then sees the grid's tasks on "my tasks"."""
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from offline.text import clean_line
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..errors import page_error
 from ..extensions import db
 from ..inputs import parse_id
@@ -40,9 +40,7 @@ def grids_save():
     name = clean_line(request.form.get("name", ""))[:60]
     buildings = [b for b in re.split(r"[\s,，、]+", request.form.get("buildings", "")) if b]
     leader_id = parse_id(request.form.get("leader_id"))
-    leader = db.session.scalar(scoped(User).where(User.id == leader_id)) if leader_id else None
-    if leader_id and leader is None:
-        abort(404)
+    leader = scoped_or_404(User, leader_id) if leader_id else None
     known = set(db.session.scalars(select(Person.building).where(
         Person.community_id == cid, Person.building.in_(buildings)).distinct())) if buildings else set()
     unknown = [b for b in buildings if b not in known]
@@ -50,9 +48,7 @@ def grids_save():
         return page_error(400, _("No building %(b)s in the roster.", b="、".join(unknown[:5]))), 400
     grid_id = parse_id(request.form.get("grid_id"))
     if grid_id:
-        grid = db.session.scalar(scoped(Grid).where(Grid.id == grid_id))
-        if grid is None:
-            abort(404)
+        grid = scoped_or_404(Grid, grid_id)
         grid.leader_id = leader.id if leader else None
     else:
         if not name:

@@ -1,12 +1,13 @@
 """Supervisor pages of the quarantine ledger: who is placed, placing a household's resident,
 ending early, extending, and the resident's self-report link (QR)."""
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..clock import local_day, local_today, zone
 from ..errors import page_error
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id, parse_time
@@ -15,8 +16,7 @@ from ..supervisor.periods import day_message
 from . import bp
 from .assignments import responsible_worker
 from .households import add_daily_needs, add_need, household_of, place_household
-from .quarantine import (LedgerError, due_slots, end_early, extend, local_day, place, readings_of,
-                         reports_of, zone)
+from .quarantine import LedgerError, due_slots, end_early, extend, place, readings_of, reports_of
 from .selfreport_links import link_token
 
 
@@ -47,11 +47,9 @@ def quarantine():
 @role_required("supervisor")
 def quarantine_place():
     """Place one roster resident under quarantine or monitoring (audited)."""
-    person = db.session.scalar(scoped(Person).where(Person.id == parse_id(request.form.get("person_id"))))
-    if person is None:
-        abort(404)
+    person = scoped_or_404(Person, parse_id(request.form.get("person_id")))
     try:
-        start = parse_day(request.form.get("start")) if request.form.get("start") else local_day(utcnow())
+        start = parse_day(request.form.get("start")) if request.form.get("start") else local_today()
     except InputError:
         return render_template("error.html", message=day_message()), 400
     try:
@@ -74,7 +72,7 @@ def quarantine_place_household():
     address; under quarantine its meals and rubbish become the worker's tasks), audited."""
     form = request.form
     try:
-        start = parse_day(form.get("start")) if form.get("start") else local_day(utcnow())
+        start = parse_day(form.get("start")) if form.get("start") else local_today()
     except InputError:
         return render_template("error.html", message=day_message()), 400
     try:
@@ -127,7 +125,7 @@ def placement_extend(placement_id):
     days = request.form.get("days", type=int) or 0
 
     def longer(placement):
-        extend(placement, days, local_day(utcnow()), current_user, request.form.get("note", ""))
+        extend(placement, days, local_today(), current_user, request.form.get("note", ""))
         _household_needs(placement)
     return _change(placement_id, longer)
 

@@ -5,10 +5,11 @@ The page shows the resident's masked name and their own reports, nothing else.""
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from ..audit import audit
+from ..clock import local_day
 from ..extensions import db, limiter
 from ..models import utcnow
 from . import bp
-from .quarantine import LedgerError, is_active, local_day, record_report, reports_of, slot_for
+from .quarantine import LedgerError, is_active, record_report, reports_of, slot_for
 from .selfreport_links import placement_of
 
 

@@ -21,7 +21,7 @@ class SamplingRound(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))  # "第5轮": not personal data
-    start_day: Mapped[date] = mapped_column(Date)  # local days (Asia/Shanghai), inclusive
+    start_day: Mapped[date] = mapped_column(Date)  # local days (server/clock.py), inclusive
     end_day: Mapped[date] = mapped_column(Date)
     # The scope: empty lists mean the whole community / every resident of the roster.
     compounds: Mapped[list] = mapped_column(JSON, default=list)

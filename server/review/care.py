@@ -3,9 +3,7 @@
 sampling list.
 Functions flush and audit (ids only: notes are personal data); the view commits."""
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_
@@ -14,6 +12,7 @@ from offline.text import clean_note
 
 from ..access import scoped
 from ..audit import audit
+from ..clock import zone
 from ..extensions import db
 from ..inputs import InputError, parse_time
 from ..labels import natural_key
@@ -109,9 +108,9 @@ def add_visit(person: Person, visitor_id: int, visited_at: datetime, need: str |
 
 
 def parse_local_time(value: str) -> datetime:
-    """A datetime-local input (Shanghai time) as an aware UTC datetime."""
+    """A datetime-local input (local time) as an aware UTC datetime."""
     try:
-        return parse_time(value, ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+        return parse_time(value, zone())
     except InputError:
         raise CareError(_l("Give the time of the visit.")) from None
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from ..supervisor.export_files import day_bounds
+from ..clock import day_bounds
 from ..extensions import db
 from ..models import Box, Flag, GateEntry, Sample, Tube, utcnow
 from ..supervisor.board_state import board_groups

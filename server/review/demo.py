@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from ..clock import local_today
 from ..extensions import db
 from ..models import CareNeed, Community, Person, Problem, SpecialContact, User, WorkGroupMember
-from ..supervisor.periods import today
 from .workgroups import assign
 
 DEMO_GROUPS = {"volunteer": ("gate_control", "helper"), "clerk": ("sampling", "member"),
@@ -40,7 +40,7 @@ def seed_review_demo(community: Community) -> dict:
     made["categories"] = _seed_categories(community)
     owner = users.get("clerk") or next(iter(users.values()), None)
     if owner and not _exists(Problem, Problem.community_id == community.id):
-        day = today()
+        day = local_today()
         db.session.add(Problem(community_id=community.id, day=day - timedelta(days=1), description=DEMO_PROBLEM,
                                owner_id=owner.id, due_on=day + timedelta(days=1)))
         made["problems"] += 1

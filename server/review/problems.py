@@ -3,19 +3,17 @@ date and a fix; open ones are carried over to every later day until closed. Func
 audit; the view commits."""
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from offline.text import clean_note
 from ..access import scoped
 from ..audit import audit
+from ..clock import local_day, local_today
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
 from ..models import Problem, User, utcnow
-from ..supervisor.periods import today
 
 
 class ProblemError(ValueError):
@@ -84,7 +82,7 @@ def close_problem(problem: Problem, fix: str) -> None:
 def closed_day(problem: Problem) -> date | None:
     if problem.closed_at is None:
         return None
-    return problem.closed_at.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    return local_day(problem.closed_at)
 
 
 def problems_for_day(community_id: int, day: date) -> dict:
@@ -110,7 +108,7 @@ def ledger(community_id: int, status: str | None) -> list[Problem]:
 
 
 def days_open(problem: Problem) -> int:
-    return ((closed_day(problem) or today()) - problem.day).days
+    return ((closed_day(problem) or local_today()) - problem.day).days
 
 
 def _user_id():

@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import role_required, scoped_or_404
+from ..clock import local_today
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
 from ..models import WorkGroup, WorkGroupMember
-from ..supervisor.periods import today
 from . import bp
 from .problems import community_users
 from .workgroups import WorkGroupError, add_group, assign, current_members, remove, rename_group
@@ -17,9 +17,9 @@ from .workgroups import groups as all_groups
 
 def _page(error=None, status=200):
     cid = current_user.community_id
-    return render_template("review/workgroups.html", groups=current_members(cid, today()),
+    return render_template("review/workgroups.html", groups=current_members(cid, local_today()),
                            switched_off=[g for g in all_groups(cid, active_only=False) if not g.active],
-                           users=community_users(cid).values(), error=error, today=today()), status
+                           users=community_users(cid).values(), error=error, today=local_today()), status
 
 
 @bp.get("/workgroups")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from offline.text import clean_note
 from ..access import scoped
 from ..audit import audit
-from ..supervisor.export_files import day_bounds
+from ..clock import day_bounds
 from ..extensions import db
 from ..models import User, WorkGroup, WorkGroupMember, utcnow
 from ..models.followup import WORK_GROUP_NAMES, WORK_GROUP_ROLES, WORK_GROUPS

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..clock import local_today
 from ..extensions import db
 from ..models import DutyAssignment, DutyShift, GateSignIn, Site, User, utcnow
-from .schedule import assign, create_week, local_today, local_start, shift_day, week_shifts, week_start
+from .schedule import assign, create_week, local_start, shift_day, week_shifts, week_start
 
 # Staff names that no generated resident can carry (the privacy tests look for residents'
 # names in the database file, where account names are stored as they are).

@@ -1,16 +1,15 @@
 """Building a gate's week of shifts and rostering people on them.
 
-Shifts are stored with their UTC start and end; a week is the seven local days (Asia/Shanghai
-by default) from a Monday. Templates cover 24 hours: 3×8 h or 2×12 h from a start hour."""
+Shifts are stored with their UTC start and end; a week is the seven local days (server/clock.py)
+from a Monday. Templates cover 24 hours: 3×8 h or 2×12 h from a start hour."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ..access import scoped
 from ..audit import audit
+from ..clock import local, local_at
 from ..extensions import db
 from ..models import DutyAssignment, DutyShift, Site, User, utcnow
 
@@ -24,14 +23,6 @@ class RosterError(ValueError):
     """Bad input for a roster: said to the user, nothing changed."""
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-
-
-def local_today() -> date:
-    return utcnow().astimezone(zone()).date()
-
-
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -41,7 +32,7 @@ def week_days(monday: date) -> list[date]:
 
 
 def local_start(shift: DutyShift) -> datetime:
-    return shift.starts_at.astimezone(zone())
+    return local(shift.starts_at)
 
 
 def shift_day(shift: DutyShift) -> date:
@@ -50,8 +41,7 @@ def shift_day(shift: DutyShift) -> date:
 
 
 def week_bounds(monday: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(monday, time(0), zone())
-    return start, datetime.combine(monday + timedelta(days=7), time(0), zone())
+    return local_at(monday), local_at(monday + timedelta(days=7))
 
 
 def gates(community_id: int) -> list[Site]:
@@ -84,7 +74,7 @@ def create_week(site: Site, monday: date, template: str, needed: int, start_hour
     added = 0
     for day in week_days(monday):
         for n in range(24 // hours):
-            begins = datetime.combine(day, time(0), zone()) + timedelta(hours=start_hour + n * hours)
+            begins = local_at(day) + timedelta(hours=start_hour + n * hours)
             ends = begins + timedelta(hours=hours)
             if any(a < ends and begins < b for a, b in taken):
                 continue  # overlapping an existing shift: the supervisor's earlier plan wins

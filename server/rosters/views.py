@@ -1,6 +1,6 @@
 """The roster pages: every gate's week at a glance, one gate's week to build, the printable
 sheet (one A4 page per gate) and the export."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..access import role_required, scoped_or_404
 from ..audit import audit
+from ..clock import day_bounds, local, local_today
 from ..tables import to_csv, to_xlsx
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
@@ -15,8 +16,8 @@ from ..models import DutyAssignment, DutyShift, Site, utcnow
 from . import bp
 from .presence import presence
 from .schedule import (NEEDED, TEMPLATES, RosterError, assign, create_week, current_assignments,
-                       duty_people, gates, local_start, local_today, on_duty, remove, repeat_day,
-                       shift_day, swap, week_bounds, week_days, week_shifts, week_start, zone)
+                       duty_people, gates, local_start, on_duty, remove, repeat_day, shift_day, swap,
+                       week_bounds, week_days, week_shifts, week_start)
 
 ERRORS = {
     "template": _l("Choose a shift template."),
@@ -76,14 +77,14 @@ def overview():
     """Every gate: who is on duty now, who takes over, the week's shortages, today's presence."""
     now, monday = utcnow(), _week()
     today = local_today()
-    start = datetime.combine(today, time(0), zone())
+    start, end = day_bounds(today)
     rows = []
     for site in gates(current_user.community_id):
         days = _days(site, monday)
         short = sum(1 for _d, shifts in days for s, people in shifts if len(people) < s.needed)
         total = sum(len(shifts) for _d, shifts in days)
         rows.append({"site": site, "duty": on_duty(site.id, now), "short": short, "total": total,
-                     "presence": presence(site.id, start, start + timedelta(days=1), now)})
+                     "presence": presence(site.id, start, end, now)})
     return render_template("rosters/overview.html", rows=rows, monday=monday, now=now,
                            prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
@@ -188,7 +189,7 @@ def export(fmt):
         for day, shifts in _sheet_rows(site, monday):
             for s, names in shifts:
                 rows.append([site.name, day.isoformat(), f"{local_start(s):%H:%M}",
-                             f"{s.ends_at.astimezone(zone()):%H:%M}", str(s.needed), str(len(names)),
+                             f"{local(s.ends_at):%H:%M}", str(s.needed), str(len(names)),
                              "、".join(names)])
     audit("export", target="export:rosters", kind="rosters", format=fmt, date=monday.isoformat(), rows=len(rows))
     db.session.commit()

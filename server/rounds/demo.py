@@ -1,15 +1,14 @@
 """Demo data of issue 18: a lab account, a two-day round (yesterday and today) with yesterday's
 sampling in it, one of yesterday's boxes received by the lab and one not. Idempotent."""
 import uuid
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
 from ..auth.pins import hash_pin
+from ..clock import local_at, local_today
 from ..extensions import db
 from ..models import Box, Community, Person, Sample, SamplingRound, Site, Tube, User, utcnow
-from .status import local_today
 
 LAB_USER = ("lab", "lab", "检测机构接收员")
 
@@ -42,7 +41,7 @@ def _sampled_yesterday(community: Community, point: Site, lab: User, day) -> Non
     people = db.session.scalars(select(Person).where(Person.community_id == community.id,
                                                      Person.in_roster.is_(True), Person.tags == "")
                                 .order_by(Person.id).limit(50)).all()
-    clock = datetime.combine(day, time(8), ZoneInfo("Asia/Shanghai"))
+    clock = local_at(day, time(8))
     boxes = [Box(community_id=community.id, site_id=point.id, barcode=f"B{day:%y%m%d}R{n}", created_at=clock)
              for n in (1, 2)]
     db.session.add_all(boxes)

@@ -7,12 +7,10 @@ round_covering() + round_bounds() to count a round's days as one."""
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from ..supervisor.export_files import day_bounds
+from ..clock import day_bounds, local_day, local_today
 from ..extensions import db
 from ..models import Person, Sample, SamplingRound, utcnow
 from ..review.categories import codes
@@ -26,10 +24,6 @@ def priority_tags(community_id: int) -> frozenset[str]:
     """Chased first on the "not yet sampled" lists: the community's special-group categories
     (the ones the ledger and coverage use) and people under home quarantine."""
     return frozenset(codes(community_id)) | {QUARANTINE_TAG}
-
-
-def local_today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 def round_covering(community_id: int, day: date) -> SamplingRound | None:
@@ -112,11 +106,10 @@ def progress(rnd: SamplingRound, state: RoundState | None = None) -> list[dict]:
     firsts = db.session.execute(select(Sample.person_id, func.min(Sample.recorded_at)).where(
         Sample.community_id == rnd.community_id, Sample.voided_at.is_(None),
         Sample.recorded_at >= start, Sample.recorded_at < end).group_by(Sample.person_id))
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     new: dict[date, int] = {}
     for pid, at in firsts:
         if pid in scope_ids:
-            day = at.astimezone(zone).date()
+            day = local_day(at)
             new[day] = new.get(day, 0) + 1
     rows, total = [], 0
     for day in round_days(rnd):

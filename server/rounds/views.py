@@ -10,6 +10,7 @@ from offline.text import clean_line
 
 from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
+from ..clock import local_today
 from ..extensions import db
 from ..inputs import InputError, parse_day
 from ..ledgers.assignments import buildings_of
@@ -17,16 +18,7 @@ from ..models import Person, SamplingRound
 from ..models.rounds import MAX_ROUND_DAYS
 from ..review.categories import names
 from . import bp
-from .status import (
-    QUARANTINE_TAG,
-    close_round,
-    figures,
-    local_today,
-    not_yet_sampled,
-    open_round,
-    priority_tags,
-    round_state,
-)
+from .status import QUARANTINE_TAG, close_round, figures, not_yet_sampled, open_round, priority_tags, round_state
 
 
 def _compounds(community_id: int) -> list[str]:

@@ -2,11 +2,11 @@
 tests and benchmarks that need a realistic day without going through the phones."""
 import random
 import uuid
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from ..clock import local_at
 from ..demo import GIVEN, SURNAMES, fictitious_id
 from ..extensions import db
 from ..models import Box, Community, Person, Sample, Site, Tube
@@ -33,8 +33,7 @@ def generate_sampling_day(community: Community, day: date, tubes: int = 100, *, 
         raise ValueError("The community has no sampling point.")
     capacity = site.tube_capacity
     people = _people(community, tubes * capacity, rng)
-    zone = ZoneInfo("Asia/Shanghai")
-    clock = datetime.combine(day, time(start_hour), zone)
+    clock = local_at(day, time(start_hour))
     made, box = [], None
     for n in range(tubes):
         if n % TUBES_PER_BOX == 0:

@@ -10,11 +10,12 @@ guards it: a slot another request took after our look-ups fails the write, and t
 planned again from fresh look-ups (offline/ingest.py)."""
 from offline.protocol import INVALID_FIELD, Record, RecordError
 from ..sync.bulk import Ref
+from ..clock import day_range
 from ..sync.identify import check_person, claim_person
 from ..models import Sample
 from ..models.sampling import Box, Tube
 from ..sync.records import SyncContext, handles, text_field
-from .tubes import check_tube_barcode, shanghai_day
+from .tubes import check_tube_barcode
 
 BOX_PATTERN = r"[A-Za-z0-9_-]{4,64}"
 SEALED = ("sealed", "packed", "handed_over", "resulted")
@@ -152,10 +153,10 @@ def _used(ctx: SyncContext, tube: TubeState) -> set:
 
 def _live(ctx: SyncContext, person, tube: TubeState, at) -> tuple[bool, bool]:
     """(whether the person holds a live sample in this tube, whether in this tube or in any
-    tube the same Shanghai day). Only this tube and this day matter: a resident sampled daily
+    tube the same local day). Only this tube and this day matter: a resident sampled daily
     for months stays one small read."""
     state = _state(ctx)
-    day = shanghai_day(at)
+    day = day_range(at)
     in_tube = same_day = False
     if person.known_id is not None:
         in_tube, same_day = ctx.lookups.sampled(person.known_id, tube.db_id, day,

@@ -3,16 +3,12 @@
 The slot of a sample is the database's guard against over-filled pools: a unique index on
 (tube_id, slot) means two phones racing for the last slot cannot both win. The loser gets the
 next free slot, or none (slot NULL: kept, flagged tube_over_capacity)."""
-from datetime import datetime, time, timedelta, timezone
-
 from sqlalchemy import select
 
 from offline.protocol import INVALID_TUBE_BARCODE, RecordError
 from scanner.classify import classify
 from ..extensions import db
 from ..models import Sample, Site, Tube
-
-SHANGHAI = timezone(timedelta(hours=8))
 
 
 def check_tube_barcode(value, site: Site, field: str = "tube") -> str:
@@ -21,13 +17,6 @@ def check_tube_barcode(value, site: Site, field: str = "tube") -> str:
     if verdict is None or verdict.kind != "tube" or verdict.text != value:
         raise RecordError(INVALID_TUBE_BARCODE, "Not a tube barcode of this sampling point.", field)
     return value
-
-
-def shanghai_day(moment: datetime) -> tuple[datetime, datetime]:
-    """The Asia/Shanghai calendar day holding `moment`, as a UTC [start, end) range."""
-    day = moment.astimezone(SHANGHAI).date()
-    start = datetime.combine(day, time.min, SHANGHAI).astimezone(timezone.utc)
-    return start, start + timedelta(days=1)
 
 
 def used_slots(tube: Tube) -> set[int]:

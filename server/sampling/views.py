@@ -1,24 +1,19 @@
 """Sampling-point pages: the offline capture screen and today's tubes (online)."""
-from datetime import datetime, timezone
-
-from flask import abort, render_template, request
+from flask import render_template, request
 from sqlalchemy import func, select
 
 from scanner.classify import DEFAULT_TUBE_PATTERN
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
+from ..clock import day_range
 from ..extensions import db
 from ..htmx import is_htmx
-from ..models import Flag, Sample, Site, Tube
+from ..models import Flag, Sample, Site, Tube, utcnow
 from . import bp
-from .tubes import shanghai_day
 
 
 def _sampling_point(site_id: int) -> Site:
     """A sampling point of the user's community, or 404 (never another community's)."""
-    site = db.session.scalar(scoped(Site).where(Site.id == site_id, Site.kind == "sampling_point"))
-    if site is None:
-        abort(404)
-    return site
+    return scoped_or_404(Site, site_id, Site.kind == "sampling_point")
 
 
 @bp.get("/<int:site_id>")
@@ -36,7 +31,7 @@ def tubes(site_id):
     """Today's tubes at this point with their counts and status; htmx gets the list alone."""
     site = _sampling_point(site_id)
     query = (request.args.get("q") or "").strip().upper()[:64]
-    start, end = shanghai_day(datetime.now(timezone.utc))
+    start, end = day_range(utcnow())
     where = [Tube.site_id == site.id, Tube.opened_at >= start, Tube.opened_at < end]
     if query:
         where.append(Tube.barcode.contains(query, autoescape=True))

@@ -8,12 +8,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from ..access import scoped
+from ..clock import local, local_day
 from ..extensions import db
 from ..models import Box, Device, DutyShift, Flag, LabResult, Sample, SyncRejection, Tube
 from ..rosters.schedule import staffed_counts
@@ -124,7 +124,6 @@ def _filling(cid, now, lookback):
 
 def _twice(cid, now, lookback):
     """The same person in two (or more) tubes on the same local day."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     candidates = (select(Sample.person_id).where(Sample.community_id == cid, Sample.voided_at.is_(None),
                                                  Sample.recorded_at >= lookback)
                   .group_by(Sample.person_id).having(func.count(func.distinct(Sample.tube_id)) > 1))
@@ -134,7 +133,7 @@ def _twice(cid, now, lookback):
         .order_by(Sample.person_id, Sample.recorded_at))
     found: dict[tuple, list] = {}
     for person_id, barcode, at in rows:
-        tubes = found.setdefault((person_id, at.astimezone(zone).date()), [])
+        tubes = found.setdefault((person_id, local_day(at)), [])
         if barcode not in [b for b, _ in tubes]:
             tubes.append((barcode, at))
     return [Item("person_sampled_twice_today", f"person:{pid}:{day}:" + ",".join(sorted(b for b, _ in tubes)),
@@ -242,8 +241,7 @@ def _lookahead(now):
 
 
 def _shift_words(shift) -> str:
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    start, end = local(shift.starts_at), local(shift.ends_at)
     return f"{start:%m-%d %H:%M}–{end:%H:%M}"
 
 
@@ -269,7 +267,6 @@ def _uncovered(cid, now, lookback):
     had one is not the roster's business): due when the gap begins. A gap is named by where it
     begins (the end of the shift before it), so its ref stays the same as it nears."""
     horizon = _lookahead(now)
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     rostered = db.session.scalars(select(DutyShift.site_id).where(
         DutyShift.community_id == cid, DutyShift.ends_at > now - timedelta(days=7)).distinct()).all()
     items = []
@@ -285,11 +282,11 @@ def _uncovered(cid, now, lookback):
             cursor = shifts[0].starts_at
         for starts, ends in [*shifts, (None, None)]:
             if starts is None or starts > cursor:
-                until = f"{starts.astimezone(zone):%m-%d %H:%M}" if starts is not None else ""
+                until = f"{local(starts):%m-%d %H:%M}" if starts is not None else ""
                 if cursor < horizon:
                     items.append(Item("gate_uncovered", f"gap:{site_id}:{cursor.isoformat()}", cursor,
                                       cursor, site_id=site_id,
-                                      facts={"shift": f"{cursor.astimezone(zone):%m-%d %H:%M}–{until}"}))
+                                      facts={"shift": f"{local(cursor):%m-%d %H:%M}–{until}"}))
             if ends is not None:
                 cursor = max(cursor, ends)
     return items

@@ -3,15 +3,14 @@ as CSV or XLSX. Personal data is masked unless the full values are asked for (au
 cell is text (an 18-digit ID never becomes 1.1e17) and cannot start a formula."""
 import csv
 import io
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..access import scoped
 from ..audit import audit
+from ..clock import day_bounds, local_time
 from ..extensions import db
 from ..labels import chinese, label, labeller
 from ..models import GateEntry, LabResult, Person, Retest, Sample, Site, Tube
@@ -26,11 +25,6 @@ class ExportError(ValueError):
     """A bad export request; the message says why."""
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local (Shanghai) calendar day as a UTC range."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    start = datetime.combine(day, time(0), zone)
-    return start, start + timedelta(days=1)
 
 
 class _People:
@@ -56,9 +50,7 @@ PERSON_HEADER = ["姓名", "证件类型", "证件号码", "电话", "小区", "
 
 
 def _local(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time(value, "%Y-%m-%d %H:%M:%S")
 
 
 def _tube_query(community_id: int, day: date | None):

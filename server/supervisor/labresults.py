@@ -6,13 +6,12 @@ member of the tube on the retest list (单采复核) at once. Results for tubes 
 kept (tube_id NULL) so the supervisor sees them on the board until the tube turns up."""
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from offline.text import has_controls, refused
+from ..clock import zone
 from ..extensions import db
 from ..inputs import bounded
 from ..models import LabResult, Retest, Sample, Tube, utcnow
@@ -146,12 +145,12 @@ class _Result(str):
 
 def parse_time(text: str) -> datetime | None:
     """A lab's timestamp as a spreadsheet writes it (server/tables.py sheet_time); without a
-    zone it is local (Shanghai) time. ValueError when it is not a time we can store."""
+    zone it is local time. ValueError when it is not a time we can store."""
     value = sheet_time(text)
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+        value = value.replace(tzinfo=zone())
     return bounded(value)  # years 2000-2100 (InputError is a ValueError)
 
 

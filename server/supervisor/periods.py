@@ -1,22 +1,17 @@
-"""The local day a page is about (?date=YYYY-MM-DD, default today in Shanghai time)."""
+"""The local day a page is about (?date=YYYY-MM-DD, default today, server/clock.py)."""
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_babel import gettext as _
 
+from ..clock import local_today
 from ..inputs import FIRST_DAY, LAST_DAY, InputError, parse_day
-from ..models import utcnow
-
-
-def today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 def requested_day() -> date:
     value = request.args.get("date")
     if not value:
-        return today()
+        return local_today()
     try:
         return parse_day(value)
     except InputError:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from offline.text import clean_note
 
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
@@ -66,9 +66,7 @@ def board():
 @role_required("supervisor")
 def resolve_flag(flag_id):
     """Resolve a stored flag with a note."""
-    flag = db.session.scalar(scoped(Flag).where(Flag.id == flag_id))
-    if flag is None:
-        abort(404)
+    flag = scoped_or_404(Flag, flag_id)
     note = clean_note(request.form.get("note", ""))[:500]
     if not note:
         return _answer(str(RESOLVE_ERROR), 400)

@@ -1,8 +1,8 @@
 """Device management: the community's phones, what they still hold, and revoking one."""
-from flask import abort, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from sqlalchemy.orm import joinedload
 
-from ..access import role_required, scoped
+from ..access import role_required, scoped, scoped_or_404
 from ..audit import audit
 from ..extensions import db
 from ..models import Device, utcnow
@@ -24,9 +24,7 @@ def devices():
 @role_required("supervisor")
 def device_revoke(device_id):
     """Revoke a phone's token: the API refuses it from the next request on."""
-    device = db.session.scalar(scoped(Device).where(Device.id == device_id))
-    if device is None:
-        abort(404)
+    device = scoped_or_404(Device, device_id)
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         audit("revoke_device", target=f"device:{device.id}", pending=device.pending)

@@ -1,14 +1,12 @@
 """Export downloads: tubes with members, gate logs, retest lists (masked unless asked)."""
-from zoneinfo import ZoneInfo
-
-from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from ..access import role_required
+from ..clock import local_today
 from .export_files import FORMATS, KINDS, export, tube_csv_stream
 from ..extensions import db
 from ..inputs import InputError, parse_day
-from ..models import utcnow
 from . import bp
 from .periods import day_message
 
@@ -17,8 +15,7 @@ from .periods import day_message
 @role_required("supervisor")
 def exports():
     """The export choices."""
-    today = utcnow().astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
-    return render_template("supervisor/exports.html", kinds=KINDS, formats=FORMATS, today=today)
+    return render_template("supervisor/exports.html", kinds=KINDS, formats=FORMATS, today=local_today())
 
 
 @bp.route("/exports/<kind>.<fmt>", methods=["GET", "POST"])

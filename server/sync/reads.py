@@ -15,12 +15,12 @@ their text does not depend on the batch, so each is parsed once per connection."
 from collections import namedtuple
 
 from . import bulk
+from ..clock import day_range
 from ..extensions import db
 from ..models import Placement, Sample
 from ..models.people import DOC_TYPES
 from ..residents.personal_codes import token_from_code
 from ..privacy import normalise_doc_number, vault
-from ..sampling.tubes import shanghai_day
 
 SiteRow = namedtuple("SiteRow", "id community_id kind code tube_capacity tube_pattern")
 PersonRow = namedtuple("PersonRow", "id tags has_name has_phone")
@@ -208,7 +208,7 @@ class Lookups:
             self._load_tubes()
         tubes = sorted(t.id for t in (self._tubes or {}).values() if t is not None)
         people = sorted({p.id for p in (self._people or {}).values() if p is not None})
-        days = [shanghai_day(r.recorded_at) for r in self.records if r.type == "sample"]
+        days = [day_range(r.recorded_at) for r in self.records if r.type == "sample"]
         self._samples = {"tubes": set(tubes), "people": set(), "start": None, "end": None,
                          "slots": {t: set() for t in tubes}, "of": {}}
         if not tubes and not (people and days):

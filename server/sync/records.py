@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SI
                               RecordError, is_clean_text, record_id_of)
 from offline.text import clean_line
 from . import bulk
+from ..clock import local_time
 from ..extensions import db
 from ..models import Flag, InboxRecord, Person, SyncRejection
 from ..models.sampling import Box, Tube
@@ -279,8 +279,7 @@ def text_field(data: dict, name: str, *, required=False, max_length=200, pattern
 def _write_clock_flag(ctx: SyncContext) -> None:
     """The phone's open clock_skew Flag, created or its count raised (a finisher)."""
     clock = ctx.memo["clock"]
-    counted_at = ctx.now.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-    facts = {"phone_time": clock["phone_time"], "counted_at": counted_at.strftime("%Y-%m-%d %H:%M")}
+    facts = {"phone_time": clock["phone_time"], "counted_at": local_time(ctx.now)}
     found = db.session.execute(
         select(Flag.id, Flag.detail).where(Flag.device_id == ctx.device_id, Flag.kind == "clock_skew",
                                            Flag.resolved_at.is_(None)).order_by(Flag.id).limit(1)).first()

@@ -13,8 +13,11 @@ const siteId = Number(location.pathname.split("/").pop());
 const line = document.getElementById("gate-duty");
 const REFRESH_MS = 5 * 60 * 1000;
 
+// Times are shown in the server's local zone (DISPLAY_TIMEZONE, on <html> by base.html).
+const ZONE = document.documentElement.dataset.zone;
+
 function hhmm(iso) {
-  return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false });
+  return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
 function names(shift) {

@@ -88,8 +88,11 @@ function draw(saved) {
   paint(box);
 }
 
+// Times are shown in the server's local zone (DISPLAY_TIMEZONE, on <html> by base.html).
+const ZONE = document.documentElement.dataset.zone;
+
 function time(iso) {
-  return new Date(iso).toLocaleString(document.documentElement.lang, { timeZone: "Asia/Shanghai",
+  return new Date(iso).toLocaleString(document.documentElement.lang, { timeZone: ZONE,
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
 }
 

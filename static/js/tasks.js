@@ -39,9 +39,12 @@ const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"]
 const $ = (id) => document.getElementById(id);
 const root = $("tasks");
 
+// Times are shown in the server's local zone (DISPLAY_TIMEZONE, on <html> by base.html).
+const ZONE = document.documentElement.dataset.zone;
+
 function time(iso, onlyTime = false) {
   return iso ? new Date(iso).toLocaleString(document.documentElement.lang, {
-    timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit",
+    timeZone: ZONE, hour: "2-digit", minute: "2-digit",
     ...(onlyTime ? {} : { month: "2-digit", day: "2-digit" }) }) : "";
 }
 

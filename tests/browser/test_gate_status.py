@@ -56,7 +56,7 @@ def prepare(server):
         db.session.add(Retest(community_id=point.community_id, lab_result_id=result.id,
                               person_id=retest.id, tube_id=tube.id))
         from server.models import SamplingRound
-        from server.rounds.status import local_today
+        from server.clock import local_today
 
         # Today's round (全员核酸): the retest's sample of an hour ago is in it, the old one not.
         db.session.add(SamplingRound(community_id=point.community_id, name="第2轮", start_day=local_today(),
