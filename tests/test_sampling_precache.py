@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT = re.compile(r"""^import\s[^;]*?from\s+"([^"]+)";""", re.M | re.S)
+IMPORT = re.compile(r"""^import\s[^;]*?from\s+"([^"]+)"(?:\s+with\s*\{[^}]*\})?;""", re.M | re.S)
 VENDOR = re.compile(r'"(/static/vendor/[^"]+)"')
 FOLDERS = {"/static/": ROOT / "static", "/client/offline/": ROOT / "offline" / "client",
            "/client/scanner/": ROOT / "scanner" / "client"}

@@ -32,8 +32,9 @@ def precache_files() -> list[tuple[str, Path]]:
     static = Path(current_app.static_folder)
     files = [(f"/static/{name}", static / name) for name in STATIC_FILES]
     for area, folder in CLIENT_DIRS.items():
-        files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
-                  if path.name != "sw.js"]
+        # The modules, and the data they import (offline/client/rules.json: the input rules).
+        files += [(f"/client/{area}/{path.name}", path)
+                  for path in sorted([*folder.glob("*.js"), *folder.glob("*.json")]) if path.name != "sw.js"]
     return [(url, path) for url, path in files if path.exists()]
 
 

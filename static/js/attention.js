@@ -8,6 +8,7 @@ import { NoServerKey, NothingWaiting, build as buildHandover, waitingCount } fro
 import { latestOnly } from "/client/offline/latest.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
+import { isOtherDocument, isPhone, normaliseDocNumber } from "/client/offline/rules.js";
 import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
@@ -44,8 +45,6 @@ const MESSAGES = {
     exportFailed: (why) => `Export failed: ${why}` },
 };
 const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
-const PHONE = /^\+?[0-9]{5,20}$/;
 
 function getPath(data, path) {
   return path.split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : undefined), data);
@@ -92,7 +91,7 @@ function summary(entry) {
 /** The person a form describes, or an error message. */
 function personFrom(form) {
   const docType = form.docType.value;
-  let number = form.number.value.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+  let number = normaliseDocNumber(form.number.value);
   const name = form.name.value.trim();
   const phone = form.phone.value.replace(/[\s-]/g, "");
   if (!number) return { error: t.needValue };
@@ -100,11 +99,11 @@ function personFrom(form) {
     const verdict = classify(number);
     if (verdict.kind !== "id_number" || !verdict.valid) return { error: t.badId };
     number = verdict.text;
-  } else if (!OTHER_DOC.test(number)) {
+  } else if (!isOtherDocument(number)) {
     return { error: t.badDoc };
   }
   if ([...name].length > 60) return { error: t.badName };
-  if (phone && !PHONE.test(phone)) return { error: t.badPhone };
+  if (phone && !isPhone(phone)) return { error: t.badPhone };
   return { person: { doc_type: docType, doc_number: number, ...(name ? { name } : {}), ...(phone ? { phone } : {}) } };
 }
 

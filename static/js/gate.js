@@ -4,6 +4,7 @@
 // index and watch-list hashes come from IndexedDB. Everything that happens is shown in
 // #outcome, which the layout keeps inside the screen.
 import { classify } from "/client/scanner/classify.js";
+import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { attachWedge } from "/client/scanner/wedge.js";
 import { attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import * as outbox from "/client/offline/outbox.js";
@@ -12,7 +13,6 @@ import { historySince, pruneHistory } from "/client/offline/db.js";
 import { Desk } from "./gate-passage.js";
 import { t } from "./gate-messages.js";
 
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const CAMERA_FORMATS = ["qr_code", "code_128"]; // personal codes, ID numbers printed as barcodes
 const REPEAT_SAVED_MS = 60 * 1000; // the camera still sees the code just saved: ignore it this long
 const HISTORY_DAYS = 2; // the shift view needs hours, not weeks
@@ -43,8 +43,8 @@ function run(action) {
 /** What a scanned or typed text is: {key, who} (async look-ups to do) or {error}. */
 function recognise(raw, docType) {
   if (docType !== "cn_ric") {
-    const number = raw.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
-    if (!OTHER_DOC.test(number)) return { error: t.badDoc };
+    const number = normaliseDocNumber(raw);
+    if (!isOtherDocument(number)) return { error: t.badDoc };
     return { key: `${docType}:${number}`, docType, number };
   }
   const verdict = classify(raw);

@@ -2,6 +2,7 @@
 // slots, seal, pack tubes into a box, hand the box over. Every step is a record written to
 // the phone's outbox before the screen says "saved"; it works with no network at all.
 import { classify } from "/client/scanner/classify.js";
+import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import { describe } from "./record-errors.js";
 import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
@@ -11,7 +12,6 @@ import { loadRoster } from "./sampling-roster.js";
 import { SPOKEN, setVoice, speak, voiceOn } from "./sampling-voice.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
 
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const BOX = /^[A-Za-z0-9_-]{4,64}$/;
 const $ = (id) => document.getElementById(id);
 
@@ -503,12 +503,12 @@ function manualEntry(event) {
   event.preventDefault();
   const docType = $("doc-type").value;
   const name = $("doc-name").value.trim();
-  let number = $("doc-number").value.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+  let number = normaliseDocNumber($("doc-number").value);
   if (docType === "cn_ric") {
     const verdict = classify(number, site.pattern);
     if (verdict.kind !== "id_number" || !verdict.valid) return say("bad", t.badId);
     number = verdict.text;
-  } else if (!OTHER_DOC.test(number)) {
+  } else if (!isOtherDocument(number)) {
     return say("bad", t.badDoc);
   }
   const person = { doc_type: docType, doc_number: number, ...(name ? { name } : {}) };

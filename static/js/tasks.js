@@ -9,6 +9,7 @@
 // shows at once.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
+import { checkTemperature } from "/client/offline/rules.js";
 import { openOutbox, onResults } from "./sampling-outbox.js";
 import { watchAlerts } from "./alert-watch.js";
 
@@ -142,9 +143,9 @@ function recordOf(form) {
   const field = (name) => form.elements[name]?.value.trim() ?? "";
   const type = form.dataset.record;
   if (type === "temperature_reading") {
-    const value = Number(field("temperature").replace(",", "."));
-    if (!(value >= 34 && value <= 43)) return { problem: t.badTemp };
-    return { type, data: { placement_id: Number(field("placement_id")), temperature_c: Math.round(value * 10) / 10 } };
+    const celsius = checkTemperature(field("temperature").replace(",", "."));
+    if (celsius === null) return { problem: t.badTemp };
+    return { type, data: { placement_id: Number(field("placement_id")), temperature_c: celsius } };
   }
   if (type === "visit_note") {
     if (!field("note")) return { problem: t.visit };
