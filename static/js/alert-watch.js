@@ -4,10 +4,10 @@
 // "My tasks" (tasks.js) watches with its own handler; base.html loads this module on every
 // other page of a worker with buildings (body data-alerts="watch"), which shows a banner
 // leading to "my tasks".
+import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
 
-const WORDS = document.documentElement.lang.startsWith("zh")
-  ? { banner: "新提醒：点此查看我的任务" } : { banner: "New alert: open my tasks" };
+const WORDS = messages({ zh: { banner: "新提醒：点此查看我的任务" }, en: { banner: "New alert: open my tasks" } });
 let audio = null;
 
 /** Ring and vibrate: three beeps and three pulses, loud enough for a pocket. */

@@ -13,6 +13,7 @@ import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
 import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: { fix: "修改后重新上传", discard: "放弃此记录", discardWhy: "为什么放弃此记录？",
@@ -44,7 +45,7 @@ const MESSAGES = {
     exported: (n, name) => `${n} records exported to ${name}: give it to your supervisor to import on the hand-over page. The records stay on this phone and are sent as usual once online; nothing is stored twice.`,
     exportFailed: (why) => `Export failed: ${why}` },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 
 function getPath(data, path) {
   return path.split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : undefined), data);

@@ -1,4 +1,5 @@
 // What the gate screen says, in the page's language (zh-CN by default, English when asked).
+import { messages } from "/client/offline/messages.js";
 const MESSAGES = {
   zh: {
     ready: "请扫码（身份证、个人码）", saved: "已保存", savedWho: (who) => `已保存：${who}`,
@@ -64,4 +65,4 @@ const MESSAGES = {
   },
 };
 
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);

@@ -1,7 +1,9 @@
 // Links and buttons that need the server (marked data-online-only) are shown disabled, with the
 // reason, while the server cannot be reached; the rest of the page works offline. "Reachable"
 // means the server answered just now (navigator.onLine says true on a Wi-Fi without internet).
-const WORDS = document.documentElement.lang.startsWith("zh") ? "需联网" : "needs network";
+import { messages } from "/client/offline/messages.js";
+
+const WORDS = messages({ zh: "需联网", en: "needs network" });
 const PROBE_MS = 15000; // a loaded server is slow, not gone: only a long silence counts as unreachable
 let reachable = null;
 

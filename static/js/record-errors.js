@@ -1,6 +1,7 @@
 // Why the server refused a record, and what a record is, in the user's language. The server's
 // answer carries an English message for developers plus a code and the field it is about
 // (DESIGN §5): the user reads a sentence chosen from the code and the field.
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: {
@@ -77,7 +78,7 @@ const MESSAGES = {
   },
 };
 
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);
 
 /** The record type as the user says it. */
 export function typeName(type) {

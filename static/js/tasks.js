@@ -12,6 +12,7 @@ import { getConfig, setConfig } from "/client/offline/db.js";
 import { checkTemperature } from "/client/offline/rules.js";
 import { openOutbox, onResults } from "./sampling-outbox.js";
 import { watchAlerts } from "./alert-watch.js";
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: { noUser: "请先在有网络时登录一次。", nothing: "这部手机上还没有保存任务列表。",
@@ -36,7 +37,7 @@ const MESSAGES = {
     badTemp: "Enter a temperature from 34.0 to 43.0, for example 36.5", newAlert: "New alert: {what}", newAlertShort: "New alert",
     needs: { meal: "Meal", rubbish: "Rubbish", medicine: "Medicine", other: "Other" } },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 const $ = (id) => document.getElementById(id);
 const root = $("tasks");
 
