@@ -15,7 +15,7 @@ SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/t
                "/shell/offline")
 STATIC_FILES = ("css/app.css", "js/home.js", "js/links.js", "js/gate.js", "js/gate-passage.js",
                 "js/gate-messages.js", "js/gate-duty.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
-                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js",
+                "js/sampling-outbox.js", "js/feedback.js", "js/sampling-messages.js",
                 "js/sampling-roster.js", "js/record-errors.js", "js/tasks.js", "js/alert-watch.js", "js/sampling-voice.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")

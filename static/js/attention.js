@@ -12,7 +12,8 @@ import { isOtherDocument, isPhone, normaliseDocNumber } from "/client/offline/ru
 import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
-import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+import { compact, maskName, maskNumber } from "./feedback.js";
+import { SamplingState } from "./sampling-state.js";
 import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
@@ -80,7 +81,7 @@ function summary(entry) {
   if (typeof data.box === "string") parts.push(t.box(data.box));
   const person = data.person;
   if (person && typeof person.code === "string") {
-    parts.push(`${t.code} ${maskNumber(person.code.slice(4)).replace(/\*{5,}/g, "****")}`);
+    parts.push(`${t.code} ${compact(maskNumber(person.code.slice(4)))}`);
   }
   else if (person && typeof person.doc_number === "string") {
     parts.push(`${maskName(person.name || "")} ${maskNumber(person.doc_number)}`.trim());

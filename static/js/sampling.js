@@ -6,11 +6,11 @@ import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import { describe } from "./record-errors.js";
 import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
-import { signal, warmUp } from "./sampling-feedback.js";
+import { compact, maskName, maskNumber, signal, warmUp } from "./feedback.js";
 import { t } from "./sampling-messages.js";
 import { loadRoster } from "./sampling-roster.js";
 import { SPOKEN, setVoice, speak, voiceOn } from "./sampling-voice.js";
-import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+import { SamplingState } from "./sampling-state.js";
 
 const BOX = /^[A-Za-z0-9_-]{4,64}$/;
 const $ = (id) => document.getElementById(id);
@@ -80,11 +80,6 @@ async function onScan(text, started, source = "wedge") {
       verdict.text);
   }
   return say("bad", t.unknown, SPOKEN.unknown);
-}
-
-/** 1101****1234: the masked middle shortened, so that the ends stay readable at 360 px. */
-function compact(label) {
-  return label.replace(/\*{5,}/g, "****");
 }
 
 function isRepeatOfLastSaved(text) {
