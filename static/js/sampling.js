@@ -4,6 +4,7 @@
 import { classify } from "/client/scanner/classify.js";
 import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
+import { attachWedge } from "/client/scanner/wedge.js";
 import { describe } from "./record-errors.js";
 import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
 import { compact, maskName, maskNumber, signal, warmUp } from "./feedback.js";
@@ -518,13 +519,13 @@ function manualEntry(event) {
 async function start() {
   $("site-name").textContent = site.name || $("site-name").textContent;
   render();
-  $("scan").addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    event.preventDefault();
+  // A wedge scanner types wherever the focus is (scanner/client/wedge.js, as on the gate): its
+  // keys land in the scan field, in order, and Enter makes the scan. While a question is open
+  // the keys are left alone: an answer is typed, and a scan's Enter never answers it.
+  attachWedge($("scan"), { field: $("scan"), enabled: () => $("ask").hidden });
+  $("scan").addEventListener("scan", (event) => {
     const started = performance.now();
-    const text = event.target.value;
-    event.target.value = "";
-    if (text.trim()) run(() => onScan(text, started));
+    run(() => onScan(event.detail.text, started));
   });
   const voice = $("voice");
   const showVoice = () => {
@@ -548,10 +549,6 @@ async function start() {
   $("manual").addEventListener("submit", manualEntry);
   $("box-start").addEventListener("click", () => setMode(mode === "box" ? "tube" : "box"));
   $("box-handover").addEventListener("click", () => run(handOver));
-  // Keys typed while a button has the focus (after a tap) belong to the next scan.
-  document.addEventListener("keydown", (event) => {
-    if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
-  }, true);
   // The camera reads tube labels (1D) and personal codes (QR); a read takes the wedge's path.
   // A code held in front of it counts once, however long it stays.
   scanner = attachScanner($("camera"), { formats: [...FIELD_FORMATS.tube, ...FIELD_FORMATS.person],
