@@ -6,6 +6,7 @@
 import * as outbox from "/client/offline/outbox.js";
 import { NoServerKey, NothingWaiting, build as buildHandover, waitingCount } from "/client/offline/handover.js";
 import { latestOnly } from "/client/offline/latest.js";
+import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
 import { isOtherDocument, isPhone, normaliseDocNumber } from "/client/offline/rules.js";
@@ -14,7 +15,6 @@ import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
 import { compact, maskName, maskNumber } from "./feedback.js";
 import { SamplingState } from "./sampling-state.js";
-import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: { fix: "修改后重新上传", discard: "放弃此记录", discardWhy: "为什么放弃此记录？",

@@ -9,10 +9,10 @@
 // shows at once.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
+import { messages } from "/client/offline/messages.js";
 import { TEMP_MAX, TEMP_MIN, checkTemperature } from "/client/offline/rules.js";
 import { openOutbox, onResults } from "./sampling-outbox.js";
 import { watchAlerts } from "./alert-watch.js";
-import { messages } from "/client/offline/messages.js";
 
 const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
 const MESSAGES = {
