@@ -70,9 +70,12 @@ def test_a_roster_row_with_a_passport_too_short_for_a_phone_is_refused_with_its_
 
 
 def test_the_phone_gets_the_rules_file_and_keeps_it_offline(client):
-    with client.get("/client/offline/rules.json") as answer:  # a file response: closed after
-        assert answer.status_code == 200 and answer.mimetype == "application/json"
-        assert answer.get_json() == json.loads((ROOT / "offline" / "client" / "rules.json").read_text("utf-8"))
+    answer = client.get("/client/offline/rules-data.js")
+    assert answer.status_code == 200 and answer.mimetype == "text/javascript"
+    module = answer.get_data(as_text=True)
+    assert module.startswith("export default ") and module.rstrip().endswith(";")
+    served = json.loads(module.removeprefix("export default ").rstrip().removesuffix(";"))
+    assert served == json.loads((ROOT / "offline" / "client" / "rules.json").read_text("utf-8"))
     text = client.get("/sw.js").get_data(as_text=True)
     manifest = json.loads(re.search(r'\{"version".*?\]\}', text).group(0))
-    assert {"/client/offline/rules.json", "/client/offline/rules.js"} <= set(manifest["urls"])
+    assert {"/client/offline/rules-data.js", "/client/offline/rules.js"} <= set(manifest["urls"])

@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Response, current_app, render_template
 
 from . import bp
-from .client import CLIENT_DIRS, ROOT
+from offline.rules import RULES_PATH
+from .client import CLIENT_DIRS, ROOT, RULES_MODULE
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
@@ -32,9 +33,9 @@ def precache_files() -> list[tuple[str, Path]]:
     static = Path(current_app.static_folder)
     files = [(f"/static/{name}", static / name) for name in STATIC_FILES]
     for area, folder in CLIENT_DIRS.items():
-        # The modules, and the data they import (offline/client/rules.json: the input rules).
-        files += [(f"/client/{area}/{path.name}", path)
-                  for path in sorted([*folder.glob("*.js"), *folder.glob("*.json")]) if path.name != "sw.js"]
+        files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
+                  if path.name != "sw.js"]
+    files.append((RULES_MODULE, RULES_PATH))  # generated from the rules file (client.py)
     return [(url, path) for url, path in files if path.exists()]
 
 

@@ -3,9 +3,11 @@
 // Usage: node run_rules.mjs CASES.json  -> prints a JSON list of {ok, normalised}.
 import { readFileSync } from "node:fs";
 import { classify } from "../../scanner/client/classify.js";
-import {
+import "./client-paths.mjs"; // rules.js imports rules-data.js, which the server generates
+
+const {
   checkTemperature, isOtherDocument, isPhone, isPlate, normaliseDocNumber, normalisePlate,
-} from "../../offline/client/rules.js";
+} = await import("../../offline/client/rules.js");
 
 function verdict(c) {
   if (c.rule === "document") {
