@@ -1,10 +1,10 @@
 """A body temperature as every input takes it (gate passages, the worker's readings, the
-quarantine ledger's forms): °C with one decimal, 34.0–43.0 only (outside is a misreading)."""
+quarantine ledger's forms): °C with one decimal, within offline/client/rules.json's bounds
+(34.0–43.0: outside is a misreading)."""
 from decimal import Decimal, InvalidOperation
 
 from .protocol import INVALID_FIELD, TEMPERATURE_OUT_OF_RANGE, RecordError
-
-TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
+from .rules import TEMPERATURE_MAX, TEMPERATURE_MIN
 
 
 def parse_temperature(value) -> Decimal | None:
@@ -22,6 +22,6 @@ def parse_temperature(value) -> Decimal | None:
         raise RecordError(INVALID_FIELD, "`temperature_c` must be a number.", "temperature_c")
     if not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
         raise RecordError(TEMPERATURE_OUT_OF_RANGE,
-                          f"Temperature {temperature} °C is outside 34.0–43.0 °C: measure again.",
+                          f"Temperature {temperature} °C is outside {TEMPERATURE_MIN}–{TEMPERATURE_MAX} °C: measure again.",
                           "temperature_c")
     return temperature

@@ -1,5 +1,5 @@
-"""static/js/sampling-state.js under node: the phone masks people as the server does, and
-fills slots by the server's rule (lowest free), across a reload."""
+"""static/js/sampling-state.js under node: the phone masks people as the server does
+(static/js/feedback.js), and fills slots by the server's rule (lowest free), across a reload."""
 import json
 import shutil
 import subprocess

@@ -4,6 +4,7 @@
 // phone's settings: say so in the page, in the user's language, until a sync finds it right.
 // Runs in pages and in the service worker (which has no DOM: it stores and broadcasts only).
 import * as store from "./db.js";
+import { LANG } from "./messages.js";
 import { notice } from "./statusbar.js";
 
 export const TOLERANCE_MS = 5 * 60 * 1000;
@@ -69,7 +70,7 @@ function describe(state, lang) {
 function show(state) {
   if (typeof document === "undefined") return;
   const wrong = state && Math.abs(state.offset) > TOLERANCE_MS;
-  notice("clock", wrong ? describe(state, document.documentElement.lang.startsWith("zh") ? "zh" : "en") : "");
+  notice("clock", wrong ? describe(state, LANG) : "");
 }
 
 if (typeof document !== "undefined") {

@@ -5,6 +5,7 @@
 // Shown as a status-bar notice, in the page's language; the status bar hands the registration
 // failure here; an insecure context is noticed here at import.
 import { notice } from "./statusbar.js";
+import { messages } from "./messages.js";
 
 const MESSAGES = {
   zh: {
@@ -16,7 +17,7 @@ const MESSAGES = {
     insecure: "Offline mode is unavailable: open this page at its https:// address; until then nothing can be captured without network.",
   },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 
 function show(text) {
   notice("offline-mode", text);

@@ -2,6 +2,7 @@
 // sent with the token of the user who captured it), and the settings the capture screens need
 // offline (sites, fever threshold, the roster index's slots). No DOM except what callers pass in.
 import * as store from "./db.js";
+import { messages } from "./messages.js";
 import { codeHashOf, slotOf, usable } from "./slots.js";
 
 /** After a page login: make this user current and make sure they have a usable token.
@@ -38,7 +39,7 @@ export async function adopt(userId, csrfPost) {
 
 function deviceName() {
   // Shown to the supervisor (devices page, board): in the language the phone's user reads.
-  const browser = document.documentElement.lang.startsWith("zh") ? "浏览器" : "browser";
+  const browser = messages({ zh: "浏览器", en: "browser" });
   return `${browser} ${navigator.userAgent.match(/\(([^;)]*)/)?.[1] || ""}`.trim().slice(0, 120);
 }
 

@@ -26,6 +26,7 @@ import { notice, offerUpdate, paintBar } from "./statusbar.js";
 import { storageProblem } from "./storage.js";
 import { registerServiceWorker } from "./update.js";
 import { events, requestBackgroundSync, start, syncNow } from "./sync.js";
+import { messages } from "./messages.js";
 
 export { notice };
 
@@ -51,7 +52,7 @@ const MESSAGES = {
       "partly cleared?). They are not deleted but cannot be sent: open the records needing attention and tell your supervisor.",
   },
 };
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);
 const CAPTURE_SCREEN = "#gate, #sampling";
 
 async function readStatus() {

@@ -1,4 +1,5 @@
 // What the camera scanner says, in Chinese (default) or English (the page's lang).
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: {
@@ -47,7 +48,8 @@ const MESSAGES = {
   },
 };
 
+const WORDS = messages(MESSAGES);
+
 export function t(key) {
-  const lang = (document.documentElement.lang || "zh-CN").toLowerCase();
-  return (lang.startsWith("zh") ? MESSAGES.zh : MESSAGES.en)[key] ?? key;
+  return WORDS[key] ?? key;
 }

@@ -1,7 +1,6 @@
 """The gate_entry record: validation and what it does to the database."""
-import re
-
 from offline.protocol import INVALID_FIELD, Record, RecordError
+from offline.rules import is_plate, normalise_plate as plate_text
 from offline.temperature import parse_temperature
 from ..clock import local_day
 from ..sync.identify import check_person, claim_person
@@ -10,17 +9,14 @@ from ..sync.records import SyncContext, handles, text_field
 from ..ledgers.quarantine import on_watch
 
 TURN_BACK_REASONS = ("outsider", "no_pass", "fever", "other")
-# Mainland plates: province character, letter, then 5 characters (6 for new-energy plates).
-PLATE_PATTERN = re.compile(
-    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
-    r"[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])[挂学警港澳]?")
 
 
 def normalise_plate(value: str | None) -> str | None:
     if value is None:
         return None
-    plate = value.replace(" ", "").replace("·", "").replace("-", "").upper()
-    if not PLATE_PATTERN.fullmatch(plate):
+    plate = plate_text(value)
+    # Mainland plates (new-energy ones included): offline/client/rules.json, as the phone has it.
+    if not is_plate(plate):
         raise RecordError(INVALID_FIELD, "Not a mainland vehicle plate (e.g. 京A12345, 京AD12345).",
                           "vehicle_plate")
     return plate

@@ -2,13 +2,11 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
-from ..privacy import Encrypted, mask_doc_number, mask_name, mask_phone
+from ..privacy import Encrypted, mask_doc_number, mask_name, mask_phone, vault
 from .base import UTCDateTime, utcnow
-
-DOC_TYPES = ("cn_ric", "passport", "hk_mo_permit", "tw_permit", "other")
 
 
 class _Shown:
@@ -30,7 +28,8 @@ class Person(_Shown, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     doc_type: Mapped[str] = mapped_column(String(20))
-    # HMAC of the normalised number (privacy.Vault.lookup_hash): the only searchable form.
+    # HMAC of the normalised number (Person.lookup_hash): the only searchable form. Set by the
+    # person itself whenever its document changes (below), never by hand.
     doc_hash: Mapped[str] = mapped_column(String(64), index=True)
     doc_number: Mapped[str] = mapped_column(Encrypted)
     name: Mapped[str | None] = mapped_column(Encrypted)
@@ -45,6 +44,21 @@ class Person(_Shown, db.Model):
     # Random token printed in the person's QR code (scanner.classify's CP1: prefix).
     personal_code: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def lookup_hash(doc_type: str, doc_number: str) -> str:
+        """The keyed hash a person is found by: the one place it is computed (a query, a bulk
+        insert or a registration that names a document asks here)."""
+        return vault().lookup_hash(doc_type, doc_number)
+
+    @validates("doc_type", "doc_number")
+    def _keep_doc_hash(self, key, value):
+        # Both set (in either order): the hash follows, so a row can never hold a stale one.
+        doc_type = value if key == "doc_type" else self.doc_type
+        number = value if key == "doc_number" else self.doc_number
+        if doc_type is not None and number is not None:
+            self.doc_hash = Person.lookup_hash(doc_type, number)
+        return value
 
     @property
     def tag_list(self) -> list[str]:

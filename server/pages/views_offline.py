@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Response, current_app, render_template
 
 from . import bp
-from .views_client import CLIENT_DIRS, ROOT
+from offline.rules import RULES_PATH
+from .views_client import CLIENT_DIRS, ROOT, RULES_MODULE
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
@@ -15,7 +16,7 @@ SHELL_PAGES = ("/shell/gate", "/shell/sampling", "/offline/attention", "/shell/t
                "/shell/offline")
 STATIC_FILES = ("css/app.css", "js/home.js", "js/links.js", "js/gate.js", "js/gate-passage.js",
                 "js/gate-messages.js", "js/gate-duty.js", "js/attention.js", "js/sampling.js", "js/sampling-state.js",
-                "js/sampling-outbox.js", "js/sampling-feedback.js", "js/sampling-messages.js",
+                "js/sampling-outbox.js", "js/feedback.js", "js/sampling-messages.js",
                 "js/sampling-roster.js", "js/record-errors.js", "js/tasks.js", "js/alert-watch.js", "js/sampling-voice.js", "icons/icon.svg",
                 "icons/icon-192.png", "vendor/idb.js", "vendor/barcode-detector/ponyfill.js",
                 "vendor/barcode-detector/zxing-exported.js", "vendor/zxing_reader.wasm")
@@ -34,6 +35,7 @@ def precache_files() -> list[tuple[str, Path]]:
     for area, folder in CLIENT_DIRS.items():
         files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
                   if path.name != "sw.js"]
+    files.append((RULES_MODULE, RULES_PATH))  # generated from the rules file (client.py)
     return [(url, path) for url, path in files if path.exists()]
 
 

@@ -1,15 +1,19 @@
-"""Importing a community's roster (台账): people by building, unit and room, with tags."""
+"""Importing a community's roster (台账): people by building, unit and room, with tags.
+
+A row's document and phone obey the rules sync and the phone apply (identify.check_document,
+offline/client/rules.json): a person the import let in but a phone refuses could never be
+matched at a gate or sampling point."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from offline.protocol import INVALID_ID_NUMBER, RecordError
+from offline.rules import DOC_TYPES, is_phone
 from offline.text import has_controls, refused
-from scanner.idnumber import check_id_number
 
 from ..extensions import db
+from ..sync.identify import check_document
 from ..models import Person
-from ..models.people import DOC_TYPES
-from ..privacy import normalise_doc_number, vault
 from ..tables import read_table
 
 ALIASES = {
@@ -59,10 +63,17 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
         DOC_TYPE_ALIASES.get(row.get("doc_type", "").strip())
     if doc_type is None:
         return None, f"unknown document type {row['doc_type']!r}"
-    number = normalise_doc_number(row["doc_number"])
-    if doc_type == "cn_ric" and not check_id_number(number).valid:
-        return None, "invalid ID number (GB 11643 checksum, birth date or region)"
+    try:
+        _doc_type, number = check_document(doc_type, row["doc_number"])
+    except RecordError as error:
+        if error.code == INVALID_ID_NUMBER:
+            return None, "invalid ID number (GB 11643 checksum, birth date or region)"
+        return None, f"invalid {doc_type} number: 5 to 30 letters or digits"
+    # Spaces, dashes and brackets as people write them ("138 0000-1234") are dropped (a cell with
+    # no digit at all, "无" or "-", means no phone); what is left must be a number a phone can match.
     phone = "".join(ch for ch in row.get("phone", "") if ch.isdigit() or ch == "+")
+    if phone and not is_phone(phone):
+        return None, "invalid phone number: 5 to 20 digits, optionally after a +"
     tags = [TAG_ALIASES.get(t.strip(), t.strip()) for t in row.get("tags", "").replace("；", ";").split(";")]
     return {
         "doc_type": doc_type, "doc_number": number, "name": row["name"], "phone": phone or None,
@@ -99,8 +110,7 @@ def import_roster(data: bytes, filename: str, community_id: int, skip_bad: bool 
 
 
 def upsert_people(people: list[dict], community_id: int, report: RosterReport) -> None:
-    keys = vault()
-    hashes = {keys.lookup_hash(p["doc_type"], p["doc_number"]): p for p in people}
+    hashes = {Person.lookup_hash(p["doc_type"], p["doc_number"]): p for p in people}
     existing = {}
     for chunk_start in range(0, len(hashes), 900):
         chunk = list(hashes)[chunk_start:chunk_start + 900]
@@ -109,7 +119,7 @@ def upsert_people(people: list[dict], community_id: int, report: RosterReport) -
     for doc_hash, fields in hashes.items():
         person = existing.get((fields["doc_type"], doc_hash))
         if person is None:
-            person = Person(community_id=community_id, doc_hash=doc_hash)
+            person = Person(community_id=community_id)  # the hash follows its document
             db.session.add(person)
             report.created += 1
         else:

@@ -16,14 +16,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from offline.protocol import INVALID_ID_NUMBER, RecordError
+from offline.rules import DOC_TYPES, is_phone
 from offline.text import clean_line, has_controls
 from ..audit import audit
 from ..extensions import db, limiter
-from ..sync.identify import PHONE_PATTERN, check_document
-from ..models import Community, Registration
-from ..models.people import DOC_TYPES
+from ..sync.identify import check_document
+from ..models import Community, Person, Registration
 from .personal_codes import payload, qr_png_data_uri, qr_svg_data_uri
-from ..privacy import vault
 from . import bp
 
 ADDRESS_FIELDS = ("building", "unit", "room")
@@ -51,7 +50,7 @@ def register():
     token = secrets.token_urlsafe(24)
     registration = Registration(
         community_id=data["community"].id, claim_hash=claim_hash(token), reference=new_reference(),
-        doc_type=data["doc_type"], doc_hash=vault().lookup_hash(data["doc_type"], data["doc_number"]),
+        doc_type=data["doc_type"], doc_hash=Person.lookup_hash(data["doc_type"], data["doc_number"]),
         doc_number=data["doc_number"], name=data["name"], phone=data["phone"],
         **{k: data[k] for k in ADDRESS_FIELDS})
     db.session.add(registration)
@@ -108,7 +107,7 @@ def _validate(form: dict) -> tuple[dict, list[str]]:
                           if error.code == INVALID_ID_NUMBER
                           else _("The document number must be 5 to 30 letters or digits."))
     phone = form["phone"].replace(" ", "").replace("-", "")
-    if not PHONE_PATTERN.fullmatch(phone):
+    if not is_phone(phone):
         errors.append(_("Enter your mobile phone number."))
     for name in ADDRESS_FIELDS:
         if len(form[name]) > 20 or has_controls(form[name]):

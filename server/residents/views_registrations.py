@@ -18,7 +18,6 @@ from ..extensions import db
 from ..sync.identify import check_document
 from ..models import Person, Registration, utcnow
 from .personal_codes import ensure_code
-from ..privacy import vault
 from . import bp
 
 SHOWN = 200  # pending registrations listed at once (a search by reference finds the others)
@@ -55,14 +54,14 @@ def registration_confirm(registration_id):
         _type, number = check_document(registration.doc_type, request.form.get("doc_number", ""))
     except RecordError:
         number = None
-    if number is None or vault().lookup_hash(registration.doc_type, number) != registration.doc_hash:
+    if number is None or Person.lookup_hash(registration.doc_type, number) != registration.doc_hash:
         return _page(registration, _("The number typed from the card does not match this registration: "
                                      "check the card, or reject the registration."), 400)
     person = db.session.scalar(scoped(Person).where(
         Person.doc_type == registration.doc_type, Person.doc_hash == registration.doc_hash))
     if person is None:
         person = Person(community_id=registration.community_id, doc_type=registration.doc_type,
-                        doc_hash=registration.doc_hash, doc_number=registration.doc_number,
+                        doc_number=registration.doc_number,
                         name=registration.name, phone=registration.phone, in_roster=False,
                         **{k: getattr(registration, k) for k in ADDRESS_FIELDS})
         db.session.add(person)

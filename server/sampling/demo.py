@@ -10,7 +10,6 @@ from ..clock import local_at
 from ..demo import GIVEN, SURNAMES, fictitious_id
 from ..extensions import db
 from ..models import Box, Community, Person, Sample, Site, Tube
-from ..privacy import vault
 
 TUBES_PER_BOX = 20
 
@@ -61,11 +60,9 @@ def _people(community: Community, count: int, rng: random.Random) -> list[Person
     people = list(db.session.scalars(select(Person).where(Person.community_id == community.id)
                                       .order_by(Person.id).limit(count)))
     seen = {p.doc_number for p in people} if len(people) < count else set()
-    keys = vault()
     while len(people) < count:
         number = fictitious_id(rng, seen)
-        person = Person(community_id=community.id, doc_type="cn_ric",
-                        doc_hash=keys.lookup_hash("cn_ric", number), doc_number=number,
+        person = Person(community_id=community.id, doc_type="cn_ric", doc_number=number,
                         name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
                         phone=f"139{rng.randrange(10**8):08d}", building=f"{rng.randint(1, 9)}",
                         unit=str(rng.randint(1, 3)), room=f"{rng.randint(1, 12)}0{rng.randint(1, 2)}",

@@ -4,28 +4,24 @@ API and the pages, so the phone and the server agree.
 
 A sync handler first checks the object (check_person: may refuse it, changes nothing), then,
 once the whole record is checked, claims it (claim_person: the person found, or added)."""
-import re
 from dataclasses import dataclass, field
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
+from offline.rules import DOC_NUMBER_MAX_LENGTH, DOC_TYPES, is_other_document, is_phone
 from offline.text import clean_line
 from scanner.idnumber import is_valid_id_number
 
 from .bulk import Ref
 from ..models import Person
-from ..models.people import DOC_TYPES
 from ..residents.personal_codes import token_from_code
 from ..privacy import normalise_doc_number
-
-OTHER_DOC_PATTERN = re.compile(r"[A-Z0-9]{5,30}")
-PHONE_PATTERN = re.compile(r"\+?[0-9]{5,20}")
 
 
 def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
     """A valid (doc_type, normalised number) or RecordError."""
     if doc_type not in DOC_TYPES:
         raise RecordError(INVALID_FIELD, f"Unknown document type {str(doc_type)[:20]!r}.", f"{field}.doc_type")
-    if not isinstance(doc_number, str) or len(doc_number) > 64:
+    if not isinstance(doc_number, str) or len(doc_number) > DOC_NUMBER_MAX_LENGTH:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
@@ -33,7 +29,7 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")
-    elif not OTHER_DOC_PATTERN.fullmatch(number):
+    elif not is_other_document(number):
         raise RecordError(INVALID_FIELD, "The document number must be 5 to 30 letters or digits.",
                           f"{field}.doc_number")
     return doc_type, number
@@ -82,7 +78,7 @@ def check_person(ctx, value, field: str = "person") -> Claim:
     doc_type, number = check_document(value.get("doc_type"), value.get("doc_number"), field)
     name = _optional_text(value, "name", field, 60)
     phone = _optional_text(value, "phone", field, 20)
-    if phone and not PHONE_PATTERN.fullmatch(phone):
+    if phone and not is_phone(phone):
         raise RecordError(INVALID_FIELD, "The phone number must be digits.", f"{field}.phone")
     return Claim((doc_type, ctx.lookups.lookup_hash(doc_type, number)), doc_type, number, name, phone)
 

@@ -14,13 +14,14 @@ Queries are plain SQL read raw (no ORM objects, no type processing of rows we on
 their text does not depend on the batch, so each is parsed once per connection."""
 from collections import namedtuple
 
+from offline.rules import DOC_TYPES
+
 from . import bulk
 from ..clock import day_range
 from ..extensions import db
-from ..models import Placement, Sample
-from ..models.people import DOC_TYPES
+from ..models import Person, Placement, Sample
 from ..residents.personal_codes import token_from_code
-from ..privacy import normalise_doc_number, vault
+from ..privacy import normalise_doc_number
 
 SiteRow = namedtuple("SiteRow", "id community_id kind code tube_capacity tube_pattern")
 PersonRow = namedtuple("PersonRow", "id tags has_name has_phone")
@@ -107,7 +108,7 @@ class Lookups:
         """The keyed hash of a normalised document number, computed once per batch."""
         key = (doc_type, number)
         if key not in self.hashes:
-            self.hashes[key] = vault().lookup_hash(doc_type, number)
+            self.hashes[key] = Person.lookup_hash(doc_type, number)
         return self.hashes[key]
 
     def person(self, key: tuple) -> PersonRow | None:

@@ -4,29 +4,15 @@
 // "My tasks" (tasks.js) watches with its own handler; base.html loads this module on every
 // other page of a worker with buildings (body data-alerts="watch"), which shows a banner
 // leading to "my tasks".
+import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
+import { sound } from "./feedback.js";
 
-const WORDS = document.documentElement.lang.startsWith("zh")
-  ? { banner: "新提醒：点此查看我的任务" } : { banner: "New alert: open my tasks" };
-let audio = null;
+const WORDS = messages({ zh: { banner: "新提醒：点此查看我的任务" }, en: { banner: "New alert: open my tasks" } });
 
 /** Ring and vibrate: three beeps and three pulses, loud enough for a pocket. */
 export function ring() {
-  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
-  try {
-    audio = audio || new AudioContext();
-    [0, 0.55, 1.1].forEach((start) => {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.6;
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + start);
-      tone.stop(audio.currentTime + start + 0.4);
-    });
-  } catch (error) {
-    // no sound on this phone: the vibration and the banner remain
-  }
+  sound("ring");
 }
 
 /** Poll every `seconds`; when an alert newer than `known` (an id; null: the first answer

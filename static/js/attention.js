@@ -6,12 +6,15 @@
 import * as outbox from "/client/offline/outbox.js";
 import { NoServerKey, NothingWaiting, build as buildHandover, waitingCount } from "/client/offline/handover.js";
 import { latestOnly } from "/client/offline/latest.js";
+import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
+import { isOtherDocument, isPhone, normaliseDocNumber } from "/client/offline/rules.js";
 import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
-import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+import { compact, maskName, maskNumber } from "./feedback.js";
+import { SamplingState } from "./sampling-state.js";
 
 const MESSAGES = {
   zh: { fix: "修改后重新上传", discard: "放弃此记录", discardWhy: "为什么放弃此记录？",
@@ -43,9 +46,7 @@ const MESSAGES = {
     exported: (n, name) => `${n} records exported to ${name}: give it to your supervisor to import on the hand-over page. The records stay on this phone and are sent as usual once online; nothing is stored twice.`,
     exportFailed: (why) => `Export failed: ${why}` },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
-const PHONE = /^\+?[0-9]{5,20}$/;
+const t = messages(MESSAGES);
 
 function getPath(data, path) {
   return path.split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : undefined), data);
@@ -80,7 +81,7 @@ function summary(entry) {
   if (typeof data.box === "string") parts.push(t.box(data.box));
   const person = data.person;
   if (person && typeof person.code === "string") {
-    parts.push(`${t.code} ${maskNumber(person.code.slice(4)).replace(/\*{5,}/g, "****")}`);
+    parts.push(`${t.code} ${compact(maskNumber(person.code.slice(4)))}`);
   }
   else if (person && typeof person.doc_number === "string") {
     parts.push(`${maskName(person.name || "")} ${maskNumber(person.doc_number)}`.trim());
@@ -92,7 +93,7 @@ function summary(entry) {
 /** The person a form describes, or an error message. */
 function personFrom(form) {
   const docType = form.docType.value;
-  let number = form.number.value.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+  let number = normaliseDocNumber(form.number.value);
   const name = form.name.value.trim();
   const phone = form.phone.value.replace(/[\s-]/g, "");
   if (!number) return { error: t.needValue };
@@ -100,11 +101,11 @@ function personFrom(form) {
     const verdict = classify(number);
     if (verdict.kind !== "id_number" || !verdict.valid) return { error: t.badId };
     number = verdict.text;
-  } else if (!OTHER_DOC.test(number)) {
+  } else if (!isOtherDocument(number)) {
     return { error: t.badDoc };
   }
   if ([...name].length > 60) return { error: t.badName };
-  if (phone && !PHONE.test(phone)) return { error: t.badPhone };
+  if (phone && !isPhone(phone)) return { error: t.badPhone };
   return { person: { doc_type: docType, doc_number: number, ...(name ? { name } : {}), ...(phone ? { phone } : {}) } };
 }
 

@@ -3,12 +3,13 @@
 // also this user's sign-in at the gate) and keeps the answer; offline it shows the kept one.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "（您不在本班）", kept: "离线" },
   en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: " (you are not rostered)", kept: "offline" },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 const siteId = Number(location.pathname.split("/").pop());
 const line = document.getElementById("gate-duty");
 const REFRESH_MS = 5 * 60 * 1000;

@@ -1,4 +1,7 @@
 // What the gate screen says, in the page's language (zh-CN by default, English when asked).
+import { messages } from "/client/offline/messages.js";
+import { TEMP_MAX, TEMP_MIN } from "/client/offline/rules.js";
+const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
 const MESSAGES = {
   zh: {
     ready: "请扫码（身份证、个人码）", saved: "已保存", savedWho: (who) => `已保存：${who}`,
@@ -6,7 +9,7 @@ const MESSAGES = {
     badId: (m) => `证件号无效（${m}）：请重新扫描或手工输入`, badDoc: "证件号格式错误（5–30 位字母或数字）",
     badCode: "个人码无效：请让居民重新出示，或扫描身份证", tube: "这是试管条码，不是证件：请扫描身份证或个人码",
     unknown: "无法识别此码：请扫描身份证、个人码，或手工输入证件号",
-    badPlate: "车牌格式错误（如 京A12345、京AD12345）", badTemp: "体温应在 34.0–43.0 °C 之间，请重新测量",
+    badPlate: "车牌格式错误（如 京A12345、京AD12345）", badTemp: `体温应在 ${RANGE} °C 之间，请重新测量`,
     needTemp: "请点选或输入体温", needWho: "请先扫码、输入证件号或点“无证件”",
     fever: (t, who) => `发热 ${t} °C · ${who}`, feverHint: (th) => `≥ ${th} °C，已保存。请复测；仍发热则劝返并上报`,
     stillFever: (t, who) => `仍发热 ${t} °C · ${who}`, stillFeverHint: (th) => `≥ ${th} °C，已保存并劝返，请上报`,
@@ -37,7 +40,7 @@ const MESSAGES = {
     badId: (m) => `Invalid ID number (${m}): scan again or type it`, badDoc: "Document number: 5–30 letters or digits",
     badCode: "Invalid personal code: ask for it again, or scan the ID card", tube: "That is a tube barcode, not an ID: scan the ID card or personal code",
     unknown: "Unknown code: scan an ID card or personal code, or type the number",
-    badPlate: "Not a mainland plate (e.g. 京A12345, 京AD12345)", badTemp: "Temperature must be 34.0–43.0 °C: measure again",
+    badPlate: "Not a mainland plate (e.g. 京A12345, 京AD12345)", badTemp: `Temperature must be ${RANGE} °C: measure again`,
     needTemp: "Tap or type the temperature", needWho: "Scan, type a document number or tap “No ID”",
     fever: (t, who) => `FEVER ${t} °C · ${who}`, feverHint: (th) => `≥ ${th} °C, saved. Re-measure; still feverish: turn back`,
     stillFever: (t, who) => `Still feverish ${t} °C · ${who}`, stillFeverHint: (th) => `≥ ${th} °C, saved and turned back: report it`,
@@ -64,4 +67,4 @@ const MESSAGES = {
   },
 };
 
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);

@@ -1,6 +1,7 @@
 // The gate desk: the one passage being registered, the scans waiting behind it, the fever alert
 // and the question to ask. Pure: no DOM, no storage, no clock; static/js/gate.js renders the
-// desk and saves its records; tests/js/run_gate_passage.mjs drives it with node.
+// desk and saves its records; tests/js/run_gate_passage.mjs drives it with node. The plate and
+// temperature rules are the server's own (offline/client/rules.js).
 //
 // The rule it keeps: a temperature belongs to the passage it was taken for. A new scan never
 // replaces an unsaved passage: a complete one is saved first, an incomplete one makes the
@@ -9,22 +10,14 @@
 // `who` is what a scan identified: {kind: "person", key, person, ...} or {kind: "visitor", key}
 // (no ID); `key` tells two scans of the same person apart from two people. `sentToSample`: the
 // volunteer sent the person to be sampled (the gate showed a status, static/js/gate.js).
+import { checkTemperature, isPlate, normalisePlate } from "/client/offline/rules.js";
 
-export const TEMP_MIN = 34.0;
-export const TEMP_MAX = 43.0;
 export const TURN_BACK_REASONS = ["outsider", "no_pass", "fever", "other"];
-// Same pattern as server/gate/records.py PLATE_PATTERN (new-energy plates included).
-export const PLATE = new RegExp("^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]" +
-  "[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[0-9]{5}[DF])[挂学警港澳]?$");
 
 /** An empty passage. `digits` is a temperature being typed on the keypad ("38" -> 38._). */
 export function blankPassage() {
   return { who: null, temp: "", digits: "", plate: "", reason: "", remeasureOf: null,
     visitorName: "", visitorPhone: "", sentToSample: false };
-}
-
-export function normalisePlate(text) {
-  return String(text || "").replace(/[\s·-]/g, "").toUpperCase();
 }
 
 /** Keypad digits to a temperature: the decimal point is implied, 382 -> "38.2". */
@@ -39,14 +32,14 @@ export function digitsToTemp(digits) {
  */
 export function buildRecord(passage, { siteId, direction, threshold }) {
   const plate = normalisePlate(passage.plate);
-  if (plate && !PLATE.test(plate)) return { error: "badPlate" };
+  if (plate && !isPlate(plate)) return { error: "badPlate" };
   if (!passage.who && !plate) return { error: "needWho" };
   if (passage.digits && !passage.temp) return { error: "badTemp" };
-  const temperature = passage.temp ? Number(passage.temp) : null;
-  if (temperature === null && !plate && !passage.reason) return { error: "needTemp" };
-  if (temperature !== null && !(temperature >= TEMP_MIN && temperature <= TEMP_MAX)) return { error: "badTemp" };
+  const temperature = passage.temp ? checkTemperature(passage.temp) : null;
+  if (!passage.temp && !plate && !passage.reason) return { error: "needTemp" };
+  if (passage.temp && temperature === null) return { error: "badTemp" };
   const data = { site_id: siteId, direction };
-  if (temperature !== null) data.temperature_c = Math.round(temperature * 10) / 10;
+  if (temperature !== null) data.temperature_c = temperature;
   const fever = temperature !== null && data.temperature_c >= threshold;
   const who = passage.who;
   if (who?.kind === "person") data.person = who.person;

@@ -4,15 +4,16 @@
 // index and watch-list hashes come from IndexedDB. Everything that happens is shown in
 // #outcome, which the layout keeps inside the screen.
 import { classify } from "/client/scanner/classify.js";
+import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { attachWedge } from "/client/scanner/wedge.js";
 import { attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
 import * as outbox from "/client/offline/outbox.js";
 import * as session from "/client/offline/session.js";
 import { historySince, pruneHistory } from "/client/offline/db.js";
+import { maskNumber, sound, warmUp as warmUpSound } from "./feedback.js";
 import { Desk } from "./gate-passage.js";
 import { t } from "./gate-messages.js";
 
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const CAMERA_FORMATS = ["qr_code", "code_128"]; // personal codes, ID numbers printed as barcodes
 const REPEAT_SAVED_MS = 60 * 1000; // the camera still sees the code just saved: ignore it this long
 const HISTORY_DAYS = 2; // the shift view needs hours, not weeks
@@ -23,11 +24,6 @@ const desk = new Desk({ siteId });
 const state = { me: null, flash: null, lastSaved: null, keypad: false, camera: null, saves: 0 };
 let busy = Promise.resolve();
 let painted = null; // the passage the inputs of the "more" sheet show
-
-function mask(number) {
-  return number.length <= 8 ? number[0] + "*".repeat(number.length - 1)
-    : number.slice(0, 4) + "*".repeat(number.length - 8) + number.slice(-4);
-}
 
 /** One action at a time, in the order they came (a scanner can type faster than we save). */
 function run(action) {
@@ -43,8 +39,8 @@ function run(action) {
 /** What a scanned or typed text is: {key, who} (async look-ups to do) or {error}. */
 function recognise(raw, docType) {
   if (docType !== "cn_ric") {
-    const number = raw.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
-    if (!OTHER_DOC.test(number)) return { error: t.badDoc };
+    const number = normaliseDocNumber(raw);
+    if (!isOtherDocument(number)) return { error: t.badDoc };
     return { key: `${docType}:${number}`, docType, number };
   }
   const verdict = classify(raw);
@@ -53,7 +49,7 @@ function recognise(raw, docType) {
     return { key: `code:${verdict.text}`, code: verdict.text };
   }
   if (verdict.kind === "id_number") {
-    if (!verdict.valid) return { error: t.badId(mask(verdict.text)) };
+    if (!verdict.valid) return { error: t.badId(maskNumber(verdict.text)) };
     return { key: `cn_ric:${verdict.text}`, docType: "cn_ric", number: verdict.text };
   }
   return { error: verdict.kind === "tube" ? t.tube : t.unknown };
@@ -69,7 +65,7 @@ async function identify(found) {
       statuses: index?.statuses || [], maxAgeHours: index?.maxAgeHours || 48 };
   }
   const { docType, number } = found;
-  const doc = docType === "cn_ric" ? t.idOk(mask(number)) : t.doc(mask(number));
+  const doc = docType === "cn_ric" ? t.idOk(maskNumber(number)) : t.doc(maskNumber(number));
   // A slot of the roster index, not the number: "probably" (server/api/phoneindex.py).
   const index = await session.lookUp(state.me.user_id, docType, number);
   const residents = index?.residents || [];
@@ -339,24 +335,10 @@ async function renderShift() {
   $("shift-back").textContent = count((e) => e.turned_back);
 }
 
-// ---- sound and vibration (as before the redesign) ----------------------------------------
-
-let audio = null;
-function beep(frequency, ms) {
-  try {
-    audio = audio || new AudioContext();
-    const osc = audio.createOscillator();
-    osc.frequency.value = frequency;
-    osc.connect(audio.destination);
-    osc.start();
-    osc.stop(audio.currentTime + ms / 1000);
-  } catch (e) { /* no audio: colour and vibration remain */ }
-}
+// ---- sound and vibration: static/js/feedback.js (the sampling screen's vocabulary) ----------
 
 function signal(kind) {
-  if (kind === "ok") { beep(1200, 80); navigator.vibrate?.(60); }
-  if (kind === "alert") { beep(440, 500); navigator.vibrate?.([300, 100, 300]); }
-  if (kind === "fail") { beep(220, 250); navigator.vibrate?.([100, 50, 100]); }
+  sound(kind === "fail" ? "bad" : kind);
 }
 
 // ---- wiring -----------------------------------------------------------------------------
@@ -434,6 +416,7 @@ async function main() {
   render();
   await pruneHistory(Date.now() - HISTORY_DAYS * 86400 * 1000);
   await renderShift();
+  warmUpSound();
   warmUpDecoder().catch(() => {}); // fetch the decoder while online, so the camera works offline
   $("gate").dataset.ready = "1";
 }

@@ -6,6 +6,7 @@
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
 import { paint } from "/static/js/links.js";
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: { noUser: "请先在有网络时登录一次。", nothing: "这部手机上还没有保存首页：请联网后打开一次首页。",
@@ -13,7 +14,7 @@ const MESSAGES = {
   en: { noUser: "Log in once while online first.", nothing: "No home page saved on this phone yet: open it once online.",
     saved: "Offline: the home page saved at {at}. Links that need the network are disabled." },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 const $ = (id) => document.getElementById(id);
 
 function linkOf(a) {

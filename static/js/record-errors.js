@@ -1,7 +1,10 @@
 // Why the server refused a record, and what a record is, in the user's language. The server's
 // answer carries an English message for developers plus a code and the field it is about
 // (DESIGN §5): the user reads a sentence chosen from the code and the field.
+import { messages } from "/client/offline/messages.js";
+import { TEMP_MAX, TEMP_MIN } from "/client/offline/rules.js";
 
+const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
 const MESSAGES = {
   zh: {
     types: { gate_entry: "出入登记", tube_open: "开管", sample: "采样", sample_void: "移除样本",
@@ -18,7 +21,7 @@ const MESSAGES = {
       unknown_type: "记录类型无法识别：请更新应用",
       unknown_site: "地点不存在",
       forbidden_site: "该地点属于其他社区",
-      temperature_out_of_range: "体温超出范围（34.0–43.0 °C）",
+      temperature_out_of_range: `体温超出范围（${RANGE} °C）`,
       conflict: "与服务器上同一编号的记录内容不同",
       too_large: "记录太大，无法上传",
       key_lost: "本机的加密密钥已丢失（浏览器数据可能被部分清除），此记录无法解密，也无法上传。请把记录编号告知主管，再放弃此记录。",
@@ -54,7 +57,7 @@ const MESSAGES = {
       unknown_type: "Unknown record type: update the app",
       unknown_site: "No such site",
       forbidden_site: "That site belongs to another community",
-      temperature_out_of_range: "Temperature out of range (34.0–43.0 °C)",
+      temperature_out_of_range: `Temperature out of range (${RANGE} °C)`,
       conflict: "The server holds a different record under the same id",
       too_large: "The record is too large to send",
       key_lost: "This phone's encryption key is lost (browser data partly cleared?): this record cannot be decrypted or sent. Tell your supervisor its number, then discard it.",
@@ -77,7 +80,7 @@ const MESSAGES = {
   },
 };
 
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);
 
 /** The record type as the user says it. */
 export function typeName(type) {

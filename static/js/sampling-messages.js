@@ -1,4 +1,5 @@
 // What the sampling screen says, in Chinese (default) and English, keyed by <html lang>.
+import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
   zh: {
@@ -73,4 +74,4 @@ const MESSAGES = {
     unknownCode: "Personal code", voiceOn: "Voice: on", voiceOff: "Voice: off",
   },
 };
-export const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+export const t = messages(MESSAGES);

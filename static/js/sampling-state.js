@@ -19,21 +19,6 @@ function randomHex(bytes) {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** 1101**********1234, like server/privacy.py mask_doc_number. */
-export function maskNumber(number) {
-  if (!number) return "";
-  if (number.length <= 8) return number[0] + "*".repeat(number.length - 1);
-  return number.slice(0, 4) + "*".repeat(number.length - 8) + number.slice(-4);
-}
-
-/** 张*明, like server/privacy.py mask_name. */
-export function maskName(name) {
-  if (!name) return "";
-  const chars = [...name];
-  if (chars.length === 1) return name;
-  if (chars.length === 2) return chars[0] + "*";
-  return chars[0] + "*".repeat(chars.length - 2) + chars[chars.length - 1];
-}
 
 export class SamplingState {
   constructor(siteId, storage = localStorage) {

@@ -2,16 +2,17 @@
 // slots, seal, pack tubes into a box, hand the box over. Every step is a record written to
 // the phone's outbox before the screen says "saved"; it works with no network at all.
 import { classify } from "/client/scanner/classify.js";
+import { isOtherDocument, normaliseDocNumber } from "/client/offline/rules.js";
 import { FIELD_FORMATS, attachScanner, warmUp as warmUpDecoder } from "/client/scanner/camera.js";
+import { attachWedge } from "/client/scanner/wedge.js";
 import { describe } from "./record-errors.js";
 import { onResults, openOutbox, refusedSamples } from "./sampling-outbox.js";
-import { signal, warmUp } from "./sampling-feedback.js";
+import { compact, maskName, maskNumber, signal, warmUp } from "./feedback.js";
 import { t } from "./sampling-messages.js";
 import { loadRoster } from "./sampling-roster.js";
 import { SPOKEN, setVoice, speak, voiceOn } from "./sampling-voice.js";
-import { SamplingState, maskName, maskNumber } from "./sampling-state.js";
+import { SamplingState } from "./sampling-state.js";
 
-const OTHER_DOC = /^[A-Z0-9]{5,30}$/;
 const BOX = /^[A-Za-z0-9_-]{4,64}$/;
 const $ = (id) => document.getElementById(id);
 
@@ -80,11 +81,6 @@ async function onScan(text, started, source = "wedge") {
       verdict.text);
   }
   return say("bad", t.unknown, SPOKEN.unknown);
-}
-
-/** 1101****1234: the masked middle shortened, so that the ends stay readable at 360 px. */
-function compact(label) {
-  return label.replace(/\*{5,}/g, "****");
 }
 
 function isRepeatOfLastSaved(text) {
@@ -503,12 +499,12 @@ function manualEntry(event) {
   event.preventDefault();
   const docType = $("doc-type").value;
   const name = $("doc-name").value.trim();
-  let number = $("doc-number").value.normalize("NFKC").replace(/[\s-]/g, "").toUpperCase();
+  let number = normaliseDocNumber($("doc-number").value);
   if (docType === "cn_ric") {
     const verdict = classify(number, site.pattern);
     if (verdict.kind !== "id_number" || !verdict.valid) return say("bad", t.badId);
     number = verdict.text;
-  } else if (!OTHER_DOC.test(number)) {
+  } else if (!isOtherDocument(number)) {
     return say("bad", t.badDoc);
   }
   const person = { doc_type: docType, doc_number: number, ...(name ? { name } : {}) };
@@ -523,13 +519,13 @@ function manualEntry(event) {
 async function start() {
   $("site-name").textContent = site.name || $("site-name").textContent;
   render();
-  $("scan").addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    event.preventDefault();
+  // A wedge scanner types wherever the focus is (scanner/client/wedge.js, as on the gate): its
+  // keys land in the scan field, in order, and Enter makes the scan. While a question is open
+  // the keys are left alone: an answer is typed, and a scan's Enter never answers it.
+  attachWedge($("scan"), { field: $("scan"), enabled: () => $("ask").hidden });
+  $("scan").addEventListener("scan", (event) => {
     const started = performance.now();
-    const text = event.target.value;
-    event.target.value = "";
-    if (text.trim()) run(() => onScan(text, started));
+    run(() => onScan(event.detail.text, started));
   });
   const voice = $("voice");
   const showVoice = () => {
@@ -553,10 +549,6 @@ async function start() {
   $("manual").addEventListener("submit", manualEntry);
   $("box-start").addEventListener("click", () => setMode(mode === "box" ? "tube" : "box"));
   $("box-handover").addEventListener("click", () => run(handOver));
-  // Keys typed while a button has the focus (after a tap) belong to the next scan.
-  document.addEventListener("keydown", (event) => {
-    if (event.key.length === 1 && !event.ctrlKey && !event.metaKey) keepScanFocus();
-  }, true);
   // The camera reads tube labels (1D) and personal codes (QR); a read takes the wedge's path.
   // A code held in front of it counts once, however long it stays.
   scanner = attachScanner($("camera"), { formats: [...FIELD_FORMATS.tube, ...FIELD_FORMATS.person],

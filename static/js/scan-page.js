@@ -2,12 +2,13 @@
 import { attachScanner, warmUp } from "/client/scanner/camera.js";
 import { attachWedge } from "/client/scanner/wedge.js";
 import { classify } from "/client/scanner/classify.js";
+import { messages } from "/client/offline/messages.js";
 
 const KINDS = {
   zh: { tube: "试管", id_number: "身份证号", personal_code: "个人码", unknown: "无法识别", valid: "有效", invalid: "无效" },
   en: { tube: "tube", id_number: "ID number", personal_code: "personal code", unknown: "unknown", valid: "valid", invalid: "invalid" },
 };
-const words = (document.documentElement.lang || "zh").startsWith("zh") ? KINDS.zh : KINDS.en;
+const words = messages(KINDS);
 
 const container = document.getElementById("scanner");
 const log = document.getElementById("scan-log");

@@ -9,9 +9,12 @@
 // shows at once.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
+import { messages } from "/client/offline/messages.js";
+import { TEMP_MAX, TEMP_MIN, checkTemperature } from "/client/offline/rules.js";
 import { openOutbox, onResults } from "./sampling-outbox.js";
 import { watchAlerts } from "./alert-watch.js";
 
+const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
 const MESSAGES = {
   zh: { noUser: "请先在有网络时登录一次。", nothing: "这部手机上还没有保存任务列表。",
     saved: "离线：显示 {at} 保存的任务列表。", fresh: "已更新 {at}", morning: "上午", evening: "晚上",
@@ -21,7 +24,7 @@ const MESSAGES = {
     noNeed: "今天暂无住户需求。", done: "已完成", notDone: "未完成", markDone: "标记完成", undo: "撤销",
     record: "记录", visit: "走访记录", saveVisit: "保存走访", queued: "已保存，等待同步",
     synced: "已同步到服务器", refused: "服务器未接受：{msg}", notSaved: "未保存：手机存储已满或不可用",
-    badTemp: "请输入 34.0–43.0 之间的体温，例如 36.5", newAlert: "新提醒：{what}", newAlertShort: "新提醒",
+    badTemp: `请输入 ${RANGE} 之间的体温，例如 36.5`, newAlert: "新提醒：{what}", newAlertShort: "新提醒",
     needs: { meal: "送餐", rubbish: "清运垃圾", medicine: "代购药品", other: "其他" } }, // as server/labels.py says them
   en: { noUser: "Log in once while online first.", nothing: "No task list saved on this phone yet.",
     saved: "Offline: the task list saved at {at}.", fresh: "Updated {at}", morning: "Morning",
@@ -32,10 +35,10 @@ const MESSAGES = {
     record: "Record", visit: "Visit note", saveVisit: "Save visit", queued: "Saved, waiting to sync",
     synced: "Synced to the server", refused: "Not accepted by the server: {msg}",
     notSaved: "Not saved: the phone's storage is full or unavailable",
-    badTemp: "Enter a temperature from 34.0 to 43.0, for example 36.5", newAlert: "New alert: {what}", newAlertShort: "New alert",
+    badTemp: `Enter a temperature from ${TEMP_MIN.toFixed(1)} to ${TEMP_MAX.toFixed(1)}, for example 36.5`, newAlert: "New alert: {what}", newAlertShort: "New alert",
     needs: { meal: "Meal", rubbish: "Rubbish", medicine: "Medicine", other: "Other" } },
 };
-const t = MESSAGES[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+const t = messages(MESSAGES);
 const $ = (id) => document.getElementById(id);
 const root = $("tasks");
 
@@ -145,9 +148,9 @@ function recordOf(form) {
   const field = (name) => form.elements[name]?.value.trim() ?? "";
   const type = form.dataset.record;
   if (type === "temperature_reading") {
-    const value = Number(field("temperature").replace(",", "."));
-    if (!(value >= 34 && value <= 43)) return { problem: t.badTemp };
-    return { type, data: { placement_id: Number(field("placement_id")), temperature_c: Math.round(value * 10) / 10 } };
+    const celsius = checkTemperature(field("temperature").replace(",", "."));
+    if (celsius === null) return { problem: t.badTemp };
+    return { type, data: { placement_id: Number(field("placement_id")), temperature_c: celsius } };
   }
   if (type === "visit_note") {
     if (!field("note")) return { problem: t.visit };

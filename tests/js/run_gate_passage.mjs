@@ -4,7 +4,9 @@
 // Ops: scan KEY, visitor, fail (a scan that identified nobody), preset T, key K, save,
 // remeasure, turnBack, answer true|false, direction in|out, sent. As on the screen, a step that
 // answers "save" is saved at once.
-import { Desk } from "../../static/js/gate-passage.js";
+import "./client-paths.mjs"; // gate-passage.js imports /client/offline/rules.js
+
+const { Desk } = await import("../../static/js/gate-passage.js");
 
 function person(key) {
   return { kind: "person", key, person: { doc_type: "cn_ric", doc_number: key } };

@@ -1,6 +1,7 @@
 // The sampling screen's state module under node: masks and the slot rule.
 // Usage: node run_sampling_state.mjs '{"names": [...], "numbers": [...]}' -> JSON on stdout.
-import { SamplingState, maskName, maskNumber } from "../../static/js/sampling-state.js";
+import { maskName, maskNumber } from "../../static/js/feedback.js";
+import { SamplingState } from "../../static/js/sampling-state.js";
 
 const input = JSON.parse(process.argv[2]);
 const memory = new Map();

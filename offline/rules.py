@@ -1,0 +1,40 @@
+"""The input rules (document kinds and patterns, phone, vehicle plate, temperature bounds) read
+from offline/client/rules.json: the one file the server's validators use and the phone loads
+(served at /client/offline/rules.json and precached), so the two cannot drift apart.
+offline/rules_cases.json holds the cases both sides are tested against."""
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+RULES_PATH = Path(__file__).resolve().parent / "client" / "rules.json"
+RULES = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+
+DOC_TYPES: tuple[str, ...] = tuple(RULES["document"]["types"])
+DOC_NUMBER_MAX_LENGTH: int = RULES["document"]["max_length"]
+# Matched with fullmatch: the whole text, as the phone's ^(?:...)$ does.
+OTHER_DOC_PATTERN = re.compile(RULES["document"]["other_pattern"])
+PHONE_PATTERN = re.compile(RULES["phone"]["pattern"])
+PLATE_PATTERN = re.compile(RULES["plate"]["pattern"])
+PLATE_STRIP = re.compile(RULES["plate"]["strip"])
+TEMPERATURE_MIN = Decimal(RULES["temperature"]["min"])
+TEMPERATURE_MAX = Decimal(RULES["temperature"]["max"])
+
+
+def is_other_document(number: str) -> bool:
+    """A normalised number of a document other than the resident ID card (passport, permits)."""
+    return bool(OTHER_DOC_PATTERN.fullmatch(number))
+
+
+def is_phone(text: str) -> bool:
+    return bool(PHONE_PATTERN.fullmatch(text))
+
+
+def normalise_plate(text: str) -> str:
+    """No spaces, middle dots or dashes, upper case: "京a·12345" -> "京A12345"."""
+    return PLATE_STRIP.sub("", text).upper()
+
+
+def is_plate(text: str) -> bool:
+    """A normalised plate (no spaces, dots or dashes, upper case)."""
+    return bool(PLATE_PATTERN.fullmatch(text))

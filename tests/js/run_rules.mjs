@@ -1,0 +1,32 @@
+// Runs offline/rules_cases.json-shaped cases through the phone's rules (offline/client/rules.js;
+// ID-card numbers through scanner/client/classify.js, as the capture screens check them).
+// Usage: node run_rules.mjs CASES.json  -> prints a JSON list of {ok, normalised}.
+import { readFileSync } from "node:fs";
+import { classify } from "../../scanner/client/classify.js";
+import "./client-paths.mjs"; // rules.js imports rules-data.js, which the server generates
+
+const {
+  checkTemperature, isOtherDocument, isPhone, isPlate, normaliseDocNumber, normalisePlate,
+} = await import("../../offline/client/rules.js");
+
+function verdict(c) {
+  if (c.rule === "document") {
+    const number = normaliseDocNumber(c.text);
+    if (c.doc_type !== "cn_ric") return { ok: isOtherDocument(number), normalised: number };
+    const found = classify(number);
+    return { ok: found.kind === "id_number" && found.valid, normalised: found.text };
+  }
+  if (c.rule === "phone") return { ok: isPhone(c.text), normalised: c.text };
+  if (c.rule === "plate") {
+    const plate = normalisePlate(c.text);
+    return { ok: isPlate(plate), normalised: plate };
+  }
+  if (c.rule === "temperature") {
+    const celsius = checkTemperature(c.value);
+    return { ok: celsius !== null, normalised: celsius === null ? null : celsius.toFixed(1) };
+  }
+  throw new Error(`unknown rule ${c.rule}`);
+}
+
+const cases = JSON.parse(readFileSync(process.argv[2], "utf-8"));
+process.stdout.write(JSON.stringify(cases.map(verdict)));
