@@ -11,6 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from .conftest import MOBILE, login
+from .fake_camera import filming
 from .wedge import Scanner
 
 TUBE = "TB20220506A1"
@@ -26,25 +27,12 @@ def label_image(text: str, size=(1280, 720)) -> Image.Image:
     return frame.convert("RGB")
 
 
-def write_y4m(image: Image.Image, path) -> None:
-    width, height = image.size
-    y, cb, cr = image.convert("YCbCr").split()
-    half = (width // 2, height // 2)
-    with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\nFRAME\n".encode())
-        f.write(y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
-
-
 @pytest.fixture(scope="module")
 def camera_browser(browser_type, browser_type_launch_args, tmp_path_factory):
     """Chromium whose camera films a tube label (granted per context with permissions)."""
-    video = tmp_path_factory.mktemp("camera") / "tube.y4m"
-    write_y4m(label_image(TUBE), video)
-    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video.resolve()}"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    yield browser
-    browser.close()
+    with filming(browser_type, browser_type_launch_args, label_image(TUBE),
+                 tmp_path_factory.mktemp("camera")) as browser:
+        yield browser
 
 
 def open_scan_page(context, server):
