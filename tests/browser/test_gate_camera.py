@@ -66,11 +66,16 @@ def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_t
         # The code stays in front of the camera: once the camera's own 2 s guard lets it through
         # again, the screen ignores the read of what was just saved (no new passage, no question).
         reads = page.evaluate("() => window.cameraReads")
-        page.wait_for_function(f"() => window.cameraReads > {reads}", timeout=15_000)
-        page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)))")
+        page.wait_for_function(f"() => window.cameraReads > {reads}")
+        # The screen deals with scans and taps in one queue, in turn: the keypad's toggle, tapped
+        # after that read, shows the keypad once the read has been dealt with.
+        page.evaluate("() => document.getElementById('pad-toggle').click()")
+        page.wait_for_function("() => !document.getElementById('keypad').hidden")
         assert page.locator("#outcome").get_attribute("data-tone") == "ok"
         assert page.locator("#person").is_hidden() and page.locator("#ask").is_hidden()
         assert saved_count(page) == before + 1
+        page.evaluate("() => document.getElementById('pad-toggle').click()")
+        page.wait_for_function("() => document.getElementById('keypad').hidden")
         me.tap("#camera-toggle")
         page.wait_for_function("() => !document.querySelector('.scanner-video').srcObject")
 

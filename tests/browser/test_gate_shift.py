@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .gate_helpers import SCAN_DELAY_MS, open_gate, wait_drained
+from .gate_helpers import open_gate, scanner, wait_drained
 
 INVALID = "110105195102100300"  # checksum fails
 THROTTLE = 4
@@ -81,8 +81,7 @@ class Volunteer:
 
     def scan(self, text):
         """A wedge scanner's keys, wherever the focus is (a button after a tap, the field...)."""
-        self.page.keyboard.type(text, delay=SCAN_DELAY_MS)
-        self.page.keyboard.press("Enter")
+        scanner(self.page).scan(text)
 
     def outcome(self, selector, condition):
         """Wait until the page shows what it should, then check where it shows it."""
@@ -285,7 +284,7 @@ def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage
 
     context.set_offline(False)
     page.click("#st-sync")
-    wait_drained(page, timeout=60000)
+    wait_drained(page)
     assert server_rows(live_server, site) == expected
     assert live_server.query("SELECT count(*) FROM flag WHERE kind = 'fever'")[0][0] == 2
     assert live_server.query("SELECT count(*) FROM flag WHERE kind = 'watch_list'")[0][0] == 1

@@ -26,7 +26,7 @@ def test_a_tube_is_opened_by_camera_offline_and_synced_once_online(camera_browse
 
     page.get_by_role("button", name="打开相机扫码").click()
     page.wait_for_function("([tube]) => document.getElementById('tube-barcode').textContent === tube",
-                           arg=[TUBE], timeout=10_000)
+                           arg=[TUBE])
     assert "已开管" in page.locator("#feedback").inner_text()
     assert page.locator("#tube-count").inner_text() == "0/10"
     assert page.locator(f"#my-tubes li[data-tube='{TUBE}']").count() == 1
@@ -61,7 +61,7 @@ def test_a_qr_held_close_is_read_once_and_the_outcome_stays_in_view(browser_type
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740 and box["height"] >= 44  # no scrolling to it
         before = said(page)
         start.click()
-        page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'", timeout=15_000)
+        page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'")
         assert page.locator("#feedback").inner_text() == "已保存：第 1/10 位"
         assert said(page) == before + 1
         # The outcome is above the open camera, in view, nothing scrolled.
