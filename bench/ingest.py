@@ -88,10 +88,9 @@ def _app(env):
     return create_app()
 
 
-def _prepare_ours(env, devices):
-    """Instance keys, schema, a community with a gate, a sampling point, a roster and
-    `devices` phones (device id, token)."""
-    subprocess.run([str(BIN / "checkpoint"), "init"], env=env, check=True, capture_output=True)
+def populate(app, roster: int, devices: int, prefix="bench", role="volunteer"):
+    """In `app`'s database: a community with a gate and a sampling point, `roster` residents and
+    `devices` phones of one user. Returns (sites, document numbers, [(device id, token)])."""
     from server.auth.tokens import issue_device
     from server.auth.pins import hash_pin
     from server.demo import residents
@@ -99,16 +98,15 @@ def _prepare_ours(env, devices):
     from server.models import Community, Site, User
     from server.residents.roster import RosterReport, upsert_people
 
-    app = _app(env)
     with app.app_context():
-        community = Community(code=f"bench{uuid.uuid4().hex[:6]}", name="bench")
+        community = Community(code=f"{prefix}{uuid.uuid4().hex[:6]}", name="bench")
         site = Site(community=community, code="G1", name="gate", kind="gate")
         point = Site(community=community, code="S1", name="sampling point", kind="sampling_point")
-        user = User(community=community, username=f"bench-{uuid.uuid4().hex[:8]}", role="volunteer",
+        user = User(community=community, username=f"{prefix}-{uuid.uuid4().hex[:8]}", role=role,
                     pin_hash=hash_pin("123456"))
         db.session.add_all([community, site, point, user])
         db.session.flush()
-        people = residents(random.Random(7), ROSTER)
+        people = residents(random.Random(7), roster)
         upsert_people(people, community.id, RosterReport())
         tokens = []
         for i in range(devices):
@@ -118,6 +116,13 @@ def _prepare_ours(env, devices):
         sites = {"gate": site.id, "sampling_point": point.id, "community": community.id}
         db.engine.dispose()
     return sites, [p["doc_number"] for p in people], tokens
+
+
+def _prepare_ours(env, devices):
+    """Instance keys, schema, a community with a gate, a sampling point, a roster and
+    `devices` phones (device id, token)."""
+    subprocess.run([str(BIN / "checkpoint"), "init"], env=env, check=True, capture_output=True)
+    return populate(_app(env), ROSTER, devices)
 
 
 class Roster:

@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,19 +26,14 @@ WARMUP, ROUNDS = 10, 60
 
 
 def _setup(url: str):
-    """A migrated database with a community, a gate, a sampling point, 2,000 residents and a
-    device; returns (app, sites, numbers, (device id, token))."""
+    """A migrated database with a community, a gate, a sampling point, 8,000 residents and two
+    devices; returns (app, sites, numbers, [(device id, token)])."""
     import base64
 
     from flask_migrate import upgrade
 
+    from bench.ingest import populate
     from server import create_app
-    from server.auth.tokens import issue_device
-    from server.auth.pins import hash_pin
-    from server.demo import residents
-    from server.extensions import db
-    from server.models import Community, Site, User
-    from server.residents.roster import RosterReport, upsert_people
 
     config = {"SECRET_KEY": "bench-" + "x" * 40, "DATA_KEY": base64.b64encode(b"d" * 32).decode(),
               "HASH_KEY": base64.b64encode(b"h" * 32).decode(), "SQLALCHEMY_DATABASE_URI": url,
@@ -47,20 +41,8 @@ def _setup(url: str):
     app = create_app(config)
     with app.app_context():
         upgrade()
-        community = Community(code=f"cpu{uuid.uuid4().hex[:6]}", name="bench")
-        gate = Site(community=community, code="G1", name="gate", kind="gate")
-        point = Site(community=community, code="S1", name="point", kind="sampling_point")
-        user = User(community=community, username=f"cpu-{uuid.uuid4().hex[:8]}", role="clerk",
-                    pin_hash=hash_pin("123456"))
-        db.session.add_all([community, gate, point, user])
-        db.session.flush()
-        people = residents(random.Random(7), 8000)
-        upsert_people(people, community.id, RosterReport())
-        devices = [issue_device(user, f"cpu phone {i}") for i in range(2)]
-        db.session.commit()
-        sites = {"gate": gate.id, "sampling_point": point.id}
-        tokens = [(device.id, token) for device, token in devices]
-    return app, sites, [p["doc_number"] for p in people], tokens
+    sites, numbers, tokens = populate(app, 8000, 2, prefix="cpu", role="clerk")
+    return app, sites, numbers, tokens
 
 
 def _post(app, token, body: bytes):

@@ -146,34 +146,33 @@ def runner(app):
 
 # ---- factories ------------------------------------------------------------------------------
 
+def _saved(row):
+    """The row, committed: what a factory hands back."""
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 @pytest.fixture
 def make_community(app):
     def make(code="c1", name="测试社区", **overrides):
-        community = Community(code=code, name=name, **overrides)
-        db.session.add(community)
-        db.session.commit()
-        return community
+        return _saved(Community(code=code, name=name, **overrides))
     return make
 
 
 @pytest.fixture
 def make_site(app):
     def make(community, code="G1", kind="gate", name=None, **overrides):
-        site = Site(community=community, code=code, kind=kind, name=name or f"{code} site", **overrides)
-        db.session.add(site)
-        db.session.commit()
-        return site
+        return _saved(Site(community=community, code=code, kind=kind, name=name or f"{code} site",
+                           **overrides))
     return make
 
 
 @pytest.fixture
 def make_user(app):
     def make(community, username=None, role="clerk", pin=PIN, **overrides):
-        user = User(community=community, username=username or f"u{uuid.uuid4().hex[:8]}", role=role,
-                    pin_hash=_HASHED_PIN if pin == PIN else hash_pin(pin), **overrides)
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return _saved(User(community=community, username=username or f"u{uuid.uuid4().hex[:8]}",
+                           role=role, pin_hash=_HASHED_PIN if pin == PIN else hash_pin(pin), **overrides))
     return make
 
 
@@ -181,15 +180,8 @@ def make_user(app):
 def make_person(app):
     def make(community, doc_number="11010519491231002X", name="张三明", phone="13800001234",
              doc_type="cn_ric", **overrides):
-        person = Person(community_id=community_id(community), doc_type=doc_type, doc_number=doc_number,
-                        name=name, phone=phone, in_roster=True, **overrides)
-        db.session.add(person)
-        db.session.commit()
-        return person
-
-    def community_id(community):
-        return community.id
-
+        return _saved(Person(community_id=community.id, doc_type=doc_type, doc_number=doc_number,
+                             name=name, phone=phone, in_roster=True, **overrides))
     return make
 
 

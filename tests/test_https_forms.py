@@ -95,25 +95,24 @@ PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "checkpoint.example
            "X-Forwarded-For": "203.0.113.7", "Origin": SITE}
 
 
-def test_behind_a_trusted_tls_proxy_the_login_works_and_the_cookie_is_secure(make_app, world):
-    app = make_app(WTF_CSRF_ENABLED=True, TRUSTED_PROXIES=1)
-    client = app.test_client()
-    # The proxy talks plain HTTP to the app on loopback and says what the phone used.
+def proxied_login(make_app, trusted_proxies):
+    """A login sent through a TLS proxy: the proxy talks plain HTTP to the app on loopback
+    and says (X-Forwarded-*) what the phone used."""
+    client = make_app(WTF_CSRF_ENABLED=True, TRUSTED_PROXIES=trusted_proxies).test_client()
     token = form_token(client, "http://127.0.0.1:8000")
-    response = client.post("/login", base_url="http://127.0.0.1:8000", headers=PROXIED,
-                           data={"username": "clerk-a", "pin": PIN, "csrf_token": token})
+    return client.post("/login", base_url="http://127.0.0.1:8000", headers=PROXIED,
+                       data={"username": "clerk-a", "pin": PIN, "csrf_token": token})
+
+
+def test_behind_a_trusted_tls_proxy_the_login_works_and_the_cookie_is_secure(make_app, world):
+    response = proxied_login(make_app, trusted_proxies=1)
     assert response.status_code == 302
     assert "Secure" in session_cookie(response)
 
 
 def test_without_trusting_the_proxy_its_https_claim_is_not_believed(make_app, world):
     """A forged X-Forwarded-Proto/Host cannot make a foreign page look same-origin."""
-    app = make_app(WTF_CSRF_ENABLED=True, TRUSTED_PROXIES=0)
-    client = app.test_client()
-    token = form_token(client, "http://127.0.0.1:8000")
-    response = client.post("/login", base_url="http://127.0.0.1:8000", headers=PROXIED,
-                           data={"username": "clerk-a", "pin": PIN, "csrf_token": token})
-    assert response.status_code == 400
+    assert proxied_login(make_app, trusted_proxies=0).status_code == 400
 
 
 class Clock:

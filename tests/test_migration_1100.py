@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server import create_app
 from server.extensions import db
-from tests.conftest import base_config
+from tests.test_migration_chain import written_before
 
 PHONE, NUMBER = "13912340005", "110101199003074477"
 NOTE = f"已电话联系 {PHONE} 身份证{NUMBER}"
@@ -44,16 +43,11 @@ OLD_ROWS = [
 def test_old_rows_come_out_encrypted_and_the_audit_trail_without_notes(empty_database):
     from flask_migrate import upgrade
 
-    app = create_app(base_config(empty_database))
-    with app.app_context():
-        upgrade(revision="1000")
-        params = {"note": NOTE, "blob": b"x",
-                  "detail": json.dumps({"tube": "T1", "reason": NOTE, "status_before": "sealed"}),
-                  "audit_note": json.dumps({"kind": "fever", "note": NOTE}),
-                  "audit_end": json.dumps({"end_from": "2022-05-14", "end_to": "2022-05-06", "note": NOTE})}
-        with db.engine.begin() as conn:
-            for statement in OLD_ROWS:
-                conn.execute(text(statement), {k: v for k, v in params.items() if f":{k}" in statement})
+    params = {"note": NOTE, "blob": b"x",
+              "detail": json.dumps({"tube": "T1", "reason": NOTE, "status_before": "sealed"}),
+              "audit_note": json.dumps({"kind": "fever", "note": NOTE}),
+              "audit_end": json.dumps({"end_from": "2022-05-14", "end_to": "2022-05-06", "note": NOTE})}
+    with written_before(empty_database, "1100", OLD_ROWS, params):
         upgrade()
         from server.models import Device, Flag, Placement, Problem
 
@@ -72,8 +66,6 @@ def test_old_rows_come_out_encrypted_and_the_audit_trail_without_notes(empty_dat
             with db.engine.begin() as conn:
                 conn.execute(text("UPDATE audit_event SET action = 'x' WHERE id = 3"))
         stored = _stored(empty_database)
-        db.session.remove()
-        db.engine.dispose()
     assert PHONE.encode() not in stored and NUMBER.encode() not in stored
     assert b"tube_reopened" in stored  # the check reads the rows
 

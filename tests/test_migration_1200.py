@@ -5,10 +5,8 @@ group the community names itself can then be used. SQLite and PostgreSQL (a scra
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from server import create_app
 from server.extensions import db
-from tests.conftest import base_config
-from tests.test_migration_chain import revision_before
+from tests.test_migration_chain import written_before
 
 OLD_ROWS = [
     "INSERT INTO community (id, code, name, fever_threshold_c) VALUES (1, 'a', 'A', 37.3)",
@@ -25,12 +23,7 @@ OLD_ROWS = [
 
 
 def test_fixed_work_groups_become_rows_and_members_keep_their_group(empty_database):
-    app = create_app(base_config(empty_database))
-    with app.app_context():
-        upgrade(revision=revision_before("1200"))
-        with db.engine.begin() as conn:
-            for row in OLD_ROWS:
-                conn.execute(text(row))
+    with written_before(empty_database, "1200", OLD_ROWS):
         upgrade()
         with db.engine.begin() as conn:
             groups = conn.execute(text("SELECT community_id, code, name FROM work_group ORDER BY community_id, position")).all()
@@ -43,4 +36,3 @@ def test_fixed_work_groups_become_rows_and_members_keep_their_group(empty_databa
                                       "VALUES (1, '物资保障', 6, true, '2022-05-07 00:00:00+00') RETURNING id")).scalar()
             conn.execute(text("INSERT INTO work_group_member (community_id, user_id, group_id, role, since) "
                               f"VALUES (1, 1, {group}, 'lead', '2022-05-07 00:00:00+00')"))
-        db.engine.dispose()

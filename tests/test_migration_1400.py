@@ -5,10 +5,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from server import create_app
 from server.extensions import db
-from tests.conftest import base_config
-from tests.test_migration_chain import revision_before
+from tests.test_migration_chain import revision_before, written_before
 
 ROWS = [
     "INSERT INTO community (id, code, name, fever_threshold_c) VALUES (1, 'a', 'A', 37.3)",
@@ -31,12 +29,7 @@ def _insert_lab(conn, ident, role="lab"):
 def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):
     from flask_migrate import downgrade, upgrade
 
-    app = create_app(base_config(empty_database))
-    with app.app_context():
-        upgrade(revision=revision_before("1400"))
-        with db.engine.begin() as conn:
-            for row in ROWS:
-                conn.execute(text(row), {"name": b"\x00"} if ":name" in row else {})
+    with written_before(empty_database, "1400", ROWS, {"name": b"\x00"}):
         upgrade()
         with db.engine.begin() as conn:
             _insert_lab(conn, 2)
@@ -57,4 +50,3 @@ def test_the_lab_role_comes_and_goes_with_every_row_kept(empty_database):
             if db.engine.dialect.name == "sqlite":
                 assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        db.engine.dispose()

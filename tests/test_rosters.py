@@ -23,12 +23,25 @@ def tomorrow():
     return local_today() + timedelta(days=1)
 
 
+def lay_template(client, site, week=None, template="3x8", needed="2", start_hour="0", **request):
+    """Post the roster's template form for `site`: the week of `week` (else this week)."""
+    data = {"template": template, "needed": needed, "start_hour": start_hour}
+    if week is not None:
+        data["week"] = week.isoformat()
+    return client.post(f"/supervisor/rosters/{site.id}/template", data=data, **request)
+
+
+def shift_now():
+    """(now, the shift running now)."""
+    now = utcnow()
+    return now, db.session.scalar(select(DutyShift).where(DutyShift.starts_at <= now, DutyShift.ends_at > now))
+
+
 def build_week(client, gate, volunteers, day):
     """3×8 h shifts of 2 people for the week of `day`, the same two people on each shift of
     `day` repeated over the week. Returns the week's shifts."""
     monday = week_start(day)
-    answer = client.post(f"/supervisor/rosters/{gate.id}/template",
-                         data={"week": monday.isoformat(), "template": "3x8", "needed": "2", "start_hour": "0"})
+    answer = lay_template(client, gate, monday)
     assert answer.status_code == 302
     shifts = db.session.scalars(select(DutyShift).where(DutyShift.site_id == gate.id)
                                 .order_by(DutyShift.starts_at)).all()
@@ -55,8 +68,7 @@ def test_a_week_built_by_template_and_repeat_has_every_shift_staffed_and_the_boa
         DutyAssignment.removed_at.is_(None)).group_by(DutyAssignment.shift_id)).all())
     assert [counts.get(s.id, 0) for s in shifts] == [2] * 21
     # A second click on the template adds nothing.
-    client.post(f"/supervisor/rosters/{a['gate'].id}/template",
-                data={"week": day.isoformat(), "template": "3x8", "needed": "2", "start_hour": "0"})
+    lay_template(client, a["gate"], day)
     assert db.session.scalar(select(func.count()).select_from(DutyShift)) == 21
     now = utcnow()
     assert not [i for i in run_checks(a["community"].id, now) if i.kind == "shift_understaffed"]
@@ -81,8 +93,7 @@ def test_a_swap_keeps_both_people_and_is_audited(world, make_user, client, login
     a = world["a"]
     first, second = (make_user(a["community"], role="volunteer") for _ in range(2))
     login(a["supervisor"])
-    client.post(f"/supervisor/rosters/{a['gate'].id}/template",
-                data={"week": tomorrow().isoformat(), "template": "2x12", "needed": "3", "start_hour": "8"})
+    lay_template(client, a["gate"], tomorrow(), template="2x12", needed="3", start_hour="8")
     shift = db.session.scalars(select(DutyShift).order_by(DutyShift.starts_at)).first()
     assert shift.needed == 3 and shift.starts_at.astimezone(SHANGHAI).hour == 8
     assert (shift.ends_at - shift.starts_at) == timedelta(hours=12)
@@ -101,14 +112,11 @@ def test_bad_roster_input_says_so_in_chinese_and_changes_nothing(world, make_use
     a, b = world["a"], world["b"]
     login(a["supervisor"])
     zh = {"Accept-Language": "zh-CN"}
-    answer = client.post(f"/supervisor/rosters/{a['gate'].id}/template", headers=zh,
-                         data={"template": "3x8", "needed": "9", "start_hour": "0"})
+    answer = lay_template(client, a["gate"], needed="9", headers=zh)
     assert answer.status_code == 400 and "2 至 4 人" in answer.get_data(as_text=True)
-    assert client.post(f"/supervisor/rosters/{b['gate'].id}/template",
-                       data={"template": "3x8", "needed": "2", "start_hour": "0"}).status_code == 404
-    assert client.post(f"/supervisor/rosters/{a['point'].id}/template",
-                       data={"template": "3x8", "needed": "2", "start_hour": "0"}).status_code == 404
-    client.post(f"/supervisor/rosters/{a['gate'].id}/template", data={"template": "3x8", "needed": "2", "start_hour": "0"})
+    assert lay_template(client, b["gate"]).status_code == 404
+    assert lay_template(client, a["point"]).status_code == 404
+    lay_template(client, a["gate"])
     shift = db.session.scalars(select(DutyShift)).first()
     answer = client.post(f"/supervisor/rosters/shifts/{shift.id}/assign", headers=zh,
                          data={"user_id": str(b["volunteer"].id)})  # a person of another community
@@ -123,10 +131,8 @@ def test_presence_a_sign_in_outside_ones_shift_is_unrostered_duty_and_the_absent
     rostered, stray = make_user(a["community"], role="volunteer", display_name="在班人"), a["volunteer"]
     login(a["supervisor"])
     today = local_today()
-    client.post(f"/supervisor/rosters/{a['gate'].id}/template",
-                data={"week": today.isoformat(), "template": "3x8", "needed": "2", "start_hour": "0"})
-    now = utcnow()
-    current = db.session.scalar(select(DutyShift).where(DutyShift.starts_at <= now, DutyShift.ends_at > now))
+    lay_template(client, a["gate"], today)
+    now, current = shift_now()
     client.post(f"/supervisor/rosters/shifts/{current.id}/assign", data={"user_id": str(rostered.id)})
     # The stray volunteer opens the gate screen: the duty line says who is rostered, and it
     # counts as their sign-in at the gate (once per half hour).
@@ -157,10 +163,8 @@ def test_gate_hours_with_no_shift_are_flagged_and_the_export_lists_the_week(worl
     a = world["a"]
     login(a["supervisor"])
     today = local_today()
-    client.post(f"/supervisor/rosters/{a['gate'].id}/template",
-                data={"week": today.isoformat(), "template": "3x8", "needed": "2", "start_hour": "0"})
-    now = utcnow()
-    current = db.session.scalar(select(DutyShift).where(DutyShift.starts_at <= now, DutyShift.ends_at > now))
+    lay_template(client, a["gate"], today)
+    now, current = shift_now()
     following = db.session.scalar(select(DutyShift).where(DutyShift.starts_at == current.ends_at))
     if following is not None:  # not the week's last shift: take the next one away
         db.session.delete(following)

@@ -33,19 +33,21 @@ def loaded_by(url: str) -> set[str]:
     return seen
 
 
-def test_every_file_the_sampling_screen_loads_is_precached(client):
+def precached(client) -> set[str]:
+    """The URLs the service worker precaches (its manifest, inlined in /sw.js)."""
     text = client.get("/sw.js").get_data(as_text=True)
-    manifest = json.loads(re.search(r'\{"version".*?\]\}', text).group(0))
-    needed = loaded_by("/static/js/sampling.js")
+    return set(json.loads(re.search(r'\{"version".*?\]\}', text).group(0))["urls"])
+
+
+def test_every_file_the_sampling_screen_loads_is_precached(client):
+    needed, urls = loaded_by("/static/js/sampling.js"), precached(client)
     assert "/client/scanner/camera.js" in needed and "/static/vendor/zxing_reader.wasm" in needed
-    assert needed - set(manifest["urls"]) == set()
-    assert "/shell/sampling" in manifest["urls"]
+    assert needed - urls == set()
+    assert "/shell/sampling" in urls
 
 
 def test_every_file_the_attention_page_loads_is_precached(client):
-    text = client.get("/sw.js").get_data(as_text=True)
-    manifest = json.loads(re.search(r'\{"version".*?\]\}', text).group(0))
-    needed = loaded_by("/static/js/attention.js")
+    needed, urls = loaded_by("/static/js/attention.js"), precached(client)
     assert "/static/js/sampling-state.js" in needed and "/static/js/record-errors.js" in needed
-    assert needed - set(manifest["urls"]) == set()
-    assert "/offline/attention" in manifest["urls"]
+    assert needed - urls == set()
+    assert "/offline/attention" in urls

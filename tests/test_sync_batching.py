@@ -1,5 +1,6 @@
 """A batch costs a fixed number of statements, not a few per record (issue 9): the people it
 names are looked up together, the rows written together. Counted, not timed."""
+import pytest
 from sqlalchemy import event, func, select
 
 from server.extensions import db
@@ -26,34 +27,48 @@ def _statements(app, send):
     return seen
 
 
+def _listing(statements):
+    return "\n".join(s[:90] for s in statements)
+
+
+def _poster(client, device_id, headers, records):
+    """A send, for `_statements`: the records in one sync request."""
+    return lambda: client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
+
+
+@pytest.fixture
+def residents(world, make_person):
+    """`residents(n)`: n people on community a's roster; their document numbers."""
+    def make(n):
+        numbers = [valid_id(i) for i in range(n)]
+        for number in numbers:
+            make_person(world["a"]["community"], doc_number=number)
+        return numbers
+    return make
+
+
 def test_a_batch_of_residents_costs_the_same_statements_for_10_or_100_records(
-        app, client, world, device_token, make_person):
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(200)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+        app, client, world, device_token, residents):
+    numbers = residents(200)
     headers, device_id = device_token(world["a"]["volunteer"])
     site = world["a"]["gate"].id
 
     def send(first, size):
         records = [gate_entry(site, seq=first + i + 1, person=person(numbers[first + i]),
                               direction=("in", "out")[i % 2]) for i in range(size)]
-        return lambda: client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
+        return _poster(client, device_id, headers, records)
 
     small = _statements(app, send(0, 10))
     large = _statements(app, send(10, 100))
-    assert len(large) == len(small) < 25, "\n".join(s[:90] for s in small)
+    assert len(large) == len(small) < 25, _listing(small)
     assert db.session.scalar(select(func.count()).select_from(GateEntry)) == 110
     assert db.session.scalar(select(func.count()).select_from(InboxRecord)) == 110
     people = db.session.scalars(select(GateEntry.person_id).distinct()).all()
     assert len(people) == 110  # every entry found its resident
 
 
-def test_a_bad_record_in_a_large_batch_falls_back_and_loses_nothing(client, world, device_token, make_person):
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(50)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+def test_a_bad_record_in_a_large_batch_falls_back_and_loses_nothing(client, world, device_token, residents):
+    numbers = residents(50)
     headers, device_id = device_token(world["a"]["volunteer"])
     site = world["a"]["gate"].id
     records = [gate_entry(site, seq=i + 1, person=person(numbers[i])) for i in range(50)]
@@ -93,15 +108,12 @@ def _outcome():
     return slots, flags
 
 
-def test_a_tube_in_one_batch_ends_as_if_sent_record_by_record(client, world, device_token, make_person):
+def test_a_tube_in_one_batch_ends_as_if_sent_record_by_record(client, world, device_token, residents):
     """The batch path reads slots and same-day samples from memory: it must agree with the
     careful path (one record per request) on every slot and every flag."""
     from server.models import Flag, InboxRecord as Inbox, Sample, Tube
 
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(12)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+    numbers = residents(12)
     site = world["a"]["point"].id
     outcomes, answers = [], []
     for one_by_one in (False, True):
@@ -139,34 +151,25 @@ def _tube_batch(site, numbers, tubes, offset=0):
 
 
 def test_a_batch_of_tubes_costs_the_same_statements_for_2_or_8_tubes(app, client, world, device_token,
-                                                                      make_person):
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(100)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+                                                                      residents):
+    numbers = residents(100)
     headers, device_id = device_token(world["a"]["clerk"])
     site = world["a"]["point"].id
 
-    def send(records):
-        return lambda: client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
-
-    small = _statements(app, send(_tube_batch(site, numbers, 2)))
-    large = _statements(app, send(_tube_batch(site, numbers, 8, offset=2)))
-    assert len(large) == len(small) < 25, "\n".join(s[:90] for s in large)
+    small = _statements(app, _poster(client, device_id, headers, _tube_batch(site, numbers, 2)))
+    large = _statements(app, _poster(client, device_id, headers, _tube_batch(site, numbers, 8, offset=2)))
+    assert len(large) == len(small) < 25, _listing(large)
     from server.models import Sample
 
     assert db.session.scalar(select(func.count()).select_from(Sample)) == 100
 
 
-def test_under_the_write_lock_a_batch_only_writes(app, client, world, device_token, make_person):
+def test_under_the_write_lock_a_batch_only_writes(app, client, world, device_token, residents):
     """What a batch reads, it reads before the write lock: under it (SQLite: from BEGIN
     IMMEDIATE to COMMIT) only the check of what the plan decided on, and the writes."""
     if db.engine.dialect.name != "sqlite":
         return  # PostgreSQL has no database-wide write lock (row locks only)
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(120)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+    numbers = residents(120)
     gate_headers, gate_device = device_token(world["a"]["volunteer"])
     tube_headers, tube_device = device_token(world["a"]["clerk"])
     gate = [gate_entry(world["a"]["gate"].id, seq=i + 1, person=person(numbers[i]),
@@ -175,25 +178,20 @@ def test_under_the_write_lock_a_batch_only_writes(app, client, world, device_tok
     for headers, device_id, records, reads in (
             (gate_headers, gate_device, gate, 0),
             (tube_headers, tube_device, _tube_batch(world["a"]["point"].id, numbers, 2, offset=10), 2)):
-        seen = _statements(app, lambda: client.post("/api/v1/sync", json=batch(device_id, records),
-                                                    headers=headers))
+        seen = _statements(app, _poster(client, device_id, headers, records))
         locked = seen[seen.index("BEGIN IMMEDIATE"):]
         verbs = [s.split()[0].upper() for s in locked]
-        assert verbs.count("SELECT") == reads, "\n".join(s[:90] for s in locked)
+        assert verbs.count("SELECT") == reads, _listing(locked)
         assert set(verbs) <= {"BEGIN", "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE", "COMMIT"}
-        assert len(locked) <= 12, "\n".join(s[:90] for s in locked)
+        assert len(locked) <= 12, _listing(locked)
 
 
 def test_a_replayed_batch_costs_a_few_statements_and_writes_no_record(app, client, world, device_token,
-                                                                       make_person):
-    community = world["a"]["community"]
-    numbers = [valid_id(n) for n in range(100)]
-    for number in numbers:
-        make_person(community, doc_number=number)
+                                                                       residents):
+    numbers = residents(100)
     headers, device_id = device_token(world["a"]["volunteer"])
     records = [gate_entry(world["a"]["gate"].id, seq=i + 1, person=person(numbers[i])) for i in range(100)]
     client.post("/api/v1/sync", json=batch(device_id, records), headers=headers)
-    seen = _statements(app, lambda: client.post("/api/v1/sync", json=batch(device_id, records),
-                                                headers=headers))
-    assert not [s for s in seen if s.split()[0].upper() == "INSERT"], "\n".join(s[:90] for s in seen)
-    assert len(seen) <= 10, "\n".join(s[:90] for s in seen)
+    seen = _statements(app, _poster(client, device_id, headers, records))
+    assert not [s for s in seen if s.split()[0].upper() == "INSERT"], _listing(seen)
+    assert len(seen) <= 10, _listing(seen)

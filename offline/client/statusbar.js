@@ -6,6 +6,14 @@ const notices = new Map(); // topic -> {text, dismissible}
 const $ = (id) => document.getElementById(id);
 const DISMISSED = "st-dismissed:"; // sessionStorage: a dismissed notice stays away until its text changes
 
+/** A new `<tag>` of class `className` (if any) holding `text` (if given) as text, never as HTML. */
+export function element(tag, className = "", text = undefined) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 /**
  * Show `text` under the bar for `topic` (one notice per topic: a new text replaces the old);
  * "" or null removes it. `dismissible`: the user can close it (it stays closed for this browser
@@ -45,17 +53,12 @@ function paintNotices() {
   if (box.dataset.painted === painted) return;
   box.dataset.painted = painted;
   box.replaceChildren(...shown.map(([topic, n]) => {
-    const line = document.createElement("p");
-    line.className = "st-notice";
+    const line = element("p", "st-notice");
     line.dataset.topic = topic;
-    const text = document.createElement("span");
-    text.textContent = n.text;
-    line.append(text);
+    line.append(element("span", "", n.text));
     if (n.dismissible) {
-      const close = document.createElement("button");
+      const close = element("button", "st-dismiss", "×");
       close.type = "button";
-      close.className = "st-dismiss";
-      close.textContent = "×";
       close.setAttribute("aria-label", document.documentElement.lang.startsWith("zh") ? "关闭此提示" : "Dismiss");
       close.addEventListener("click", () => dismiss(topic, n.text));
       line.append(close);

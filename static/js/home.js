@@ -5,6 +5,7 @@
 // Nothing personal is kept: site names, the community's name and the role.
 import * as session from "/client/offline/session.js";
 import { getConfig, setConfig } from "/client/offline/db.js";
+import { element } from "/client/offline/statusbar.js";
 import { paint } from "/static/js/links.js";
 import { messages } from "/client/offline/messages.js";
 
@@ -39,22 +40,12 @@ function snapshot(root) {
 }
 
 function drawLink(link) {
-  const a = document.createElement("a");
+  const a = element("a", link.className, link.strong ? undefined : link.text);
   a.setAttribute("href", link.href);
-  a.className = link.className;
   if (link.onlineOnly) a.setAttribute("data-online-only", "");
   if (link.strong) {
-    const strong = document.createElement("strong");
-    strong.textContent = link.strong;
-    a.append(strong);
-    if (link.sub) {
-      const sub = document.createElement("span");
-      sub.className = "muted";
-      sub.textContent = link.sub;
-      a.append(" ", sub);
-    }
-  } else {
-    a.textContent = link.text;
+    a.append(element("strong", "", link.strong));
+    if (link.sub) a.append(" ", element("span", "muted", link.sub));
   }
   return a;
 }
@@ -63,28 +54,20 @@ function draw(saved) {
   $("home-title").textContent = saved.title;
   const box = $("home-saved");
   box.replaceChildren();
-  const role = document.createElement("p");
-  role.className = "muted";
-  role.textContent = saved.role;
-  box.append(role);
+  box.append(element("p", "muted", saved.role));
   if (saved.nav.length) {
-    const nav = document.createElement("nav");
-    nav.className = "subnav";
+    const nav = element("nav", "subnav");
     saved.nav.forEach((link) => nav.append(drawLink(link)));
     box.append(nav);
   }
   saved.lists.forEach((list) => {
-    const h2 = document.createElement("h2");
-    h2.textContent = list.title;
-    const ul = document.createElement("ul");
-    ul.className = "tiles";
+    const ul = element("ul", "tiles");
     list.tiles.forEach((links) => {
-      const li = document.createElement("li");
-      li.className = "tile";
+      const li = element("li", "tile");
       links.forEach((link) => li.append(drawLink(link)));
       ul.append(li);
     });
-    box.append(h2, ul);
+    box.append(element("h2", "", list.title), ul);
   });
   paint(box);
 }

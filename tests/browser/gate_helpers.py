@@ -1,9 +1,21 @@
 """Steps of the gate screen as a volunteer does them, shared by the offline and gate tests."""
+from weakref import WeakKeyDictionary
+
 from tests.records import valid_id
 
 from .conftest import login, wait_offline_ready
+from .wedge import Scanner
 
 SCAN_DELAY_MS = 5  # a keyboard-wedge scanner types fast, key by key, then Enter
+_scanners = WeakKeyDictionary()  # page -> its wedge Scanner (one CDP session each)
+
+
+def scanner(page) -> Scanner:
+    """The page's keyboard-wedge scanner: keys stamped at the scanner's pace, however busy the
+    machine (wedge.py)."""
+    if page not in _scanners:
+        _scanners[page] = Scanner(page, gap_ms=SCAN_DELAY_MS)
+    return _scanners[page]
 
 
 def gate_site_id(server, code="G1") -> int:
@@ -32,8 +44,7 @@ def scan(page, text, wedge=True):
     """Key by key like a wedge scanner (wherever the focus is: the screen collects the keys), or
     typed at once into the scan field (fill) where only the outbox is under test."""
     if wedge:
-        page.keyboard.type(text, delay=SCAN_DELAY_MS)
-        page.keyboard.press("Enter")
+        scanner(page).scan(text)
     else:
         page.locator("#scan").fill(text)
         page.locator("#scan").press("Enter")
@@ -77,7 +88,7 @@ def pending(page) -> int:
     return int(page.evaluate("() => document.body.dataset.pending"))
 
 
-def assert_pending(page, expected: int, timeout=10000):
+def assert_pending(page, expected: int, timeout=30000):
     """The status bar settles on `expected` waiting records (it updates after each save)."""
     try:
         page.wait_for_function("(n) => document.body.dataset.pending === String(n)", arg=expected,
@@ -91,7 +102,7 @@ def sync_now(page):
     page.click("#st-sync")
 
 
-def wait_drained(page, timeout=15000):
+def wait_drained(page, timeout=60000):
     page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
 
 

@@ -4,6 +4,7 @@ import statistics
 
 from sqlalchemy import select
 
+from .app_storage import app_stores
 from .gate_helpers import (assert_pending, close_more, open_gate, open_more, saved_count, scan, type_temperature,
                            wait_drained, wait_saved)
 
@@ -132,12 +133,7 @@ def test_home_quarantined_resident_raises_the_alert_offline_without_plaintext_on
     alert.wait_for(state="visible")
     assert "隔离" in alert.inner_text()
 
-    stored = page.evaluate("""async () => {
-        const { db } = await import('/client/offline/db.js');
-        const d = await db();
-        const dump = {};
-        for (const name of d.objectStoreNames) dump[name] = await d.getAll(name);
-        return JSON.stringify(dump); }""")
+    stored = app_stores(page)
     assert json.loads(stored)["config"]  # the watch list is there, as hashes
     assert not [n for n in watched if n in stored or n[:-1] in stored]
 

@@ -4,18 +4,15 @@ the save is ignored quietly; the passage reaches the server under that resident.
 
 The camera is Chromium's fake capture device filming a one-frame Y4M of the QR code
 (BROWSER-TESTS.md §7); the code is issued to a roster resident by the app itself."""
-import io
 import os
 from pathlib import Path
 
-import segno
-from PIL import Image
 from sqlalchemy import select
 
 from .conftest import MOBILE, login, wait_offline_ready
+from .fake_camera import filming, qr_frame
 from .gate_helpers import gate_site_id, saved_count, wait_drained, wait_saved
 from .test_gate_shift import Volunteer
-from .test_scanning import write_y4m
 
 
 def issue_code(server):
@@ -34,25 +31,10 @@ def issue_code(server):
     return result
 
 
-def qr_frame(text, size=(1280, 720)):
-    """A white frame with the QR code in the middle, as a phone held up to the camera shows it."""
-    png = io.BytesIO()
-    segno.make_qr(text, error="m").save(png, kind="png", scale=10, border=4)
-    code = Image.open(png).convert("L").resize((420, 420), Image.NEAREST)
-    frame = Image.new("L", size, 255)
-    frame.paste(code, ((size[0] - 420) // 2, (size[1] - 420) // 2))
-    return frame.convert("RGB")
-
-
 def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_type_launch_args, live_server,
                                                           tmp_path):
     code, person_id = issue_code(live_server)
-    video = tmp_path / "qr.y4m"
-    write_y4m(qr_frame(code), video)
-    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video.resolve()}"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    try:
+    with filming(browser_type, browser_type_launch_args, qr_frame(code), tmp_path) as browser:
         context = browser.new_context(**MOBILE, permissions=["camera"])
         page = context.new_page()
         login(page, live_server, "volunteer")
@@ -84,11 +66,16 @@ def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_t
         # The code stays in front of the camera: once the camera's own 2 s guard lets it through
         # again, the screen ignores the read of what was just saved (no new passage, no question).
         reads = page.evaluate("() => window.cameraReads")
-        page.wait_for_function(f"() => window.cameraReads > {reads}", timeout=15_000)
-        page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)))")
+        page.wait_for_function(f"() => window.cameraReads > {reads}")
+        # The screen deals with scans and taps in one queue, in turn: the keypad's toggle, tapped
+        # after that read, shows the keypad once the read has been dealt with.
+        page.evaluate("() => document.getElementById('pad-toggle').click()")
+        page.wait_for_function("() => !document.getElementById('keypad').hidden")
         assert page.locator("#outcome").get_attribute("data-tone") == "ok"
         assert page.locator("#person").is_hidden() and page.locator("#ask").is_hidden()
         assert saved_count(page) == before + 1
+        page.evaluate("() => document.getElementById('pad-toggle').click()")
+        page.wait_for_function("() => document.getElementById('keypad').hidden")
         me.tap("#camera-toggle")
         page.wait_for_function("() => !document.querySelector('.scanner-video').srcObject")
 
@@ -98,5 +85,3 @@ def test_a_personal_code_read_by_the_gate_camera_offline(browser_type, browser_t
         rows = live_server.query("SELECT person_id, temperature_c FROM gate_entry")
         assert [(r[0], float(r[1])) for r in rows] == [(person_id, 36.5)]
         context.close()
-    finally:
-        browser.close()

@@ -10,12 +10,12 @@ counted (a normal passage is the scan and one tap), and the server ends up with 
 right rows."""
 import os
 import statistics
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
 
-
-from .gate_helpers import SCAN_DELAY_MS, open_gate, wait_drained
+from .gate_helpers import open_gate, scanner, wait_drained
 
 INVALID = "110105195102100300"  # checksum fails
 THROTTLE = 4
@@ -81,8 +81,7 @@ class Volunteer:
 
     def scan(self, text):
         """A wedge scanner's keys, wherever the focus is (a button after a tap, the field...)."""
-        self.page.keyboard.type(text, delay=SCAN_DELAY_MS)
-        self.page.keyboard.press("Enter")
+        scanner(self.page).scan(text)
 
     def outcome(self, selector, condition):
         """Wait until the page shows what it should, then check where it shows it."""
@@ -93,9 +92,46 @@ class Volunteer:
     def shot(self, name):
         self.page.screenshot(path=str(self.shots / f"{name}.png"))
 
+    def saved(self) -> int:
+        """How many passages the screen says it saved."""
+        return self.page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
+
+    def scan_person(self, number):
+        """A resident's scan; waits until the screen shows the person, in view."""
+        self.scan(number)
+        self.outcome("#person", PERSON_SHOWN)
+
+    def keypad(self, digits, open_it=False):
+        """Digits on the keypad (the decimal point is implied: 38.2 is 3, 8, 2); `open_it`: the
+        keypad is shown first (its toggle tapped)."""
+        if open_it:
+            self.tap("#pad-toggle")
+        for key in digits:
+            self.tap(f".key[data-k='{key}']")
+
+    def save_with(self, temperature, where="#feedback"):
+        """Tap a preset temperature, which saves the passage; waits for the save, shown at `where`."""
+        saved = self.saved()
+        self.tap(f".preset[data-t='{temperature}']")
+        self.outcome(where, saved_more_than(saved))
+
+
+PERSON_SHOWN = "() => document.getElementById('outcome').dataset.tone === 'person'"
+
+
+def row(number, temperature, direction="in", turned_back=False, reason=None, remeasured_a_reading=None):
+    """A gate entry as `server_rows` gives it (the last: None, or whether the entry it re-measures
+    had a temperature)."""
+    return (number, float(temperature), direction, turned_back, reason, remeasured_a_reading)
+
 
 def saved_more_than(n):
     return f"() => Number(document.getElementById('feedback').dataset.count) > {n}"
+
+
+def showing(number):
+    """The screen shows this resident (by the last four digits it displays)."""
+    return f"() => document.getElementById('person').textContent.includes('{number[-4:]}')"
 
 
 def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage(
@@ -119,19 +155,23 @@ def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage
     taps = {}  # passage -> taps after its scan
     expected = []  # rows the server must hold, in order
 
+    @contextmanager
+    def passage(name, *rows):
+        """Counts the taps of what happens inside as the passage `name`'s; the server must then
+        hold `rows`."""
+        before = me.taps
+        yield
+        taps[name] = me.taps - before
+        expected.extend(rows)
+
     def normal_passage(name, temperature="36.5", focus_field=False):
         number = next(people)
-        before = me.taps
-        saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-        if focus_field:  # somebody tapped the field before: the scan lands there all the same
-            page.locator("#scan").focus()
-        me.scan(number)
-        me.outcome("#person", "() => document.getElementById('outcome').dataset.tone === 'person'")
-        me.tap(f".preset[data-t='{temperature}']")
-        me.outcome("#feedback", saved_more_than(saved))
-        assert page.locator("#feedback").inner_text().startswith("已保存")
-        taps[name] = me.taps - before
-        expected.append((number, float(temperature), "in", False, None, None))
+        with passage(name, row(number, temperature)):
+            if focus_field:  # somebody tapped the field before: the scan lands there all the same
+                page.locator("#scan").focus()
+            me.scan_person(number)
+            me.save_with(temperature)
+            assert page.locator("#feedback").inner_text().startswith("已保存")
         return number
 
     for i in range(1, 4):  # 1-3: residents
@@ -140,128 +180,89 @@ def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage
             me.shot("01-saved")
 
     # 4: an invalid scan (checksum), then the valid one: the field is empty and ready for it.
-    before = me.taps
-    me.scan(INVALID)
-    me.outcome("#form-error", "() => !document.getElementById('form-error').hidden")
-    assert "证件号无效" in page.locator("#form-error").inner_text()
-    assert page.input_value("#scan") == ""
-    me.shot("02-invalid")
     number = next(people)
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.scan(number)
-    me.outcome("#person", "() => document.getElementById('outcome').dataset.tone === 'person'")
-    me.tap(".preset[data-t='36.4']")
-    me.outcome("#feedback", saved_more_than(saved))
-    taps["after-invalid"] = me.taps - before
-    expected.append((number, 36.4, "in", False, None, None))
+    with passage("after-invalid", row(number, "36.4")):
+        me.scan(INVALID)
+        me.outcome("#form-error", "() => !document.getElementById('form-error').hidden")
+        assert "证件号无效" in page.locator("#form-error").inner_text()
+        assert page.input_value("#scan") == ""
+        me.shot("02-invalid")
+        me.scan_person(number)
+        me.save_with("36.4")
 
     # 5-6: a second scan while the first has no temperature: the screen asks; the second waits.
     first, second = next(people), next(people)
-    before = me.taps
-    me.scan(first)
-    me.outcome("#person", "() => document.getElementById('outcome').dataset.tone === 'person'")
-    me.scan(second)
-    me.outcome("#ask", "() => !document.getElementById('ask').hidden")
-    me.in_view("#waiting")
-    assert page.locator(".preset").first.is_disabled()  # no temperature while it is unclear whose
-    me.shot("03-ask")
-    me.tap("#ask-keep")
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.tap(".preset[data-t='36.5']")
-    me.outcome("#feedback", saved_more_than(saved))
-    taps["unsaved-asked"] = me.taps - before
-    expected.append((first, 36.5, "in", False, None, None))
-    before = me.taps
-    me.outcome("#person", f"() => document.getElementById('person').textContent.includes('{second[-4:]}')")
-    me.tap(".preset[data-t='36.7']")
-    me.outcome("#feedback", saved_more_than(saved + 1))
-    taps["waited"] = me.taps - before
-    expected.append((second, 36.7, "in", False, None, None))
+    with passage("unsaved-asked", row(first, "36.5")):
+        me.scan_person(first)
+        me.scan(second)
+        me.outcome("#ask", "() => !document.getElementById('ask').hidden")
+        me.in_view("#waiting")
+        assert page.locator(".preset").first.is_disabled()  # no temperature while it is unclear whose
+        me.shot("03-ask")
+        me.tap("#ask-keep")
+        me.save_with("36.5")
+    with passage("waited", row(second, "36.7")):
+        me.outcome("#person", showing(second))
+        me.save_with("36.7")
 
     # 7-8: a temperature typed on the keypad, not saved yet, when the next person is scanned:
     # the complete passage is saved, the next one is loaded.
     first, second = next(people), next(people)
-    before = me.taps
-    me.scan(first)
-    me.outcome("#person", "() => document.getElementById('outcome').dataset.tone === 'person'")
-    me.tap("#pad-toggle")
-    for key in "358":
-        me.tap(f".key[data-k='{key}']")
-    page.wait_for_function("() => document.getElementById('temp').textContent === '35.8'")
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.scan(second)
-    me.outcome("#feedback", saved_more_than(saved))
-    me.in_view("#person")
-    assert second[-4:] in page.locator("#person").inner_text()
-    taps["keypad-saved-by-next-scan"] = me.taps - before
-    expected.append((first, 35.8, "in", False, None, None))
-    before = me.taps
-    me.tap(".preset[data-t='36.2']")  # after a save the presets are back
-    me.outcome("#feedback", saved_more_than(saved + 1))
-    taps["after-keypad"] = me.taps - before
-    expected.append((second, 36.2, "in", False, None, None))
+    with passage("keypad-saved-by-next-scan", row(first, "35.8")):
+        me.scan_person(first)
+        me.keypad("358", open_it=True)
+        page.wait_for_function("() => document.getElementById('temp').textContent === '35.8'")
+        saved = me.saved()
+        me.scan(second)
+        me.outcome("#feedback", saved_more_than(saved))
+        me.in_view("#person")
+        assert second[-4:] in page.locator("#person").inner_text()
+    with passage("after-keypad", row(second, "36.2")):
+        me.save_with("36.2")  # after a save the presets are back
 
     # 9-10: a fever: the alert with 复测/劝返 in view; the next person, scanned meanwhile, waits;
     # re-measured, still feverish, turned back with the save; then the one who waited.
     feverish, waiting = next(people), next(people)
-    before = me.taps
-    me.scan(feverish)
-    me.outcome("#person", "() => document.getElementById('outcome').dataset.tone === 'person'")
-    me.tap("#pad-toggle")
-    for key in "382":
-        me.tap(f".key[data-k='{key}']")
-    me.tap("#save")
-    me.outcome("#fever-alert", "() => !document.getElementById('fever-alert').hidden")
-    assert "38.2" in page.locator("#fever-alert").inner_text() and "37.3" in page.locator("#fever-alert").inner_text()
-    me.in_view("#remeasure")
-    me.in_view("#turn-back")
-    me.scan(waiting)
-    me.outcome("#waiting", "() => !document.getElementById('waiting').hidden")
-    me.shot("04-fever-waiting")
-    me.tap("#remeasure")
-    for key in "380":
-        me.tap(f".key[data-k='{key}']")
-    assert page.locator("#save").inner_text() == "劝返并保存"
-    me.shot("05-remeasure")
-    me.tap("#save")
-    me.outcome("#fever-alert", "() => document.getElementById('fever-text').textContent.includes('38.0')")
-    assert "劝返" in page.locator("#fever-alert").inner_text()
-    me.shot("06-still-fever")
-    taps["fever"] = me.taps - before
-    expected.append((feverish, 38.2, "in", False, None, None))
-    expected.append((feverish, 38.0, "in", True, "fever", True))
-    before = me.taps
-    me.outcome("#person", f"() => document.getElementById('person').textContent.includes('{waiting[-4:]}')")
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.tap(".preset[data-t='36.6']")
-    me.outcome("#feedback", saved_more_than(saved))
-    taps["after-fever"] = me.taps - before
-    expected.append((waiting, 36.6, "in", False, None, None))
+    with passage("fever", row(feverish, "38.2"),
+                 row(feverish, "38.0", turned_back=True, reason="fever", remeasured_a_reading=True)):
+        me.scan_person(feverish)
+        me.keypad("382", open_it=True)
+        me.tap("#save")
+        me.outcome("#fever-alert", "() => !document.getElementById('fever-alert').hidden")
+        assert "38.2" in page.locator("#fever-alert").inner_text() and "37.3" in page.locator("#fever-alert").inner_text()
+        me.in_view("#remeasure")
+        me.in_view("#turn-back")
+        me.scan(waiting)
+        me.outcome("#waiting", "() => !document.getElementById('waiting').hidden")
+        me.shot("04-fever-waiting")
+        me.tap("#remeasure")
+        me.keypad("380")
+        assert page.locator("#save").inner_text() == "劝返并保存"
+        me.shot("05-remeasure")
+        me.tap("#save")
+        me.outcome("#fever-alert", "() => document.getElementById('fever-text').textContent.includes('38.0')")
+        assert "劝返" in page.locator("#fever-alert").inner_text()
+        me.shot("06-still-fever")
+    with passage("after-fever", row(waiting, "36.6")):
+        me.outcome("#person", showing(waiting))
+        me.save_with("36.6")
 
     # 11: a home-quarantined resident going out: the alert shows at the scan and after saving.
-    before = me.taps
-    me.tap("#dir-out")
-    me.scan(watched[0])
-    me.outcome("#watch-alert", "() => !document.getElementById('watch-alert').hidden")
-    assert "隔离" in page.locator("#watch-alert").inner_text()
-    me.shot("07-watch")
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.tap(".preset[data-t='36.6']")
-    me.outcome("#watch-alert", saved_more_than(saved))
-    me.tap("#dir-in")
-    taps["watch-list"] = me.taps - before
-    expected.append((watched[0], 36.6, "out", False, None, None))
+    with passage("watch-list", row(watched[0], "36.6", direction="out")):
+        me.tap("#dir-out")
+        me.scan(watched[0])
+        me.outcome("#watch-alert", "() => !document.getElementById('watch-alert').hidden")
+        assert "隔离" in page.locator("#watch-alert").inner_text()
+        me.shot("07-watch")
+        me.save_with("36.6", where="#watch-alert")
+        me.tap("#dir-in")
 
     # 12: a visitor without ID.
-    before = me.taps
-    me.tap("#unidentified")
-    me.outcome("#person", "() => document.getElementById('person').textContent.includes('无证件')")
-    me.shot("08-visitor")
-    saved = page.evaluate("() => Number(document.getElementById('feedback').dataset.count)")
-    me.tap(".preset[data-t='36.3']")
-    me.outcome("#feedback", saved_more_than(saved))
-    taps["visitor"] = me.taps - before
-    expected.append((None, 36.3, "in", False, None, None))
+    with passage("visitor", row(None, "36.3")):
+        me.tap("#unidentified")
+        me.outcome("#person", "() => document.getElementById('person').textContent.includes('无证件')")
+        me.shot("08-visitor")
+        me.save_with("36.3")
 
     for i in range(13, 21):  # 13-20: residents
         normal_passage(f"normal-{i}", temperature=("36.1", "36.8", "37.0")[i % 3])
@@ -283,7 +284,7 @@ def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage
 
     context.set_offline(False)
     page.click("#st-sync")
-    wait_drained(page, timeout=60000)
+    wait_drained(page)
     assert server_rows(live_server, site) == expected
     assert live_server.query("SELECT count(*) FROM flag WHERE kind = 'fever'")[0][0] == 2
     assert live_server.query("SELECT count(*) FROM flag WHERE kind = 'watch_list'")[0][0] == 1

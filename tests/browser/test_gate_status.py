@@ -16,17 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .app_storage import app_stores
 from .gate_helpers import open_gate, wait_drained
 from .test_gate_shift import Volunteer, saved_more_than
 
 SHOTS = os.environ.get("CHECKPOINT_SCREENSHOTS")
-
-DUMP = """async () => {
-    const { db } = await import('/client/offline/db.js');
-    const d = await db();
-    const dump = {};
-    for (const name of d.objectStoreNames) dump[name] = await d.getAll(name);
-    return JSON.stringify(dump); }"""
 
 
 def prepare(server):
@@ -132,7 +126,7 @@ def test_gate_shows_retest_and_old_sample_offline_and_the_phone_holds_no_recover
     assert [bool(r[0]) for r in rows] == [True, False]
 
     # What a thief finds on the phone: the index, by slot; no number, name, phone or full hash.
-    stored = page.evaluate(DUMP)
+    stored = app_stores(page)
     dump = json.loads(stored)
     [index] = [v for v in dump["config"] if isinstance(v, dict) and v.get("scheme") == "hmac-sha256-slot-v1"]
     key = bytes.fromhex(index["key"])

@@ -68,11 +68,10 @@ def test_a_lost_response_is_retried_and_stored_once(page, context, live_server):
         route.abort("connectionreset")  # ...and the phone never hears back
 
     context.route("**/api/v1/sync", lose_response, times=1)
-    context.set_offline(False)
-    for _ in range(200):  # the phone notices the network and sends; the answer is lost
-        if lost:
-            break
-        page.wait_for_timeout(50)
+    # The phone notices the network and sends; the answer is lost (wait for that request to fail,
+    # however long a busy machine takes to send it).
+    with context.expect_event("requestfailed", lambda request: bool(lost) and request.url in lost):
+        context.set_offline(False)
     assert len(lost) == 1
     sync_now(page)  # the user does not wait out the backoff (a busy machine makes it long)
     wait_drained(page)
@@ -113,8 +112,12 @@ def test_a_malformed_record_is_rejected_alone_then_corrected_or_discarded(page, 
     item = page.locator(f"li[data-id='{bad_id}']")
     assert "ID number" in item.inner_text() or "身份证" in item.inner_text()
     item.locator(".fix-value").fill("11010519491231002X")
-    # A sync tick while the user types must not wipe the correction.
-    page.evaluate("() => { dispatchEvent(new Event('outbox-changed')); return new Promise((r) => setTimeout(r, 300)); }")
+    # A sync tick while the user types must not wipe the correction. Each repaint of the list ends
+    # by hiding the "nothing here" line (there are entries): shown here first, it is hidden again
+    # once the tick's repaint is done.
+    page.evaluate("() => { document.getElementById('attention-empty').hidden = false;"
+                  " dispatchEvent(new Event('outbox-changed')); }")
+    page.wait_for_function("() => document.getElementById('attention-empty').hidden")
     assert item.locator(".fix-value").input_value() == "11010519491231002X"
     item.locator(".fix").click()
     # The corrected record leaves the list and the rest moves up: click discard only then.
@@ -170,7 +173,7 @@ def test_drain_of_a_thousand_queued_records(page, context, live_server, capsys):
     assert_pending(page, 1000)
     started = time.perf_counter()
     context.set_offline(False)
-    wait_drained(page, timeout=60000)
+    wait_drained(page)
     elapsed = time.perf_counter() - started
     with capsys.disabled():
         print(f"\n[drain] 1000 records drained in {elapsed:.2f} s on loopback")

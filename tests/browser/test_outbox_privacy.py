@@ -5,11 +5,9 @@ once online. Records an older version stored in plaintext are sealed on open and
 records whose key is gone are explained in Chinese, never dropped silently."""
 import json
 
-
-
 from .conftest import wait_offline_ready
-from .gate_helpers import close_more, open_gate, open_more, saved_count, scan, wait_drained, wait_saved
-from .test_cache_privacy import roster, switch_user
+from .gate_helpers import close_more, open_gate, open_more, saved_count, wait_drained, wait_saved
+from .test_cache_privacy import fill_tube, gate_shift, open_sampling_as_clerk, roster
 
 TUBE = "T2022050688"
 VISITOR_NAME = "快递员王建国"
@@ -57,12 +55,7 @@ def test_no_indexeddb_store_holds_personal_data_while_records_wait(page, context
     # A volunteer's gate shift, offline: three residents and a visitor giving name and phone.
     open_gate(page, live_server)
     context.set_offline(True)
-    for number, _phone, _name in used:
-        before = saved_count(page)
-        scan(page, number, wedge=False)
-        page.click("#dir-in")
-        page.click(".preset[data-t='36.5']")
-        wait_saved(page, before)
+    gate_shift(page, [number for number, _phone, _name in used])
     page.click("#dir-in")
     page.click("#unidentified")
     open_more(page)
@@ -93,17 +86,10 @@ def test_no_indexeddb_store_holds_personal_data_while_records_wait(page, context
     assert live_server.query("SELECT count(*) FROM gate_entry WHERE person_id IS NOT NULL")[0][0] == 3
 
     # A clerk's tube, offline.
-    switch_user(page, live_server, "clerk")
-    point = live_server.query("SELECT id FROM site WHERE code = 'S1'")[0][0]
-    page.goto(f"{live_server.url}/sampling/{point}")
-    page.wait_for_function("() => document.getElementById('sampling').dataset.ready === 'true'")
+    open_sampling_as_clerk(page, live_server)
     wait_offline_ready(page, "() => document.getElementById('sampling').dataset.ready === 'true'")
     context.set_offline(True)
-    page.focus("#scan")
-    for text in [TUBE] + [number for number, _phone, _name in used]:
-        page.keyboard.type(text, delay=1)
-        page.keyboard.press("Enter")
-    page.wait_for_function("() => document.getElementById('tube-count').textContent === '3/10'")
+    fill_tube(page, TUBE, [number for number, _phone, _name in used])
     page.wait_for_function("() => document.body.dataset.pending === '4'")
 
     tube_dump = page.evaluate(DUMP)
@@ -180,11 +166,7 @@ def test_records_whose_key_is_lost_are_explained_and_can_be_discarded(page, cont
     open_gate(page, live_server)
     context.set_offline(True)
     (number, _phone, _name), = roster(live_server, 1)[0]
-    before = saved_count(page)
-    scan(page, number, wedge=False)
-    page.click("#dir-in")
-    page.click(".preset[data-t='36.5']")
-    wait_saved(page, before)
+    gate_shift(page, [number])
     # The key store is lost (site data partly cleared): the record stays, sealed, unreadable.
     page.evaluate("""async () => { const { db } = await import('/client/offline/db.js');
       await (await db()).clear('keys'); }""")

@@ -5,6 +5,7 @@ label come from test_scanning.py). The camera's read goes the wedge's way: class
 written to the outbox as a tube_open record.
 """
 from .conftest import MOBILE, login
+from .fake_camera import filming, qr_frame
 from .test_sampling import wait_server
 from .test_scanning import TUBE, camera_browser  # noqa: F401  (camera_browser is a fixture)
 
@@ -25,7 +26,7 @@ def test_a_tube_is_opened_by_camera_offline_and_synced_once_online(camera_browse
 
     page.get_by_role("button", name="打开相机扫码").click()
     page.wait_for_function("([tube]) => document.getElementById('tube-barcode').textContent === tube",
-                           arg=[TUBE], timeout=10_000)
+                           arg=[TUBE])
     assert "已开管" in page.locator("#feedback").inner_text()
     assert page.locator("#tube-count").inner_text() == "0/10"
     assert page.locator(f"#my-tubes li[data-tube='{TUBE}']").count() == 1
@@ -37,34 +38,14 @@ def test_a_tube_is_opened_by_camera_offline_and_synced_once_online(camera_browse
     context.close()
 
 
-def qr_frame(text, size=(1280, 720), side=640):
-    """A personal QR code held close to the camera: it fills most of the frame's height."""
-    import io
-
-    import segno
-    from PIL import Image
-
-    out = io.BytesIO()
-    segno.make_qr(text, error="m").save(out, kind="png", scale=10, border=4)
-    qr = Image.open(io.BytesIO(out.getvalue())).convert("L").resize((side, side), Image.NEAREST)
-    frame = Image.new("L", size, 255)
-    frame.paste(qr, ((size[0] - side) // 2, (size[1] - side) // 2))
-    return frame.convert("RGB")
-
-
 def test_a_qr_held_close_is_read_once_and_the_outcome_stays_in_view(browser_type, browser_type_launch_args,
                                                                     live_server, tmp_path):
     from .sampling_helpers import (assert_outcome_in_view, residents_with_codes, said, scan, shots_dir,
                                    small_targets)
-    from .test_scanning import write_y4m
 
     ((number, code, person_id),), _stray = residents_with_codes(live_server, 1)
-    video = tmp_path / "qr.y4m"
-    write_y4m(qr_frame(code), video)
-    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video.resolve()}"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    try:
+    # Held close: the code fills most of the frame's height.
+    with filming(browser_type, browser_type_launch_args, qr_frame(code, side=640), tmp_path) as browser:
         context = browser.new_context(**MOBILE, permissions=["camera"])
         page = context.new_page()
         login(page, live_server, "clerk")
@@ -80,7 +61,7 @@ def test_a_qr_held_close_is_read_once_and_the_outcome_stays_in_view(browser_type
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740 and box["height"] >= 44  # no scrolling to it
         before = said(page)
         start.click()
-        page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'", timeout=15_000)
+        page.wait_for_function("() => document.getElementById('tube-count').textContent === '1/10'")
         assert page.locator("#feedback").inner_text() == "已保存：第 1/10 位"
         assert said(page) == before + 1
         # The outcome is above the open camera, in view, nothing scrolled.
@@ -104,5 +85,3 @@ def test_a_qr_held_close_is_read_once_and_the_outcome_stays_in_view(browser_type
         assert live_server.query("SELECT count(*) FROM flag") == [(0,)]
         assert number not in page.content()
         context.close()
-    finally:
-        browser.close()

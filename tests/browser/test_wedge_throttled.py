@@ -55,5 +55,5 @@ def test_wedge_scans_arrive_whole_and_in_order_on_a_throttled_busy_page(page, co
     # A person typing into the plate field keeps what they type (and no scan is made).
     page.keyboard.type("12345", delay=150)
     page.keyboard.press("Enter")
-    assert page.input_value("#plate") == "京A12345"
+    page.wait_for_function("() => document.getElementById('plate').value === '京A12345'")
     assert page.evaluate("() => scans.length") == 1

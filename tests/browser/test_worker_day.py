@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server.ledgers.simulate import send, signed_request
 
+from .app_storage import app_stores
 from .conftest import CHECKPOINT, ROOT, LiveServer, login, wait_offline_ready
 
 # Records what the page asks of the vibrator and the speaker (a phone would buzz and beep).
@@ -21,12 +22,6 @@ window.AudioContext = class extends RealAudio {
   createOscillator() { window.__rings.push(['tone']); return super.createOscillator(); }
 };
 """
-DUMP = """async () => {
-  const { db } = await import('/client/offline/db.js');
-  const d = await db();
-  const dump = {};
-  for (const name of d.objectStoreNames) dump[name] = await d.getAll(name);
-  return JSON.stringify(dump); }"""
 
 
 def cli(server: LiveServer, *args) -> str:
@@ -116,7 +111,7 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     page.screenshot(path=str(tmp_path / "worker-offline.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     # What the phone holds: masked names and ids, no resident's name, number or phone.
-    stored = page.evaluate(DUMP)
+    stored = app_stores(page)
     assert json.loads(stored)["outbox"]
     leaked = [s for s in secrets if s in stored]
     assert not leaked, leaked
