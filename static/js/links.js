@@ -1,12 +1,27 @@
 // Links and buttons that need the server (marked data-online-only) are shown disabled, with the
 // reason, while the server cannot be reached; the rest of the page works offline. "Reachable"
-// means the server answered just now (navigator.onLine says true on a Wi-Fi without internet):
-// offline/client/reach.js knows, from its probe of /api/v1/health and every sync request.
+// means the server answered just now (navigator.onLine says true on a Wi-Fi without internet).
+// Its own probe of /api/v1/health, not offline/client/reach.js: reach.js also counts a failed sync
+// request as "unreachable", and that would disable logout (a page POST that may still pass) the
+// moment a sync batch fails.
 import { messages } from "/client/offline/messages.js";
-import { probe, reachEvents, reachState, unreachable } from "/client/offline/reach.js";
 
 const WORDS = messages({ zh: "需联网", en: "needs network" });
+const PROBE_MS = 15000; // a loaded server is slow, not gone: only a long silence counts as unreachable
 let reachable = null;
+
+async function answers() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), PROBE_MS);
+  try {
+    const response = await fetch("/api/v1/health", { cache: "no-store", credentials: "omit", signal: abort.signal });
+    return response.ok;
+  } catch (error) {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function mark(element, disabled) {
   const link = element.tagName === "A";
@@ -39,20 +54,10 @@ export function paint(root = document) {
   document.body.dataset.reachable = reachable ? "yes" : "no";
 }
 
-/** The latest answer (an answer too old to tell, "checking", changes nothing shown). */
-function follow() {
-  const state = reachState();
-  if (state === "checking") return;
-  const now = state === "online";
-  const changed = now !== reachable;
-  reachable = now;
-  paint();
-  if (changed) document.dispatchEvent(new CustomEvent("reachability", { detail: reachable }));
-}
-
-/** Ask the server now (again in a minute, or in 15 s while it does not answer). */
 export async function check() {
-  if (navigator.onLine) await probe(); else unreachable();
+  reachable = navigator.onLine ? await answers() : false;
+  paint();
+  document.dispatchEvent(new CustomEvent("reachability", { detail: reachable }));
   clearTimeout(check.timer);
   check.timer = setTimeout(check, reachable ? 60000 : 15000);
   return reachable;
@@ -60,7 +65,6 @@ export async function check() {
 
 export const isReachable = () => reachable;
 
-reachEvents.addEventListener("change", follow);
 addEventListener("online", check);
 addEventListener("offline", check);
 document.addEventListener("visibilitychange", () => { if (!document.hidden) check(); });
