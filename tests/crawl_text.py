@@ -54,9 +54,10 @@ def page_texts(html: str) -> list[str]:
     return reader.texts
 
 
-# Data, not words, and not judged: letters mixed with digits (barcodes, site codes, plates such
-# as 京A12345, masked numbers such as 1101**********002X), addresses of pages, degrees Celsius.
-CODED = re.compile(r"(?<![A-Za-z0-9*])(?=[A-Za-z0-9*\-]*\d)[A-Za-z0-9*][A-Za-z0-9*\-]*(?![A-Za-z0-9])")
+# Data, not words, and not judged: letters mixed with digits or masking stars (barcodes, site
+# codes, plates such as 京A12345, masked numbers such as 1101**********002X or a passport's
+# PBEA*****CFEE), addresses of pages, degrees Celsius.
+CODED = re.compile(r"(?<![A-Za-z0-9*])(?=[A-Za-z0-9*\-]*[\d*])[A-Za-z0-9*][A-Za-z0-9*\-]*(?![A-Za-z0-9])")
 URL = re.compile(r"https?://\S+")
 CELSIUS = re.compile(r"°\s?C\b")
 EXTENSION = re.compile(r"\.[A-Za-z]{2,4}\b")  # the type of a file a user chose: 结果.csv, “.png”
