@@ -1,6 +1,6 @@
 """The input rules (document kinds and patterns, phone, vehicle plate, temperature bounds) read
 from offline/client/rules.json: the one file the server's validators use and the phone loads
-(served at /client/offline/rules.json and precached), so the two cannot drift apart.
+(served to the phone as /client/offline/rules-data.js and precached), so the two cannot drift apart.
 offline/rules_cases.json holds the cases both sides are tested against."""
 import json
 import re

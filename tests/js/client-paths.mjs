@@ -1,5 +1,5 @@
 // Lets node resolve the browser's absolute module paths (/client/<area>/x.js) to the files the
-// server serves them from (server/pages/client.py: <area>/client/x.js). Import this first, then
+// server serves them from (server/pages/views_client.py: <area>/client/x.js). Import this first, then
 // import the module under test dynamically (static imports resolve before any hook runs).
 import { register } from "node:module";
 
