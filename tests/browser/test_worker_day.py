@@ -1,7 +1,7 @@
 """The building worker's day on a phone at 360×740 in zh-CN (issue 17): the supervisor places a
 whole household under quarantine; the worker, offline, records a reading and a meal delivery;
 back online both reach the server once; a door opening in the household rings on the worker's
-open "my tasks" within 10 s; the worker resolves the alert with a note."""
+open "my tasks" at its next poll (every 4 s); the worker resolves the alert with a note."""
 import json
 import re
 import subprocess
@@ -13,15 +13,39 @@ from server.ledgers.simulate import send, signed_request
 from .app_storage import app_stores
 from .conftest import CHECKPOINT, ROOT, LiveServer, login, wait_offline_ready
 
-# Records what the page asks of the vibrator and the speaker (a phone would buzz and beep).
+# Records what the page asks of the vibrator and the speaker (a phone would buzz and beep), and
+# when it first buzzed; keeps every request's timing (the alert polls are counted below).
 RING_RECORDER = """
 window.__rings = [];
-navigator.vibrate = (pattern) => { window.__rings.push(['vibrate', pattern]); return true; };
+performance.setResourceTimingBufferSize(100000);
+navigator.vibrate = (pattern) => {
+  window.__rings.push(['vibrate', pattern]);
+  window.__rangAt ??= performance.now();
+  return true;
+};
 const RealAudio = window.AudioContext;
 window.AudioContext = class extends RealAudio {
   createOscillator() { window.__rings.push(['tone']); return super.createOscillator(); }
 };
 """
+
+
+def door_opens_and_rings(page, server: LiveServer, key: str, secret: str) -> dict:
+    """A door event from the property platform; the open page rings at the first poll after it.
+    "Within 10 s" (the issue) is the page's 4-s poll plus one request: counted in polls, not in
+    wall time, so a busy test machine cannot fail it and a missed poll still does."""
+    page.evaluate("() => { window.__rings.length = 0; window.__rangAt = undefined; }")
+    status, answer = send(*signed_request(key, secret, "MC-WORKER-1"), url=server.url)
+    assert (status, answer.get("status")) == (200, "flagged"), answer
+    recorded = page.evaluate("() => performance.now()")
+    page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=60_000)
+    assert ["tone"] in page.evaluate("() => window.__rings")
+    polls = page.evaluate("""(after) => performance.getEntriesByType('resource')
+        .filter((e) => new URL(e.name).pathname === '/api/v1/tasks/alerts'
+                       && e.startTime > after && e.startTime < window.__rangAt).length""", recorded)
+    assert polls <= 1, f"the page rang only after {polls} polls that followed the door event"
+    assert page.evaluate("() => Number(document.body.dataset.alertsPoll) || 4") == 4
+    return answer
 
 
 def cli(server: LiveServer, *args) -> str:
@@ -134,15 +158,11 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     secret = re.search(r"secret:\s+(\S+)", found).group(1)
     cli(server, "add-door-sensor", "MC-WORKER-1", "--community", "demo", "--building", building,
         "--unit", unit, "--room", room)
-    page.evaluate("() => { window.__rings.length = 0; }")
-    status, answer = send(*signed_request(key, secret, "MC-WORKER-1"), url=server.url)
-    assert (status, answer.get("status")) == (200, "flagged"), answer
-    # Rings, vibrates and shows at once: within 10 s of the event (the page polls every 4 s).
-    page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=10_000)
+    # Rings, vibrates and shows at once.
+    answer = door_opens_and_rings(page, server, key, secret)
     banner = page.locator("#new-alert")
     banner.wait_for(state="visible")
     page.wait_for_function("() => document.getElementById('new-alert').textContent.includes('门')")
-    assert ["tone"] in page.evaluate("() => window.__rings")
     alert = page.locator(f"#flag-{answer['flag']}")
     alert.wait_for()
     page.screenshot(path=str(tmp_path / "worker-alert.png"))
@@ -164,10 +184,7 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     # "my tasks".
     page.goto(f"{server.url}/")
     page.wait_for_function("() => document.body.dataset.alertsWatching === '1'")
-    page.evaluate("() => { window.__rings.length = 0; }")
-    status, answer = send(*signed_request(key, secret, "MC-WORKER-1"), url=server.url)
-    assert (status, answer.get("status")) == (200, "flagged"), answer  # the last one was resolved
-    page.wait_for_function("() => window.__rings.some(([kind]) => kind === 'vibrate')", timeout=10_000)
+    answer = door_opens_and_rings(page, server, key, secret)  # flagged again: the last one was resolved
     banner = page.locator("#new-alert")
     banner.wait_for(state="visible")
     assert banner.get_attribute("href") == "/tasks" and "新提醒" in banner.inner_text()
