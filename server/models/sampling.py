@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, in_list, utcnow
 from .people import Person
 
 TUBE_STATUSES = ("open", "sealed", "packed", "handed_over", "resulted")
@@ -97,7 +97,7 @@ class Sample(db.Model):
 class LabResult(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "tube_barcode"),
-        CheckConstraint("result IN ('negative', 'positive', 'invalid')", name="lab_result_value"),
+        CheckConstraint(in_list("result", RESULTS), name="lab_result_value"),
         # The results page shows a community's latest imports (a year of them is ~15,000).
         Index("ix_lab_result_community_imported_at", "community_id", "imported_at"),
     )
