@@ -17,14 +17,13 @@ WORK_GROUP_NAMES = {"data_checking": "数据核对", "reporting": "上报", "sam
                     "data_summary": "数据汇总", "home_service": "上门服务", "gate_control": "卡口值守"}
 WORK_GROUP_ROLES = ("lead", "helper", "member")
 NEEDS = ("medicine", "groceries", "door_sampling", "other")
-# Roster tags (server/residents/roster.py TAG_ALIASES) of the special groups the ledger follows.
-SPECIAL_GROUPS = ("elderly-alone", "disabled", "chronic", "pregnant")
+PROBLEM_STATUSES = ("open", "closed")
 
 
 class Problem(db.Model):
     """A problem found on a day's review, owned by a worker, open until fixed."""
 
-    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="problem_status"),)
+    __table_args__ = (CheckConstraint(in_list("status", PROBLEM_STATUSES), name="problem_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)

@@ -7,13 +7,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import TEMPERATURE_RANGE, UTCDateTime, utcnow
+from .base import TEMPERATURE_RANGE, UTCDateTime, in_list, utcnow
 from .people import Person
+
+DIRECTIONS = ("in", "out")
 
 
 class GateEntry(db.Model):
     __table_args__ = (
-        CheckConstraint("direction IN ('in', 'out')", name="gate_direction"),
+        CheckConstraint(in_list("direction", DIRECTIONS), name="gate_direction"),
         CheckConstraint(f"temperature_c IS NULL OR {TEMPERATURE_RANGE}", name="gate_temperature_range"),
         # A day of one community (dashboard, export) or of one gate (its log).
         Index("ix_gate_entry_community_recorded_at", "community_id", "recorded_at"),

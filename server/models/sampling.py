@@ -9,8 +9,11 @@ from ..privacy import Encrypted
 from .base import UTCDateTime, in_list, utcnow
 from .people import Person
 
+# In the order a tube goes through them.
 TUBE_STATUSES = ("open", "sealed", "packed", "handed_over", "resulted")
 RESULTS = ("negative", "positive", "invalid")
+# In the order a retest moves on (the list offers only the later ones).
+RETEST_STATUSES = ("pending", "contacted", "retested", "closed")
 
 
 class Box(db.Model):
@@ -38,8 +41,7 @@ class Box(db.Model):
 class Tube(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "barcode"),
-        CheckConstraint("status IN ('open', 'sealed', 'packed', 'handed_over', 'resulted')",
-                        name="tube_status"),
+        CheckConstraint(in_list("status", TUBE_STATUSES), name="tube_status"),
         CheckConstraint("capacity BETWEEN 1 AND 20", name="tube_capacity"),
         # The board's checks and the dashboard read one community's recent or open tubes:
         # without these they walk every tube the community ever had.
@@ -116,8 +118,7 @@ class Retest(db.Model):
 
     __table_args__ = (
         UniqueConstraint("lab_result_id", "person_id"),
-        CheckConstraint("status IN ('pending', 'contacted', 'retested', 'closed')",
-                        name="retest_status"),
+        CheckConstraint(in_list("status", RETEST_STATUSES), name="retest_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
