@@ -13,6 +13,7 @@ export const TEMP_MAX = Number(RULES.temperature.max);
 const whole = (pattern) => new RegExp(`^(?:${pattern})$`);
 const OTHER_DOC = whole(RULES.document.other_pattern);
 const PHONE = whole(RULES.phone.pattern);
+const PHONE_STRIP = new RegExp(RULES.phone.strip, "g");
 const PLATE = whole(RULES.plate.pattern);
 const PLATE_STRIP = new RegExp(RULES.plate.strip, "g");
 
@@ -24,6 +25,11 @@ export function normaliseDocNumber(text) {
 /** A normalised number of a passport or permit (not the resident ID card). */
 export function isOtherDocument(number) {
   return number.length <= RULES.document.max_length && OTHER_DOC.test(number);
+}
+
+/** No spaces, dashes or brackets as people write a number: offline/rules.py normalise_phone. */
+export function normalisePhone(text) {
+  return String(text ?? "").replace(PHONE_STRIP, "");
 }
 
 export function isPhone(text) {
