@@ -43,7 +43,8 @@ class UTCDateTime(TypeDecorator):
 
 def in_list(column: str, values: tuple[str, ...]) -> str:
     """`column IN ('a', 'b')`, for a CHECK: values are code words, never user text."""
-    assert values and all(_WORD.fullmatch(v) for v in values), values
+    if not values or not all(_WORD.fullmatch(v) for v in values):
+        raise ValueError(f"not code words: {values!r}")
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
