@@ -82,6 +82,7 @@ def generate(app, *, residents: int, samples: int, gates: int, days: int = 365,
     """Fill an empty migrated database. Returns what was written, with timings."""
     from server.auth.pins import hash_pin
     from server.extensions import db
+    from server.models import Person
     from server.privacy import vault
 
     rng = random.Random(seed)
@@ -132,7 +133,7 @@ def generate(app, *, residents: int, samples: int, gates: int, days: int = 365,
                     number = _id_number(i)
                     tag = "elderly-alone" if k % 50 == 0 else ("disabled" if k % 97 == 0 else "")
                     name = SURNAMES[i % len(SURNAMES)] + GIVEN[i * 7 % len(GIVEN)]
-                    yield (i, c, "cn_ric", v.lookup_hash("cn_ric", number), v.encrypt(number), v.encrypt(name),
+                    yield (i, c, "cn_ric", Person.lookup_hash("cn_ric", number), v.encrypt(number), v.encrypt(name),
                            v.encrypt(f"138{i:08d}"), f"苑{k // 2000 + 1}", f"{k // 2000 + 1}-{k // 72 % 28 + 1}",
                            str(k // 24 % 3 + 1), f"{k % 12 + 1}{k % 2 + 1:02d}", tag, True, now - timedelta(days=days))
             put("person", ("id", "community_id", "doc_type", "doc_hash", "doc_number", "name", "phone",

@@ -15,6 +15,7 @@ DOC_NUMBER_MAX_LENGTH: int = RULES["document"]["max_length"]
 # Matched with fullmatch: the whole text, as the phone's ^(?:...)$ does.
 OTHER_DOC_PATTERN = re.compile(RULES["document"]["other_pattern"])
 PHONE_PATTERN = re.compile(RULES["phone"]["pattern"])
+PHONE_STRIP = re.compile(RULES["phone"]["strip"])
 PLATE_PATTERN = re.compile(RULES["plate"]["pattern"])
 PLATE_STRIP = re.compile(RULES["plate"]["strip"])
 TEMPERATURE_MIN = Decimal(RULES["temperature"]["min"])
@@ -26,7 +27,14 @@ def is_other_document(number: str) -> bool:
     return bool(OTHER_DOC_PATTERN.fullmatch(number))
 
 
+def normalise_phone(text: str) -> str:
+    """Spaces, dashes and brackets as people write a number dropped: "(010) 8888-1234" ->
+    "01088881234". Anything else stays, for is_phone to refuse."""
+    return PHONE_STRIP.sub("", text)
+
+
 def is_phone(text: str) -> bool:
+    """A normalised phone number: digits, optionally after a +."""
     return bool(PHONE_PATTERN.fullmatch(text))
 
 

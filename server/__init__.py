@@ -7,8 +7,10 @@ from flask import Flask
 from . import config as config_module
 
 VERSION = "0.1.0"
-FEATURES = ("api", "auth", "gate", "lab", "ledgers", "pages", "residents", "review", "rosters", "rounds",
-            "sampling", "supervisor")
+# The feature packages, each with its blueprint `bp` (and its URL prefix) and its PARTS: the
+# one list create_app imports and registers.
+FEATURES = ("auth", "pages", "gate", "sampling", "residents", "supervisor", "ledgers", "review", "rounds",
+            "lab", "rosters", "api")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -58,39 +60,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .inputs import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .gate import bp as gate_bp
-    from .ledgers import bp as ledgers_bp
-    from .pages import bp as pages_bp
-    from .sampling import bp as sampling_bp
-    from .residents import bp as residents_bp
-    from .review import bp as review_bp
-    from .rounds import bp as rounds_bp
-    from .lab import bp as lab_bp
-    from .rosters import bp as rosters_bp
-    from .supervisor import bp as supervisor_bp
-
-    for feature in FEATURES:  # their routes and record handlers, before the blueprints register
-        package = import_module(f"{__name__}.{feature}")
+    packages = [import_module(f"{__name__}.{feature}") for feature in FEATURES]
+    for package in packages:  # their routes and record handlers, before the blueprints register
         for part in package.PARTS:
             import_module(f"{package.__name__}.{part}")
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(gate_bp)
-    app.register_blueprint(sampling_bp)
-    app.register_blueprint(residents_bp)
-    app.register_blueprint(supervisor_bp)
-    app.register_blueprint(ledgers_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(rounds_bp)
-    app.register_blueprint(lab_bp)
-    app.register_blueprint(rosters_bp)
+    for package in packages:
+        app.register_blueprint(package.bp)
     from . import access
 
     access.init_app(app)
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     from .commands import COMMANDS
     from .ledgers.cli import COMMANDS as LEDGER_COMMANDS

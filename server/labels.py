@@ -12,6 +12,8 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale, get_locale, lazy_gettext as _l
 
+from offline.rules import TEMPERATURE_MAX, TEMPERATURE_MIN
+
 from .clock import local_time
 
 LABELS: dict[str, dict[str, object]] = {
@@ -101,7 +103,8 @@ LABELS: dict[str, dict[str, object]] = {
                    "invalid_field": _l("Invalid or missing value"),
                    "unknown_site": _l("Unknown site"),
                    "forbidden_site": _l("Site of another community"),
-                   "temperature_out_of_range": _l("Temperature out of range (34.0–43.0 °C)")},
+                   "temperature_out_of_range": _l("Temperature out of range (%(low)s–%(high)s °C)",
+                                                   low=TEMPERATURE_MIN, high=TEMPERATURE_MAX)},
     # Fields of the records (the `field` of a refusal), by their last part.
     "field": {"id": _l("Record id"), "seq": _l("Sequence number"), "type": _l("Record type"),
               "recorded_at": _l("Time recorded"), "data": _l("Record content"),

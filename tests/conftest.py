@@ -4,6 +4,7 @@ import base64
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -248,11 +249,20 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    name = f"migration_{uuid.uuid4().hex[:8]}"
+    with scratch_pg_database("migration") as url:
+        yield url
+
+
+@contextmanager
+def scratch_pg_database(prefix: str):
+    """The URL of a new, empty PostgreSQL database `<prefix>_<random>`, dropped on the way out."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        server.dispose()

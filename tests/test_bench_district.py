@@ -26,6 +26,8 @@ def test_tiny_district_is_consistent_and_shows_on_the_supervisor_pages(app, clie
     # Personal data decrypts with the app's key.
     person = db.session.get(Person, 1)
     assert person.doc_number.startswith("110105") and person.name
+    # ... and the person is found by their document as sync and the pages look people up.
+    assert person.doc_hash == Person.lookup_hash(person.doc_type, person.doc_number)
 
     response = client.post("/login", data={"username": "supervisor-d001", "pin": SUPERVISOR_PIN})
     assert response.status_code == 302

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from offline.protocol import RecordError
-from offline.rules import is_phone
+from offline.rules import is_phone, normalise_phone
 from offline.temperature import parse_temperature
 from server.gate.records import normalise_plate
 from server.sync.identify import check_document
@@ -21,7 +21,7 @@ VALID_ID = "11010519491231002X"
 
 def server_verdict(case) -> tuple[bool, str | None]:
     check = {"document": lambda: check_document(case["doc_type"], case["text"])[1],
-             "phone": lambda: case["text"] if is_phone(case["text"]) else None,
+             "phone": lambda: normalise_phone(case["text"]) if is_phone(normalise_phone(case["text"])) else None,
              "plate": lambda: normalise_plate(case["text"]),
              "temperature": lambda: str(parse_temperature(case["value"]))}[case["rule"]]
     try:

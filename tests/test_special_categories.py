@@ -112,3 +112,23 @@ def test_bad_category_input_says_why_in_chinese_and_changes_nothing(world, clien
     other = make_person(world["b"]["community"], name="外社区")
     db.session.commit()
     assert client.post(f"/supervisor/special/{other.id}/groups", data={"category": ["chronic"]}).status_code == 404
+
+
+def test_a_guardians_phone_follows_the_one_phone_rule(world, client, login):
+    """The contact phone is cleaned as sync, /register and the roster clean a phone
+    (offline/rules.py): written with dashes it is stored as digits (it was stored with its
+    dashes); words around the digits or too many digits are refused with a message (they were
+    dropped or cut to 20 and the rest stored)."""
+    a = world["a"]
+    person = make_person(a["community"], name="钱老伯", building="3-1")
+    db.session.commit()
+    login(a["supervisor"])
+    url = f"/supervisor/special/{person.id}/contact"
+    for refused in ("电话13911112222", "1" * 23, "139 1111 2222 转 8"):
+        answer = client.post(url, data={"name": "钱小明", "phone": refused}, headers=ZH)
+        assert answer.status_code == 400, refused
+        assert "请填写能联系到监护人的电话" in answer.get_data(as_text=True)
+        assert db.session.scalar(select(SpecialContact)) is None
+    assert client.post(url, data={"name": "钱小明", "phone": "139-1111-2222"}).status_code == 302
+    contact = db.session.scalar(select(SpecialContact))
+    assert contact.phone == "13911112222"

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from ..extensions import csrf
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # Its parts (routes, record handlers) register on bp when create_app imports them: importing a

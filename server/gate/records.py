@@ -5,6 +5,7 @@ from offline.temperature import parse_temperature
 from ..clock import local_day
 from ..sync.identify import check_person, claim_person
 from ..models import GateEntry
+from ..models.gate import DIRECTIONS
 from ..sync.records import SyncContext, handles, text_field
 from ..ledgers.quarantine import on_watch
 
@@ -35,7 +36,7 @@ def apply_gate_entry(ctx: SyncContext, record: Record) -> list:
     data = record.data
     site = ctx.site(data, kind="gate")
     direction = data.get("direction")
-    if direction not in ("in", "out"):
+    if direction not in DIRECTIONS:
         raise RecordError(INVALID_FIELD, "`direction` must be 'in' or 'out'.", "direction")
     temperature = parse_temperature(data.get("temperature_c"))
     plate = normalise_plate(text_field(data, "vehicle_plate", max_length=16))

@@ -2,14 +2,8 @@
 from flask import render_template
 from flask_login import login_required
 
-from ..access import scoped_or_404
-from ..models import Site
 from . import bp
-
-
-def gate_or_404(site_id: int) -> Site:
-    """A gate of the user's community; another community's site is simply not found."""
-    return scoped_or_404(Site, site_id, Site.kind == "gate")
+from .lookup import gate_or_404
 
 
 @bp.get("/gate/<int:site_id>")

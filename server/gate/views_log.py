@@ -11,7 +11,7 @@ from ..privacy import mask_name
 from ..supervisor.charts import hourly
 from ..supervisor.periods import requested_day
 from . import bp
-from .views import gate_or_404
+from .lookup import gate_or_404
 
 LOG_ROWS = 300  # the page shows the latest passages; exports carry the whole day
 

@@ -15,6 +15,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from offline.protocol import TEMPERATURE_OUT_OF_RANGE, RecordError
+from offline.rules import TEMPERATURE_MAX, TEMPERATURE_MIN
 from offline.temperature import parse_temperature as temperature_c
 from offline.text import clean_line
 from ..audit import audit
@@ -124,7 +125,8 @@ def parse_temperature(value) -> Decimal:
         temperature = temperature_c(str(value).strip().replace(",", "."))
     except RecordError as error:
         if error.code == TEMPERATURE_OUT_OF_RANGE:
-            raise LedgerError(_("The temperature must be between 34.0 and 43.0 °C.")) from None
+            raise LedgerError(_("The temperature must be between %(low)s and %(high)s °C.",
+                                low=TEMPERATURE_MIN, high=TEMPERATURE_MAX)) from None
         raise LedgerError(_("Enter the temperature, for example 36.5.")) from None
     return temperature
 

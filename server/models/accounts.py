@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, in_list, utcnow
 from .community import Community
 
 # lab: receives transfer boxes and sees nothing else (issue 18).
@@ -16,7 +16,7 @@ ROLES = ("volunteer", "clerk", "supervisor", "admin", "lab")
 
 class User(UserMixin, db.Model):
     __table_args__ = (
-        CheckConstraint("role IN ('volunteer', 'clerk', 'supervisor', 'admin', 'lab')", name="user_role"),
+        CheckConstraint(in_list("role", ROLES), name="user_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

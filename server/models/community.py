@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .base import in_list
 
 SITE_KINDS = ("gate", "sampling_point")
 
@@ -21,7 +22,7 @@ class Community(db.Model):
 class Site(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "code"),
-        CheckConstraint("kind IN ('gate', 'sampling_point')", name="site_kind"),
+        CheckConstraint(in_list("kind", SITE_KINDS), name="site_kind"),
         CheckConstraint("tube_capacity BETWEEN 1 AND 20", name="site_tube_capacity"),
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..privacy import Encrypted
 from .accounts import User
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, in_list, utcnow
 from .people import Person
 
 # The six groups every community started with (their codes stay on the migrated rows).
@@ -17,14 +17,13 @@ WORK_GROUP_NAMES = {"data_checking": "数据核对", "reporting": "上报", "sam
                     "data_summary": "数据汇总", "home_service": "上门服务", "gate_control": "卡口值守"}
 WORK_GROUP_ROLES = ("lead", "helper", "member")
 NEEDS = ("medicine", "groceries", "door_sampling", "other")
-# Roster tags (server/residents/roster.py TAG_ALIASES) of the special groups the ledger follows.
-SPECIAL_GROUPS = ("elderly-alone", "disabled", "chronic", "pregnant")
+PROBLEM_STATUSES = ("open", "closed")
 
 
 class Problem(db.Model):
     """A problem found on a day's review, owned by a worker, open until fixed."""
 
-    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="problem_status"),)
+    __table_args__ = (CheckConstraint(in_list("status", PROBLEM_STATUSES), name="problem_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
@@ -63,7 +62,7 @@ class WorkGroupMember(db.Model):
     `day` set, the user is in the group on that local day only (members by day)."""
 
     __table_args__ = (
-        CheckConstraint("role IN ('lead', 'helper', 'member')", name="work_group_member_role"),
+        CheckConstraint(in_list("role", WORK_GROUP_ROLES), name="work_group_member_role"),
         Index("uq_work_group_member_standing", "user_id", "group_id", unique=True,
               sqlite_where=text("until IS NULL AND day IS NULL"),
               postgresql_where=text("until IS NULL AND day IS NULL")),
@@ -90,7 +89,7 @@ class CareNeed(db.Model):
     """What a person of a special group needs (medicine, groceries, door-to-door sampling...)."""
 
     __table_args__ = (
-        CheckConstraint("need IN ('medicine', 'groceries', 'door_sampling', 'other')", name="care_need_kind"),
+        CheckConstraint(in_list("need", NEEDS), name="care_need_kind"),
         Index("uq_care_need_current", "person_id", "need", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
     )

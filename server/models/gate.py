@@ -7,15 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, utcnow
+from .base import TEMPERATURE_RANGE, UTCDateTime, in_list, utcnow
 from .people import Person
+
+DIRECTIONS = ("in", "out")
 
 
 class GateEntry(db.Model):
     __table_args__ = (
-        CheckConstraint("direction IN ('in', 'out')", name="gate_direction"),
-        CheckConstraint("temperature_c IS NULL OR temperature_c BETWEEN 34.0 AND 43.0",
-                        name="gate_temperature_range"),
+        CheckConstraint(in_list("direction", DIRECTIONS), name="gate_direction"),
+        CheckConstraint(f"temperature_c IS NULL OR {TEMPERATURE_RANGE}", name="gate_temperature_range"),
         # A day of one community (dashboard, export) or of one gate (its log).
         Index("ix_gate_entry_community_recorded_at", "community_id", "recorded_at"),
         Index("ix_gate_entry_site_recorded_at", "site_id", "recorded_at"),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, utcnow
+from .base import TEMPERATURE_RANGE, UTCDateTime, in_list, utcnow
 
 NEED_KINDS = ("meal", "rubbish", "medicine", "other")
 READING_SOURCES = ("self", "worker")
@@ -19,8 +19,8 @@ class TemperatureReading(db.Model):
     """One temperature taken for a placement, as it was given. TemperatureReport keeps the
     slot's current value for the missed-report check; this table keeps every reading."""
     __table_args__ = (
-        CheckConstraint("temperature_c BETWEEN 34.0 AND 43.0", name="reading_temperature"),
-        CheckConstraint("source IN ('self', 'worker')", name="reading_source"),
+        CheckConstraint(TEMPERATURE_RANGE, name="reading_temperature"),
+        CheckConstraint(in_list("source", READING_SOURCES), name="reading_source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +42,7 @@ class HouseholdNeed(db.Model):
     medicine): a task for the building's worker, done or not."""
     __table_args__ = (
         UniqueConstraint("community_id", "building", "unit", "room", "kind", "due_at"),
-        CheckConstraint("kind IN ('meal', 'rubbish', 'medicine', 'other')", name="need_kind"),
+        CheckConstraint(in_list("kind", NEED_KINDS), name="need_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..privacy import Encrypted
 from .accounts import User
-from .base import UTCDateTime, utcnow
+from .base import TEMPERATURE_RANGE, UTCDateTime, in_list, utcnow
 from .people import Person
 
 PLACEMENT_KINDS = ("quarantine", "monitoring")
@@ -33,7 +33,7 @@ class Placement(db.Model):
     """A resident under home quarantine or health monitoring from start_date to end_date
     (local dates, both included). Ending early moves end_date; extending moves it later."""
     __table_args__ = (
-        CheckConstraint("kind IN ('quarantine', 'monitoring')", name="placement_kind"),
+        CheckConstraint(in_list("kind", PLACEMENT_KINDS), name="placement_kind"),
         CheckConstraint("end_date >= start_date", name="placement_dates"),
     )
 
@@ -59,9 +59,8 @@ class TemperatureReport(db.Model):
     by the missed-report check; a late report fills the temperature in)."""
     __table_args__ = (
         UniqueConstraint("placement_id", "day", "slot"),
-        CheckConstraint("slot IN ('morning', 'evening')", name="report_slot"),
-        CheckConstraint("temperature_c IS NULL OR temperature_c BETWEEN 34.0 AND 43.0",
-                        name="report_temperature"),
+        CheckConstraint(in_list("slot", SLOTS), name="report_slot"),
+        CheckConstraint(f"temperature_c IS NULL OR {TEMPERATURE_RANGE}", name="report_temperature"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

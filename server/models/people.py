@@ -6,7 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..privacy import Encrypted, mask_doc_number, mask_name, mask_phone, vault
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, in_list, utcnow
+
+REGISTRATION_STATUSES = ("pending", "confirmed", "rejected")
 
 
 class _Shown:
@@ -73,7 +75,7 @@ class Registration(_Shown, db.Model):
 
     __table_args__ = (
         UniqueConstraint("community_id", "reference"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="registration_status"),
+        CheckConstraint(in_list("status", REGISTRATION_STATUSES), name="registration_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

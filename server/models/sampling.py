@@ -6,11 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, in_list, utcnow
 from .people import Person
 
+# In the order a tube goes through them.
 TUBE_STATUSES = ("open", "sealed", "packed", "handed_over", "resulted")
 RESULTS = ("negative", "positive", "invalid")
+# In the order a retest moves on (the list offers only the later ones).
+RETEST_STATUSES = ("pending", "contacted", "retested", "closed")
 
 
 class Box(db.Model):
@@ -38,8 +41,7 @@ class Box(db.Model):
 class Tube(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "barcode"),
-        CheckConstraint("status IN ('open', 'sealed', 'packed', 'handed_over', 'resulted')",
-                        name="tube_status"),
+        CheckConstraint(in_list("status", TUBE_STATUSES), name="tube_status"),
         CheckConstraint("capacity BETWEEN 1 AND 20", name="tube_capacity"),
         # The board's checks and the dashboard read one community's recent or open tubes:
         # without these they walk every tube the community ever had.
@@ -97,7 +99,7 @@ class Sample(db.Model):
 class LabResult(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "tube_barcode"),
-        CheckConstraint("result IN ('negative', 'positive', 'invalid')", name="lab_result_value"),
+        CheckConstraint(in_list("result", RESULTS), name="lab_result_value"),
         # The results page shows a community's latest imports (a year of them is ~15,000).
         Index("ix_lab_result_community_imported_at", "community_id", "imported_at"),
     )
@@ -116,8 +118,7 @@ class Retest(db.Model):
 
     __table_args__ = (
         UniqueConstraint("lab_result_id", "person_id"),
-        CheckConstraint("status IN ('pending', 'contacted', 'retested', 'closed')",
-                        name="retest_status"),
+        CheckConstraint(in_list("status", RETEST_STATUSES), name="retest_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,26 +1,8 @@
 """Browser modules served as they are from each subsystem's client/ folder (no build step)."""
-import json
-from pathlib import Path
-
-from flask import Response, abort, send_from_directory
-
-from offline.rules import RULES
+from flask import abort, send_from_directory
 
 from . import bp
-
-ROOT = Path(__file__).resolve().parents[2]
-CLIENT_DIRS = {"offline": ROOT / "offline" / "client", "scanner": ROOT / "scanner" / "client"}
-# offline/client/rules.json as a module, generated (a file of that name does not exist).
-RULES_MODULE = "/client/offline/rules-data.js"
-
-
-def rules_module() -> Response:
-    """offline/client/rules.json as an ES module for offline/client/rules.js: the phone applies
-    the rules the server loaded (a JSON-module import needs a newer browser than field phones)."""
-    response = Response(f"export default {json.dumps(RULES, ensure_ascii=False)};\n",
-                        mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"  # the service worker keeps its own copy
-    return response
+from .client_files import CLIENT_DIRS, RULES_MODULE, rules_module
 
 
 @bp.get("/client/<area>/<path:filename>")

@@ -8,7 +8,7 @@ from flask import Response, current_app, render_template
 
 from . import bp
 from offline.rules import RULES_PATH
-from .views_client import CLIENT_DIRS, ROOT, RULES_MODULE
+from .client_files import CLIENT_DIRS, ROOT, RULES_MODULE
 
 # Pages served from the cache when the phone is offline: they hold no personal data and no
 # session-bound token; everything personal lives in IndexedDB or comes from /api/.
@@ -35,7 +35,7 @@ def precache_files() -> list[tuple[str, Path]]:
     for area, folder in CLIENT_DIRS.items():
         files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
                   if path.name != "sw.js"]
-    files.append((RULES_MODULE, RULES_PATH))  # generated from the rules file (client.py)
+    files.append((RULES_MODULE, RULES_PATH))  # generated from the rules file (client_files.py)
     return [(url, path) for url, path in files if path.exists()]
 
 

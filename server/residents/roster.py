@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from offline.protocol import INVALID_ID_NUMBER, RecordError
-from offline.rules import DOC_TYPES, is_phone
+from offline.rules import DOC_TYPES, is_phone, normalise_phone
 from offline.text import has_controls, refused
 
 from ..extensions import db
@@ -69,9 +69,10 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
         if error.code == INVALID_ID_NUMBER:
             return None, "invalid ID number (GB 11643 checksum, birth date or region)"
         return None, f"invalid {doc_type} number: 5 to 30 letters or digits"
-    # Spaces, dashes and brackets as people write them ("138 0000-1234") are dropped (a cell with
-    # no digit at all, "无" or "-", means no phone); what is left must be a number a phone can match.
-    phone = "".join(ch for ch in row.get("phone", "") if ch.isdigit() or ch == "+")
+    # The phone rule of sync and /register (spaces, dashes and brackets dropped); a cell with no
+    # digit at all ("无", "-") means no phone.
+    cell = row.get("phone", "").strip()
+    phone = normalise_phone(cell) if any(ch.isdigit() for ch in cell) else ""
     if phone and not is_phone(phone):
         return None, "invalid phone number: 5 to 20 digits, optionally after a +"
     tags = [TAG_ALIASES.get(t.strip(), t.strip()) for t in row.get("tags", "").replace("；", ";").split(";")]

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Person
 from .personal_codes import ensure_code, qr_svg_data_uri
 from . import bp
-from .views_registrations import pending_count
+from .registrations import pending_count
 
 # A sheet is printed per building; more than this would be a print job nobody waits for.
 MAX_SHEET = 500

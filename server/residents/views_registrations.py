@@ -9,7 +9,6 @@ them, it only fills what the roster lacks), else to a new person outside the ros
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from offline.protocol import RecordError
 from ..access import role_required, scoped, scoped_or_404
@@ -94,8 +93,3 @@ def registration_reject(registration_id):
         audit("registration_rejected", target=f"registration:{registration.id}")
         db.session.commit()
     return redirect(url_for(".registrations"))
-
-
-def pending_count(community_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.community_id == community_id, Registration.status == "pending")) or 0

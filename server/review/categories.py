@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from offline.rules import is_phone, normalise_phone
 from offline.text import clean_note
 from ..audit import audit
 from ..extensions import db
@@ -126,8 +127,8 @@ def save_contact(person: Person, relation: str, name: str, phone: str, user_id: 
     """A child's or guardian's contact (encrypted). The page never shows the stored name and
     phone in clear, so a field left empty keeps what is stored; `remove` deletes the contact."""
     relation, name = clean_note(relation or "")[:20], clean_note(name or "")[:60]
-    phone = "".join(ch for ch in (phone or "") if ch.isdigit() or ch in "+-")[:20]
-    if phone and len(phone.strip("+-")) < 5:
+    phone = normalise_phone((phone or "").strip())
+    if phone and not is_phone(phone):  # the rule of sync, /register and the roster
         raise CategoryError(_l("Give a phone number the guardian can be reached at."))
     found = contact_of(person)
     if remove:

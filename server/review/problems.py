@@ -14,6 +14,7 @@ from ..clock import local_day, local_today
 from ..extensions import db
 from ..inputs import InputError, parse_day, parse_id
 from ..models import Problem, User, utcnow
+from ..models.followup import PROBLEM_STATUSES
 
 
 class ProblemError(ValueError):
@@ -102,7 +103,7 @@ def problems_for_day(community_id: int, day: date) -> dict:
 
 def ledger(community_id: int, status: str | None) -> list[Problem]:
     query = scoped(Problem, community_id)
-    if status in ("open", "closed"):
+    if status in PROBLEM_STATUSES:
         query = query.where(Problem.status == status)
     return db.session.scalars(query.order_by(Problem.status.desc(), Problem.due_on, Problem.id)).all()
 

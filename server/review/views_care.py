@@ -8,13 +8,14 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..inputs import parse_id
-from ..models import CareNeed, Person, utcnow
+from ..models import CareNeed, Person
 from ..models.followup import NEEDS
 from ..supervisor.periods import requested_day
 from ..access import scoped_or_404
 from . import bp, categories
-from .care import (CareError, active_needs, add_need, add_visit, door_to_door, end_need,
-                   parse_local_time, special_people, special_tags, visits)
+from .care import (CareError, add_need, add_visit, door_to_door, end_need,
+                   parse_local_time, special_people)
+from .person_page import change_person, person_page
 from .problems import community_users
 
 
@@ -38,33 +39,11 @@ def special():
                            category_names=categories.names(cid))
 
 
-def _person_page(person, error=None, status=200):
-    cid = current_user.community_id
-    return render_template("review/person.html", person=person, groups=special_tags(person),
-                           categories=categories.categories(cid), category_names=categories.names(cid),
-                           contact=categories.contact_of(person),
-                           needs=active_needs(cid, [person.id]).get(person.id, []), needs_all=NEEDS,
-                           visits=visits(cid, person.id), users=community_users(cid),
-                           now=utcnow(), error=error), status
-
-
-def change_person(person, change, refused, anchor=None):
-    """Run change() for the person's ledger page: a refused input (an exception of type
-    `refused`) shows the page again with the reason and saves nothing; otherwise saved, and back
-    to the page (at `anchor`)."""
-    try:
-        change()
-    except refused as error:
-        return _person_page(person, str(error), 400)
-    db.session.commit()
-    return redirect(url_for(".person", person_id=person.id, _anchor=anchor))
-
-
 @bp.get("/special/<int:person_id>")
 @role_required("supervisor")
 def person(person_id):
     """One person's needs and visit log, with the forms to add to them."""
-    return _person_page(scoped_or_404(Person, person_id))
+    return person_page(scoped_or_404(Person, person_id))
 
 
 @bp.post("/special/<int:person_id>/needs")

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Person
 from . import bp, categories
 from .categories import CategoryError
-from .views_care import change_person
+from .person_page import change_person
 
 MAX_FOUND = 50
 

@@ -13,12 +13,12 @@ from ..sync.bulk import Ref
 from ..clock import day_range
 from ..sync.identify import check_person, claim_person
 from ..models import Sample
-from ..models.sampling import Box, Tube
+from ..models.sampling import TUBE_STATUSES, Box, Tube
 from ..sync.records import SyncContext, handles, text_field
 from .tubes import check_tube_barcode
 
 BOX_PATTERN = r"[A-Za-z0-9_-]{4,64}"
-SEALED = ("sealed", "packed", "handed_over", "resulted")
+SEALED = TUBE_STATUSES[1:]  # every status after "open"
 _MISSING = object()
 _NONE = frozenset()
 

@@ -11,11 +11,9 @@ from ..audit import audit
 from ..errors import page_error
 from ..extensions import db
 from ..models import LabResult, Retest, Tube, utcnow
-from ..models.sampling import RESULTS
+from ..models.sampling import RESULTS, RETEST_STATUSES
 from ..htmx import is_htmx
 from . import bp
-
-STATUSES = ("pending", "contacted", "retested", "closed")
 
 
 def retest_rows(community_id: int | None = None, only_open: bool = False) -> list:
@@ -42,7 +40,7 @@ def _retests_page(revealed: dict | None = None):
     pools: dict[tuple, list] = {}  # the page folds its people per pool (tube)
     for row in rows:
         pools.setdefault((row[1], row[2]), []).append(row)
-    return render_template("supervisor/retests.html", rows=rows, pools=pools, show=show, statuses=STATUSES,
+    return render_template("supervisor/retests.html", rows=rows, pools=pools, show=show, statuses=RETEST_STATUSES,
                            results=RESULTS, revealed=revealed or {},
                            counts=Counter(retest.status for retest, _b, _p in rows))
 
@@ -72,7 +70,7 @@ def retest_update(retest_id):
     status = request.form.get("status", "")
     result = request.form.get("result") or None
     error = None
-    if status not in STATUSES or STATUSES.index(status) < STATUSES.index(retest.status):
+    if status not in RETEST_STATUSES or RETEST_STATUSES.index(status) < RETEST_STATUSES.index(retest.status):
         error = _("A retest only moves forward: pending, contacted, retested, closed.")
     elif result is not None and result not in RESULTS:
         error = _("Unknown result.")
@@ -89,7 +87,7 @@ def retest_update(retest_id):
         barcode = db.session.scalar(select(Tube.barcode).where(Tube.id == retest.tube_id))
         pool = db.session.scalar(select(LabResult.result).where(LabResult.id == retest.lab_result_id))
         return render_template("supervisor/_retest_row.html", retest=retest, barcode=barcode,
-                               pool=pool, statuses=STATUSES, results=RESULTS, error=error)
+                               pool=pool, statuses=RETEST_STATUSES, results=RESULTS, error=error)
     if error:
         return page_error(400, error), 400
     return redirect(url_for(".retests"))

@@ -9,7 +9,7 @@ import { latestOnly } from "/client/offline/latest.js";
 import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
-import { isOtherDocument, isPhone, normaliseDocNumber } from "/client/offline/rules.js";
+import { isOtherDocument, isPhone, normaliseDocNumber, normalisePhone } from "/client/offline/rules.js";
 import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
@@ -95,7 +95,7 @@ function personFrom(form) {
   const docType = form.docType.value;
   let number = normaliseDocNumber(form.number.value);
   const name = form.name.value.trim();
-  const phone = form.phone.value.replace(/[\s-]/g, "");
+  const phone = normalisePhone(form.phone.value);
   if (!number) return { error: t.needValue };
   if (docType === "cn_ric") {
     const verdict = classify(number);

@@ -1,7 +1,7 @@
 // The sampling screen's local state: tubes, people and boxes of this phone at one sampling
-// point. Pure logic plus localStorage, no DOM, no network. People are kept only as masked
-// labels, short hashes (personHash) and the roster index's opaque person keys (the outbox holds
-// the records themselves until they sync).
+// point. Pure logic plus localStorage, no network, no DOM but the page's zone. People are kept
+// only as masked labels, short hashes (personHash) and the roster index's opaque person keys
+// (the outbox holds the records themselves until they sync).
 //
 // A member is {record_id, hash, person, label, slot}: `hash` recognises the same scan again,
 // `person` (when the roster index knows it) the same resident under their QR code and their
@@ -9,10 +9,17 @@
 // in the tube already), holds no slot there: it leaves the slots for the tube's `notes`.
 
 const KEEP_DAYS = 30;
+// "Today" is the community's day in the server's zone (DISPLAY_TIMEZONE, on <html> by
+// base.html), as the server counts a person sampled twice a day: a phone left on UTC would
+// otherwise clear its tubes at 08:00 in Shanghai. Read once; under node there is no page.
+const PAGE_ZONE = typeof document !== "undefined" ? document.documentElement.dataset.zone : undefined;
 
-export function today(date = new Date()) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+/** YYYY-MM-DD of `date` in `zone` (the phone's own zone when none is given). */
+export function today(date = new Date(), zone = PAGE_ZONE) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
 }
 
 function randomHex(bytes) {

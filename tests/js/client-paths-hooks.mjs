@@ -1,6 +1,6 @@
 // Resolve and load hooks registered by client-paths.mjs: the browser's /client/<area>/x.js paths
 // map to <area>/client/x.js, and /client/offline/rules-data.js (which the server generates from
-// offline/client/rules.json, server/pages/views_client.py) is generated here the same way.
+// offline/client/rules.json, server/pages/client_files.py) is generated here the same way.
 import { readFileSync } from "node:fs";
 
 const ROOT = new URL("../../", import.meta.url);

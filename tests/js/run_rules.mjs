@@ -6,7 +6,7 @@ import { classify } from "../../scanner/client/classify.js";
 import "./client-paths.mjs"; // rules.js imports rules-data.js, which the server generates
 
 const {
-  checkTemperature, isOtherDocument, isPhone, isPlate, normaliseDocNumber, normalisePlate,
+  checkTemperature, isOtherDocument, isPhone, isPlate, normaliseDocNumber, normalisePhone, normalisePlate,
 } = await import("../../offline/client/rules.js");
 
 function verdict(c) {
@@ -16,7 +16,10 @@ function verdict(c) {
     const found = classify(number);
     return { ok: found.kind === "id_number" && found.valid, normalised: found.text };
   }
-  if (c.rule === "phone") return { ok: isPhone(c.text), normalised: c.text };
+  if (c.rule === "phone") {
+    const phone = normalisePhone(c.text);
+    return { ok: isPhone(phone), normalised: phone };
+  }
   if (c.rule === "plate") {
     const plate = normalisePlate(c.text);
     return { ok: isPlate(plate), normalised: plate };

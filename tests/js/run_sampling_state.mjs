@@ -1,7 +1,7 @@
 // The sampling screen's state module under node: masks and the slot rule.
 // Usage: node run_sampling_state.mjs '{"names": [...], "numbers": [...]}' -> JSON on stdout.
 import { maskName, maskNumber } from "../../static/js/feedback.js";
-import { SamplingState } from "../../static/js/sampling-state.js";
+import { SamplingState, today } from "../../static/js/sampling-state.js";
 
 const input = JSON.parse(process.argv[2]);
 const memory = new Map();
@@ -48,4 +48,6 @@ process.stdout.write(JSON.stringify({
   note: [note.record_id, note.kind, note.slot, note.tube],
   next: next.slot, afterRefusal, corrected, notesAfterCorrection, knownAgain, twiceNote,
   afterDrop: [afterDrop.members.map((m) => m.record_id), afterDrop.notes.length],
+  // The day of each instant in each zone: [[iso, zone, day], ...].
+  days: input.instants.flatMap((iso) => input.zones.map((zone) => [iso, zone, today(new Date(iso), zone)])),
 }));
