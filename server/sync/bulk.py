@@ -7,7 +7,8 @@ convert() -- before the lock -- and the statements under the lock only hand them
 The converters are the column types' own bind processors, so the stored bytes are those the
 ORM would store.
 
-SQL text: multi-row VALUES (one statement, not one per row). `IN` lists go as one parameter (json_each / ANY) so that a
+SQL text: one statement per table, not one per row: multi-row VALUES on SQLite, one array per
+column unnested on PostgreSQL. `IN` lists go as one parameter (json_each / ANY) so that a
 query's text does not change with the batch."""
 import json
 import re
@@ -19,7 +20,6 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..privacy import Encrypted, vault
 
-PG_CHUNK = 1000  # rows per multi-row VALUES (PostgreSQL takes at most 65535 parameters)
 SQLITE_VARIABLES = 32000  # SQLite takes at most 32766 parameters per statement (3.32+)
 
 
@@ -138,18 +138,19 @@ def insert(conn: Connection, table: Table, columns: tuple, rows: list[list],
             if returning else "")
     if dialect.name == "postgresql":
         # One array per column, unnested: the statement's text does not change with the
-        # number of rows (prepared once by psycopg), and PostgreSQL parses 19 parameters
-        # rather than 1,900 (measured: about a fifth less database CPU per 100-row insert).
+        # number of rows (prepared once by psycopg), and it takes 19 parameters rather than
+        # 1,900 (measured on 100 gate rows alone: 8.6 ms of database CPU instead of 11.0, and
+        # less of our own CPU handing the parameters over).
         arrays = ", ".join(f"%s::{t}" for t in _array_types(table, columns, dialect))
         result = conn.exec_driver_sql(f"INSERT INTO {name} ({names}) SELECT * FROM unnest({arrays}){tail}",
                                       tuple(map(list, zip(*values))))
         return result.all() if returning else []
     found = []
-    # Multi-row VALUES on SQLite too: executemany steps the statement once per row, and the
+    # Multi-row VALUES on SQLite: executemany steps the statement once per row, and the
     # sqlite3 module lets go of the GIL at every step; under the write lock, in a worker
     # whose other threads are busy planning, each step could wait up to the GIL's switch
     # interval (5 ms) to get it back.
-    chunk = PG_CHUNK if dialect.name != "sqlite" else max(1, SQLITE_VARIABLES // len(columns))
+    chunk = max(1, SQLITE_VARIABLES // len(columns))
     for start in range(0, len(values), chunk):
         part = values[start:start + chunk]
         sql = f"INSERT INTO {name} ({names}) VALUES " + ", ".join([one] * len(part)) + tail
