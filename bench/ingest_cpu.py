@@ -83,17 +83,29 @@ def _proc_cpu(pid) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_per_batch(app, token, bodies, profile=None) -> list[float]:
-    spent = []
-    for i, body in enumerate(bodies):
+def _cpu(app, token, body) -> float:
+    start = time.thread_time()
+    _post(app, token, body)
+    return 1000 * (time.thread_time() - start)
+
+
+def _cpu_per_batch(app, token, bodies) -> list[float]:
+    return [_cpu(app, token, body) for body in bodies][WARMUP:]
+
+
+def _paired(ours, bare, profile=None) -> tuple[list[float], list[float]]:
+    """Our batches and the baseline's, alternating: a change in the machine's load (other
+    work on the same cores slows CPU-bound code too) weighs on both alike."""
+    (app, token, bodies), (bare_app, bare_bodies) = ours, bare
+    mine, theirs = [], []
+    for i, (body, bare_body) in enumerate(zip(bodies, bare_bodies)):
         if profile is not None and i >= WARMUP:
             profile.enable()
-        start = time.thread_time()
-        _post(app, token, body)
-        spent.append(1000 * (time.thread_time() - start))
+        mine.append(_cpu(app, token, body))
         if profile is not None:
             profile.disable()
-    return spent[WARMUP:]
+        theirs.append(_cpu(bare_app, None, bare_body))
+    return mine[WARMUP:], theirs[WARMUP:]
 
 
 def measure(url: str, baseline_url: str, profile: bool = False) -> dict:
@@ -112,11 +124,11 @@ def measure(url: str, baseline_url: str, profile: bool = False) -> dict:
         device_id, token = tokens[phone]
         stream = _batches(device_id, sites, numbers, roster, random.Random(phone), phone)
         bodies = [next(stream)[0] for _ in range(WARMUP + ROUNDS)]
-        pid, before = _backend_cpu(app)
-        ours = _cpu_per_batch(app, token, bodies, profiler)
-        database_ms = 1000 * (_proc_cpu(pid) - before) / len(bodies) if pid else None
         stream = _batches(device_id, sites, numbers, roster, random.Random(100 + phone), phone)
-        bare = _cpu_per_batch(baseline_app.app, None, [next(stream)[0] for _ in range(WARMUP + ROUNDS)])
+        bare_bodies = [next(stream)[0] for _ in range(WARMUP + ROUNDS)]
+        pid, before = _backend_cpu(app)
+        ours, bare = _paired((app, token, bodies), (baseline_app.app, bare_bodies), profiler)
+        database_ms = 1000 * (_proc_cpu(pid) - before) / len(bodies) if pid else None
         replays = _cpu_per_batch(app, token, bodies[:WARMUP + ROUNDS // 2])
         figures[kind] = {"records": len(json.loads(bodies[0])["records"]),
                          "ours_ms": statistics.median(ours), "baseline_ms": statistics.median(bare),

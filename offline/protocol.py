@@ -3,6 +3,7 @@ import hashlib
 import json
 import json.decoder
 import json.scanner
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -199,9 +200,15 @@ def same_content(record: "Record", other) -> bool:
     return isinstance(theirs, dict) and digest(record.raw) == digest(theirs)
 
 
+# A UUID as str(uuid.UUID(...)) writes it: what every phone sends, told without parsing it.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+
+
 def record_id_of(raw) -> str | None:
     """The record's id when it is a well-formed UUID (so a rejection can name it)."""
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        if _CANONICAL_UUID(raw["id"]):
+            return raw["id"]
         try:
             return str(uuid.UUID(raw["id"]))
         except ValueError:

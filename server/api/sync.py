@@ -11,7 +11,7 @@ from ..models import utcnow
 from ..sync.device_state import update_device
 from ..sync.records import DatabaseInbox, Syncer
 from . import bp
-from .auth import token_required
+from .auth import token_holder_required
 
 
 def _error(status: int, code: str, message: str):
@@ -20,7 +20,7 @@ def _error(status: int, code: str, message: str):
 
 @bp.post("/sync")
 @reads_first
-@token_required
+@token_holder_required
 def sync():
     """Store a batch of records exactly once each; one result per record, in order."""
     limit = current_app.config["SYNC_MAX_BYTES"]
@@ -40,13 +40,13 @@ def sync():
     max_records = current_app.config["SYNC_MAX_RECORDS"]
     if len(envelope.records) > max_records:
         return _error(413, "too_many_records", f"Send at most {max_records} records per request.")
-    device, user = g.device, g.user
-    if envelope.device_id and envelope.device_id != device.id:
+    holder = g.holder
+    if envelope.device_id and envelope.device_id != holder.device_id:
         return _error(400, "invalid_request", "device_id does not match the token.")
 
     now = utcnow()
-    who = Syncer(device.id, device.name, user.id, user.community_id,
-                 Decimal(str(user.community.fever_threshold_c)))
+    who = Syncer(holder.device_id, holder.device_name, holder.user_id, holder.community_id,
+                 Decimal(str(holder.fever_threshold_c)))
     domain = DatabaseInbox(who, now)
     # Parse, look up and plan before the write lock; only the writes under it.
     batch = read(envelope.records, domain, texts)

@@ -53,6 +53,11 @@ class Person(_Shown, db.Model):
         insert or a registration that names a document asks here)."""
         return vault().lookup_hash(doc_type, doc_number)
 
+    @staticmethod
+    def hasher():
+        """lookup_hash with the app's key fetched once: for the many hashes of a sync batch."""
+        return vault().lookup_hash
+
     @validates("doc_type", "doc_number")
     def _keep_doc_hash(self, key, value):
         # Both set (in either order): the hash follows, so a row can never hold a stale one.

@@ -10,7 +10,6 @@ guards it: a slot another request took after our look-ups fails the write, and t
 planned again from fresh look-ups (offline/ingest.py)."""
 from offline.protocol import INVALID_FIELD, Record, RecordError
 from ..sync.bulk import Ref
-from ..clock import day_range
 from ..sync.identify import check_person, claim_person
 from ..models import Sample
 from ..models.sampling import TUBE_STATUSES, Box, Tube
@@ -156,7 +155,7 @@ def _live(ctx: SyncContext, person, tube: TubeState, at) -> tuple[bool, bool]:
     tube the same local day). Only this tube and this day matter: a resident sampled daily
     for months stays one small read."""
     state = _state(ctx)
-    day = day_range(at)
+    day = ctx.lookups.day_range(at)
     in_tube = same_day = False
     if person.known_id is not None:
         in_tube, same_day = ctx.lookups.sampled(person.known_id, tube.db_id, day,

@@ -17,7 +17,7 @@ from collections import namedtuple
 from offline.rules import DOC_TYPES
 
 from . import bulk
-from ..clock import day_range
+from ..clock import day_ranges
 from ..extensions import db
 from ..models import Person, Placement, Sample
 from ..residents.personal_codes import token_from_code
@@ -50,6 +50,8 @@ class Lookups:
         self._placements = self._voids = self._boxes = None
         self._conn = None
         self._days: dict = {}
+        self.day_range = day_ranges()  # clock.day_range, the zone read once per batch
+        self._hasher = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -108,7 +110,9 @@ class Lookups:
         """The keyed hash of a normalised document number, computed once per batch."""
         key = (doc_type, number)
         if key not in self.hashes:
-            self.hashes[key] = Person.lookup_hash(doc_type, number)
+            if self._hasher is None:
+                self._hasher = Person.hasher()
+            self.hashes[key] = self._hasher(doc_type, number)
         return self.hashes[key]
 
     def person(self, key: tuple) -> PersonRow | None:
@@ -209,7 +213,7 @@ class Lookups:
             self._load_tubes()
         tubes = sorted(t.id for t in (self._tubes or {}).values() if t is not None)
         people = sorted({p.id for p in (self._people or {}).values() if p is not None})
-        days = [day_range(r.recorded_at) for r in self.records if r.type == "sample"]
+        days = [self.day_range(r.recorded_at) for r in self.records if r.type == "sample"]
         self._samples = {"tubes": set(tubes), "people": set(), "start": None, "end": None,
                          "slots": {t: set() for t in tubes}, "of": {}}
         if not tubes and not (people and days):

@@ -208,15 +208,15 @@ class SyncContext:
         for finisher in self.finishers:
             finisher(self)
         dialect = db.session.get_bind().dialect
-        steps, memo = [], {}
+        steps = []
         for table in CREATE_ORDER:
             items = self._creates.get(table)
             if items:
                 columns = tuple(items[0][2])
-                rows = bulk.convert(dialect, table, columns, [row for _ref, _key, row in items], memo)
+                rows = bulk.convert(dialect, table, columns, [row for _ref, _key, row in items])
                 steps.append(("create", table, columns, rows, items))
         for (table, columns, where), items in self._updates.items():
-            rows = bulk.convert(dialect, table, columns, [values for _key, values in items], memo)
+            rows = bulk.convert(dialect, table, columns, [values for _key, values in items])
             steps.append(("update", table, columns, [r + [key] for r, (key, _v) in zip(rows, items)], where))
         if self._discards:
             steps.append(("discard", None, None, [(self.now, i, self.device_id) for i in self._discards], None))
@@ -224,7 +224,7 @@ class SyncContext:
                             (InboxRecord.__table__, self._inbox)]:
             if rows:
                 columns = tuple(rows[0])
-                steps.append(("insert", table, columns, bulk.convert(dialect, table, columns, rows, memo), None))
+                steps.append(("insert", table, columns, bulk.convert(dialect, table, columns, rows), None))
         self._steps = steps
 
     def holds(self) -> bool:
@@ -297,6 +297,9 @@ class DatabaseInbox:
 
     def __init__(self, who: Syncer, now: datetime):
         self.who, self.now = who, now
+        config = current_app.config  # read once, not once per record
+        self._ahead = timedelta(seconds=config["CLOCK_SKEW_SECONDS"])
+        self._behind = timedelta(days=config["CLOCK_MAX_AGE_DAYS"])
 
     def judge_time(self, record: Record) -> Record:
         """The record as the server counts it. A time ahead of the server's by more than
@@ -304,10 +307,7 @@ class DatabaseInbox:
         (CLOCK_MAX_AGE_DAYS), says the phone's clock is wrong (reset to 1970 by a battery swap,
         set by hand): the record is kept and counted at the time the server received it, with
         the phone's own time beside it (claimed_at) for the clock_skew Flag."""
-        config = current_app.config
-        ahead = record.recorded_at - self.now > timedelta(seconds=config["CLOCK_SKEW_SECONDS"])
-        behind = self.now - record.recorded_at > timedelta(days=config["CLOCK_MAX_AGE_DAYS"])
-        if not (ahead or behind):
+        if -self._behind <= record.recorded_at - self.now <= self._ahead:
             return record
         return dataclasses.replace(record, recorded_at=self.now, claimed_at=record.recorded_at)
 
