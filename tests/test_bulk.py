@@ -12,6 +12,8 @@ from server.extensions import db
 from server.models import Flag, GateEntry, Person
 from server.sync import bulk
 
+from tests.conftest import BACKENDS
+
 
 def _row(community, site, **overrides):
     at = datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc)
@@ -77,14 +79,14 @@ def test_json_columns_keep_each_rows_value(world):
     assert [f.detail for f in db.session.scalars(select(Flag).order_by(Flag.id))] == [r["detail"] for r in rows]
 
 
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="set CHECKPOINT_TEST_DATABASE_URL for PostgreSQL")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite stores any length
 def test_a_text_longer_than_its_column_is_refused_not_cut(world):
-    """PostgreSQL: the arrays are cast without lengths, so the column's own check still refuses
-    (SQLite stores any length: the handlers check lengths before)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    """PostgreSQL: the arrays are cast without lengths, so the column's own length still refuses
+    (a cast to VARCHAR(12) would cut the plate silently)."""
     community, site = world["a"]["community"], world["a"]["gate"]
-    with pytest.raises(DBAPIError):
-        _insert(GateEntry.__table__, [_row(community, site, direction="sideways")])
+    with pytest.raises(DBAPIError, match="too long"):
+        _insert(GateEntry.__table__, [_row(community, site, vehicle_plate="京A12345678901")])
 
 
 def test_an_insert_is_one_statement_whose_text_does_not_depend_on_the_rows(app, world):
