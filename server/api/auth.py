@@ -53,16 +53,21 @@ def holder_from_request():
     return row
 
 
+def _found_or_401(find):
+    """What `find` gets from the request's token, or a 401 that sends the phone to log in."""
+    found = find()
+    if found is None:
+        abort(401, description="A valid device token is required; log in again.")
+    return found
+
+
 def token_required(view):
     """API decorator: a valid, unrevoked device token; sets g.device and g.user."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        device = device_from_request()
-        if device is None:
-            abort(401, description="A valid device token is required; log in again.")
-        g.device = device
-        g.user = device.user
+        g.device = _found_or_401(device_from_request)
+        g.user = g.device.user
         return view(*args, **kwargs)
 
     return wrapper
@@ -73,10 +78,7 @@ def token_holder_required(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        holder = holder_from_request()
-        if holder is None:
-            abort(401, description="A valid device token is required; log in again.")
-        g.holder = holder
+        g.holder = _found_or_401(holder_from_request)
         return view(*args, **kwargs)
 
     return wrapper
