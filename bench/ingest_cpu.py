@@ -42,6 +42,9 @@ def _setup(url: str):
     with app.app_context():
         upgrade()
     sites, numbers, tokens = populate(app, 8000, 2, prefix="cpu", role="clerk")
+    from server import collector
+
+    collector.settle()  # as wsgi.py does in a served process
     return app, sites, numbers, tokens
 
 
