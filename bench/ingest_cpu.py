@@ -138,7 +138,7 @@ def measure(url: str, baseline_url: str, profile: bool = False) -> dict:
                          "replay_ms": statistics.median(replays), "database_ms": database_ms}
     if profiler is not None:
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler, stream=text).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
         print(text.getvalue())
     return figures
 
