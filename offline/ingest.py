@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .protocol import (ACCEPTED, CONFLICT, DUPLICATE, REJECTED, UNKNOWN_TYPE, Record,
-                       RecordError, parse_record, record_id_of, same_content)
+                       RecordError, parse_record, raw_digest, record_id_of, same_content)
 
 OTHER_COMMUNITY = "other-community"  # Domain.stored's digest of an id another community holds
 # Careful path: how often one record is planned again after losing a unique key to a
@@ -76,13 +76,22 @@ class _Careful(Exception):
     """The batch cannot be planned or written as one: apply it record by record."""
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A record whose very text is stored already (a phone's replay): a duplicate, told from
+    its id and the digest of its text without parsing it."""
+
+    id: str
+    digest: str
+
+
 @dataclass
 class Batch:
     """A batch read, looked up and planned, before anything is written."""
 
     raw: list
     texts: list | None
-    parsed: list  # Record or RecordError, one per raw record
+    parsed: list  # Record, RecordError or Stored, one per raw record
     results: list | None  # the planned results (None: to be applied record by record)
     plan: Plan | None
 
@@ -90,19 +99,41 @@ class Batch:
 def read(raw_records: list, domain: Domain, texts: list | None = None) -> Batch:
     """Parse, look up and plan the batch: reads only, so that the caller can run this before
     taking a database's write lock. `texts`: each record as sent (protocol.split_body)."""
-    parsed: list[Record | RecordError] = []
+    stored, replays = _replays(raw_records, domain, texts)
+    parsed: list[Record | RecordError | Stored] = []
     for i, raw in enumerate(raw_records):
+        if i in replays:
+            parsed.append(replays[i])
+            continue
         try:
             parsed.append(domain.judge_time(parse_record(raw, texts[i] if texts else None)))
         except RecordError as error:
             parsed.append(error)
     batch = Batch(raw_records, texts, parsed, None, None)
     try:
-        batch.results, batch.plan = _plan(domain, raw_records, parsed)
+        batch.results, batch.plan = _plan(domain, raw_records, parsed, stored)
         batch.plan.finish()
     except _Careful:
         batch.results, batch.plan = None, None
     return batch
+
+
+def _replays(raw_records: list, domain: Domain, texts: list | None) -> tuple[dict | None, dict]:
+    """The digests stored under the batch's ids, and (by position) the records whose text is
+    stored as sent: a phone replays the very text it sent, and parsing and checking it again
+    was most of the cost of a replayed batch. Only the text's digest says so: another
+    spelling of a stored record is parsed and compared as before."""
+    if texts is None:
+        return None, {}
+    ids = {record_id_of(raw): i for i, raw in enumerate(raw_records)}
+    ids.pop(None, None)
+    stored = domain.stored(list(ids))
+    replays = {}
+    for i, (raw, text) in enumerate(zip(raw_records, texts)):
+        record_id = record_id_of(raw)
+        if record_id in stored and raw.get("id") == record_id and stored[record_id] == raw_digest(text):
+            replays[i] = Stored(record_id, stored[record_id])
+    return stored, replays
 
 
 def ingest(session: Session, batch: Batch, domain: Domain) -> list[Result]:
@@ -121,15 +152,20 @@ def ingest(session: Session, batch: Batch, domain: Domain) -> list[Result]:
     return _careful(session, domain, batch.raw, batch.parsed)
 
 
-def _plan(domain: Domain, raw_records: list, parsed: list) -> tuple[list[Result], Plan]:
-    """Every record planned in order in one plan; _Careful if one cannot be."""
+def _plan(domain: Domain, raw_records: list, parsed: list,
+          stored: dict | None = None) -> tuple[list[Result], Plan]:
+    """Every record planned in order in one plan; _Careful if one cannot be. `stored`: the
+    digests stored under the batch's ids, when just read (else read here)."""
     records = [r for r in parsed if isinstance(r, Record)]
-    stored = domain.stored([r.id for r in records])
+    if stored is None:
+        stored = domain.stored([r.id for r in records])
     seen: dict[str, Record | str] = dict(stored)
     plan = domain.plan([r for r in records if r.id not in stored])
     results = []
     for raw, item in zip(raw_records, parsed):
-        if isinstance(item, RecordError):
+        if isinstance(item, Stored):
+            results.append(Result(item.id, DUPLICATE))
+        elif isinstance(item, RecordError):
             plan.reject(raw, item)
             results.append(_rejected(raw, item))
         elif item.id in seen:
@@ -169,7 +205,9 @@ def _careful(session: Session, domain: Domain, raw_records: list, parsed: list) 
     """Record by record, each planned from its own look-ups and written in its own savepoint."""
     results = []
     for raw, item in zip(raw_records, parsed):
-        if isinstance(item, RecordError):
+        if isinstance(item, Stored):
+            results.append(Result(item.id, DUPLICATE))
+        elif isinstance(item, RecordError):
             results.append(_reject_alone(session, domain, raw, item))
         elif not domain.handles(item.type):
             results.append(_reject_alone(session, domain, item.raw, _unhandled(item)))

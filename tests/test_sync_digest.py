@@ -5,9 +5,10 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from offline.protocol import digest, split_body
+from offline import ingest
+from offline.protocol import INVALID_FIELD, RecordError, digest, split_body
 from server.extensions import db
 from server.models import GateEntry, InboxRecord
 from tests.records import batch, gate_entry, person, valid_id
@@ -81,3 +82,28 @@ def test_the_same_record_twice_in_one_batch_spelled_otherwise_is_a_duplicate(cli
     reordered = {key: record[key] for key in reversed(list(record))}
     answer = client.post("/api/v1/sync", json=batch(device_id, [record, reordered]), headers=headers)
     assert [r["status"] for r in answer.get_json()["results"]] == ["accepted", "duplicate"]
+
+
+def test_a_replay_of_the_very_text_stored_is_a_duplicate_without_being_checked_again(
+        client, world, device_token, monkeypatch):
+    """The phone replays what it sent: known by the digest of its text, it is not parsed again
+    (most of a replayed batch's cost), so a rule made stricter since it was accepted cannot
+    turn a record the server holds into a `rejected` one on the phone."""
+    headers, device_id = device_token(world["a"]["volunteer"])
+    records = [gate_entry(world["a"]["gate"].id, seq=i + 1, person=person(valid_id(i))) for i in range(3)]
+    body = json.dumps(batch(device_id, records))
+    first = client.post("/api/v1/sync", data=body, headers=headers, content_type="application/json")
+    assert [r["status"] for r in first.get_json()["results"]] == ["accepted"] * 3
+
+    def stricter(raw, text=None):
+        raise RecordError(INVALID_FIELD, "A rule made stricter since.", None)
+
+    monkeypatch.setattr(ingest, "parse_record", stricter)
+    again = client.post("/api/v1/sync", data=body, headers=headers, content_type="application/json")
+    assert [r["status"] for r in again.get_json()["results"]] == ["duplicate"] * 3
+    # A record the server does not hold is still checked.
+    new = gate_entry(world["a"]["gate"].id, seq=4, person=person(valid_id(4)))
+    fresh = client.post("/api/v1/sync", data=json.dumps(batch(device_id, [*records, new])), headers=headers,
+                        content_type="application/json")
+    assert [r["status"] for r in fresh.get_json()["results"]] == ["duplicate"] * 3 + ["rejected"]
+    assert db.session.scalar(select(func.count()).select_from(InboxRecord)) == 3
