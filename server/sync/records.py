@@ -323,7 +323,7 @@ class DatabaseInbox:
         conn = db.session.connection()
         where, param = bulk.any_of(conn.dialect, "id", ids)
         rows = conn.exec_driver_sql(f"SELECT id, digest, community_id FROM inbox_record WHERE {where}",
-                                    (param,))
+                                    (param,)).all()  # one fetch, not one per row
         # An id stored by another community is a conflict for this one: never a "duplicate"
         # that would confirm someone else's record exists with the same content.
         return {rid: (digest if cid == self.who.community_id else OTHER_COMMUNITY)
