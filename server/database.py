@@ -105,8 +105,15 @@ def reads_first(view):
 
 def start_writing() -> None:
     """End the read-only transaction of a reads_first view; the next one takes the write lock.
-    Objects loaded so far are reloaded on first use, inside the writing transaction."""
-    db.session.commit()
+    Objects loaded so far are reloaded on first use, inside the writing transaction.
+
+    PostgreSQL takes no lock at BEGIN and reads committed rows at every statement: the reads
+    and the writes stay one transaction there (a COMMIT, a BEGIN and a connection's check-out
+    with its ping less per sync batch), and the loaded objects are expired the same way."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+    else:
+        db.session.expire_all()
     g.reading_first = False
 
 
