@@ -1,7 +1,7 @@
 """The input rules (document kinds and patterns, phone, vehicle plate, temperature and tube
-capacity bounds) read
-from offline/client/rules.json: the one file the server's validators use and the phone loads
-(served to the phone as /client/offline/rules-data.js and precached), so the two cannot drift apart.
+capacity bounds) read from offline/client/rules.json: the one file the server's validators use
+and the phone loads (served to the phone as /client/offline/rules-data.js and precached), so the
+two cannot drift apart.
 offline/rules_cases.json holds the cases both sides are tested against."""
 import json
 import re
