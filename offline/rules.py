@@ -1,6 +1,7 @@
-"""The input rules (document kinds and patterns, phone, vehicle plate, temperature bounds) read
-from offline/client/rules.json: the one file the server's validators use and the phone loads
-(served to the phone as /client/offline/rules-data.js and precached), so the two cannot drift apart.
+"""The input rules (document kinds and patterns, phone, vehicle plate, temperature and tube
+capacity bounds) read from offline/client/rules.json: the one file the server's validators use
+and the phone loads (served to the phone as /client/offline/rules-data.js and precached), so the
+two cannot drift apart.
 offline/rules_cases.json holds the cases both sides are tested against."""
 import json
 import re
@@ -20,6 +21,9 @@ PLATE_PATTERN = re.compile(RULES["plate"]["pattern"])
 PLATE_STRIP = re.compile(RULES["plate"]["strip"])
 TEMPERATURE_MIN = Decimal(RULES["temperature"]["min"])
 TEMPERATURE_MAX = Decimal(RULES["temperature"]["max"])
+# People pooled into one tube (10混1 by default: a site's setting, a tube_open may say otherwise).
+TUBE_CAPACITY_MIN: int = RULES["tube_capacity"]["min"]
+TUBE_CAPACITY_MAX: int = RULES["tube_capacity"]["max"]
 
 
 def is_other_document(number: str) -> bool:

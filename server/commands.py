@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from offline.rules import TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN
 from .audit import audit
 from .auth.pins import hash_pin, valid_pin
 from .backup import BackupError, backup, check_target, opened, restore
@@ -97,7 +98,8 @@ def community_by_code(code):
 @click.option("--community", "community_code", required=True)
 @click.option("--kind", type=click.Choice(["gate", "sampling_point"]), required=True)
 @click.option("--name", required=True)
-@click.option("--capacity", default=10, show_default=True, type=click.IntRange(1, 20),
+@click.option("--capacity", default=10, show_default=True,
+              type=click.IntRange(TUBE_CAPACITY_MIN, TUBE_CAPACITY_MAX),
               help="People pooled per tube at a sampling point.")
 @click.option("--tube-pattern", default=None, help="Regular expression for tube barcodes.")
 @with_appcontext

@@ -10,6 +10,8 @@ export { RULES };
 export const DOC_TYPES = RULES.document.types;
 export const TEMP_MIN = Number(RULES.temperature.min);
 export const TEMP_MAX = Number(RULES.temperature.max);
+export const TUBE_CAPACITY_MIN = RULES.tube_capacity.min;
+export const TUBE_CAPACITY_MAX = RULES.tube_capacity.max;
 const whole = (pattern) => new RegExp(`^(?:${pattern})$`);
 const OTHER_DOC = whole(RULES.document.other_pattern);
 const PHONE = whole(RULES.phone.pattern);

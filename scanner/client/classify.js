@@ -9,6 +9,10 @@
 // (a county table would weigh ~100 KB on every phone). A number with a real
 // province but a made-up county passes here and is rejected by the server.
 
+// A birth date after today is refused; today is the community's day (the page's zone, as the
+// server counts days), not the phone's own date.
+import { today as communityToday } from "/client/offline/day.js";
+
 export const DEFAULT_TUBE_PATTERN = "^[A-Z0-9]{8,20}$";
 export const PERSONAL_CODE_PREFIX = "CP1:";
 export const MAX_TEXT_LENGTH = 256;
@@ -62,7 +66,7 @@ export function classify(text, tubePattern = null, today = null) {
 
   // 2. ID numbers before tubes (see classify.py for why).
   const candidate = stripped.replace(/[０-９Ｘｘ]/g, (c) => FULL_WIDTH[c]).toUpperCase();
-  if (ID18.test(candidate)) return classifyId18(candidate, today || localToday());
+  if (ID18.test(candidate)) return classifyId18(candidate, today || communityToday());
   if (ID15.test(candidate)) return result("id_number", candidate, false, "legacy_id_number");
 
   // 3. Personal codes before tubes: the prefix is reserved.
@@ -105,10 +109,4 @@ function isCalendarDate(iso) {
   const date = new Date(Date.UTC(2000, m - 1, d));
   date.setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-function localToday() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }

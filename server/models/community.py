@@ -4,8 +4,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from offline.rules import TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN
 from ..extensions import db
-from .base import in_list
+from .base import between, in_list
 
 SITE_KINDS = ("gate", "sampling_point")
 
@@ -23,7 +24,7 @@ class Site(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "code"),
         CheckConstraint(in_list("kind", SITE_KINDS), name="site_kind"),
-        CheckConstraint("tube_capacity BETWEEN 1 AND 20", name="site_tube_capacity"),
+        CheckConstraint(between("tube_capacity", TUBE_CAPACITY_MIN, TUBE_CAPACITY_MAX), name="site_tube_capacity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,9 +4,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from offline.rules import TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN
 from ..extensions import db
 from ..privacy import Encrypted
-from .base import UTCDateTime, in_list, utcnow
+from .base import UTCDateTime, between, in_list, utcnow
 from .people import Person
 
 # In the order a tube goes through them.
@@ -42,7 +43,7 @@ class Tube(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "barcode"),
         CheckConstraint(in_list("status", TUBE_STATUSES), name="tube_status"),
-        CheckConstraint("capacity BETWEEN 1 AND 20", name="tube_capacity"),
+        CheckConstraint(between("capacity", TUBE_CAPACITY_MIN, TUBE_CAPACITY_MAX), name="tube_capacity"),
         # The board's checks and the dashboard read one community's recent or open tubes:
         # without these they walk every tube the community ever had.
         Index("ix_tube_community_opened_at", "community_id", "opened_at"),
@@ -74,7 +75,8 @@ class Sample(db.Model):
               sqlite_where=text("slot IS NOT NULL"), postgresql_where=text("slot IS NOT NULL")),
         Index("uq_sample_tube_person", "tube_id", "person_id", unique=True,
               sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),
-        CheckConstraint("slot IS NULL OR slot BETWEEN 1 AND 20", name="sample_slot_range"),
+        # Slots count from 1 up to the largest capacity a tube may have.
+        CheckConstraint(f"slot IS NULL OR {between('slot', 1, TUBE_CAPACITY_MAX)}", name="sample_slot_range"),
         # One community's samples of a day or of the board's look-back window.
         Index("ix_sample_community_recorded_at", "community_id", "recorded_at"),
     )

@@ -9,6 +9,7 @@ The slot of a sample is the lowest free one; the database's unique (tube, slot) 
 guards it: a slot another request took after our look-ups fails the write, and the batch is
 planned again from fresh look-ups (offline/ingest.py)."""
 from offline.protocol import INVALID_FIELD, Record, RecordError
+from offline.rules import TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN
 from ..sync.bulk import Ref
 from ..sync.identify import check_person, claim_person
 from ..models import Sample
@@ -83,8 +84,10 @@ def _capacity(data: dict, default: int) -> int:
     capacity = data.get("capacity", default)
     if capacity is None:
         return default
-    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 20:
-        raise RecordError(INVALID_FIELD, "`capacity` must be a whole number from 1 to 20.", "capacity")
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not (
+            TUBE_CAPACITY_MIN <= capacity <= TUBE_CAPACITY_MAX):
+        raise RecordError(INVALID_FIELD, f"`capacity` must be a whole number from {TUBE_CAPACITY_MIN} "
+                                         f"to {TUBE_CAPACITY_MAX}.", "capacity")
     return capacity
 
 

@@ -2,9 +2,11 @@
 // answer carries an English message for developers plus a code and the field it is about
 // (DESIGN §5): the user reads a sentence chosen from the code and the field.
 import { messages } from "/client/offline/messages.js";
-import { TEMP_MAX, TEMP_MIN } from "/client/offline/rules.js";
+import { TEMP_MAX, TEMP_MIN, TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN } from "/client/offline/rules.js";
 
-const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
+// The bounds the server checks, from the same file (offline/client/rules.json).
+const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`;
+const CAPACITY = `${TUBE_CAPACITY_MIN}–${TUBE_CAPACITY_MAX}`;
 const MESSAGES = {
   zh: {
     types: { gate_entry: "出入登记", tube_open: "开管", sample: "采样", sample_void: "移除样本",
@@ -37,7 +39,7 @@ const MESSAGES = {
       vehicle_plate: "车牌格式不对（例如 京A12345）",
       temperature_c: "体温必须是数字",
       direction: "进出方向不对",
-      capacity: "容量必须是 1–20 的整数",
+      capacity: `容量必须是 ${CAPACITY} 的整数`,
     },
     invalid: (field) => `“${field}”的内容不对`,
     unknown: "服务器拒绝了此记录",
@@ -73,7 +75,7 @@ const MESSAGES = {
       vehicle_plate: "Not a mainland plate (e.g. 京A12345)",
       temperature_c: "The temperature must be a number",
       direction: "Wrong direction",
-      capacity: "The capacity must be a whole number from 1 to 20",
+      capacity: `The capacity must be a whole number from ${TUBE_CAPACITY_MIN} to ${TUBE_CAPACITY_MAX}`,
     },
     invalid: (field) => `Wrong value for “${field}”`,
     unknown: "The server refused this record",

@@ -8,19 +8,11 @@
 // ID card. A sample the server refused, or stored without a slot of its own (the person was
 // in the tube already), holds no slot there: it leaves the slots for the tube's `notes`.
 
-const KEEP_DAYS = 30;
-// "Today" is the community's day in the server's zone (DISPLAY_TIMEZONE, on <html> by
-// base.html), as the server counts a person sampled twice a day: a phone left on UTC would
-// otherwise clear its tubes at 08:00 in Shanghai. Read once; under node there is no page.
-const PAGE_ZONE = typeof document !== "undefined" ? document.documentElement.dataset.zone : undefined;
+// "Today" is the community's day (offline/client/day.js), as the server counts a person sampled
+// twice a day: a phone left on UTC would otherwise clear its tubes at 08:00 in Shanghai.
+import { today } from "/client/offline/day.js";
 
-/** YYYY-MM-DD of `date` in `zone` (the phone's own zone when none is given). */
-export function today(date = new Date(), zone = PAGE_ZONE) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
-  const part = (type) => parts.find((p) => p.type === type).value;
-  return `${part("year")}-${part("month")}-${part("day")}`;
-}
+const KEEP_DAYS = 30;
 
 function randomHex(bytes) {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");

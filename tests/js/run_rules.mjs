@@ -2,9 +2,9 @@
 // ID-card numbers through scanner/client/classify.js, as the capture screens check them).
 // Usage: node run_rules.mjs CASES.json  -> prints a JSON list of {ok, normalised}.
 import { readFileSync } from "node:fs";
-import { classify } from "../../scanner/client/classify.js";
-import "./client-paths.mjs"; // rules.js imports rules-data.js, which the server generates
+import "./client-paths.mjs"; // rules.js and classify.js import /client/offline/ modules (rules-data.js is generated)
 
+const { classify } = await import("../../scanner/client/classify.js");
 const {
   checkTemperature, isOtherDocument, isPhone, isPlate, normaliseDocNumber, normalisePhone, normalisePlate,
 } = await import("../../offline/client/rules.js");

@@ -1,7 +1,10 @@
 // The sampling screen's state module under node: masks and the slot rule.
 // Usage: node run_sampling_state.mjs '{"names": [...], "numbers": [...]}' -> JSON on stdout.
 import { maskName, maskNumber } from "../../static/js/feedback.js";
-import { SamplingState, today } from "../../static/js/sampling-state.js";
+import "./client-paths.mjs"; // sampling-state.js imports /client/offline/day.js
+
+const { SamplingState } = await import("../../static/js/sampling-state.js");
+const { today } = await import("../../offline/client/day.js");
 
 const input = JSON.parse(process.argv[2]);
 const memory = new Map();
