@@ -14,6 +14,7 @@ from scanner.errors import ImageTooLarge
 from scanner.idcard import IdCardError, read_id_card  # the OCR engine loads on first use
 from scanner.imageio import MAX_BYTES, check_image
 from ..access import scoped
+from ..clock import local_today
 from ..database import reads_first
 from ..extensions import db, limiter
 from ..models import Site
@@ -79,7 +80,7 @@ def scan():
 
 
 def _code(fmt: str, text: str, tube_pattern: str | None) -> dict:
-    verdict = classify(text, tube_pattern)
+    verdict = classify(text, tube_pattern, today=local_today())
     return {"format": fmt, "text": verdict.text, "kind": verdict.kind, "valid": verdict.valid}
 
 
@@ -129,7 +130,7 @@ def _read_id_card(data: bytes) -> dict:
         raise ScanError("The file is not a readable image.") from error
     if reading is None:
         return {"codes": []}
-    verdict = classify(reading.number)
+    verdict = classify(reading.number, today=local_today())
     if verdict.kind != "id_number" or not verdict.valid:
         return {"codes": []}  # the reader and the classifier disagree: offer nothing
     body = {"codes": [{"format": "ocr", "text": verdict.text, "kind": "id_number", "valid": True}],

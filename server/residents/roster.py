@@ -11,6 +11,7 @@ from offline.protocol import INVALID_ID_NUMBER, RecordError
 from offline.rules import DOC_TYPES, is_phone, normalise_phone
 from offline.text import has_controls, refused
 
+from ..clock import local_today
 from ..extensions import db
 from ..sync.identify import check_document
 from ..models import Person
@@ -49,8 +50,9 @@ class RosterReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def parse_row(row: dict) -> tuple[dict | None, str | None]:
-    """One roster row to person fields, or an error message."""
+def parse_row(row: dict, today=None) -> tuple[dict | None, str | None]:
+    """One roster row to person fields, or an error message. `today`: the community's day
+    (server.clock.local_today, read once per file)."""
     for name in REQUIRED:
         if not row.get(name):
             return None, f"missing {name}"
@@ -64,7 +66,7 @@ def parse_row(row: dict) -> tuple[dict | None, str | None]:
     if doc_type is None:
         return None, f"unknown document type {row['doc_type']!r}"
     try:
-        _doc_type, number = check_document(doc_type, row["doc_number"])
+        _doc_type, number = check_document(doc_type, row["doc_number"], today=today)
     except RecordError as error:
         if error.code == INVALID_ID_NUMBER:
             return None, "invalid ID number (GB 11643 checksum, birth date or region)"
@@ -92,8 +94,9 @@ def import_roster(data: bytes, filename: str, community_id: int, skip_bad: bool 
     report = RosterReport()
     parsed = []
     seen = {}
+    today = local_today()
     for line, row in rows:
-        person, error = parse_row(row)
+        person, error = parse_row(row, today)
         if person is None:
             report.errors.append((line, error))
             continue

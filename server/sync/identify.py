@@ -6,26 +6,31 @@ A sync handler first checks the object (check_person: may refuse it, changes not
 once the whole record is checked, claims it (claim_person: the person found, or added)."""
 from dataclasses import dataclass, field
 
+from flask import has_app_context
+
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
 from offline.rules import DOC_NUMBER_MAX_LENGTH, DOC_TYPES, is_other_document, is_phone
 from offline.text import clean_line
 from scanner.idnumber import is_valid_id_number
 
 from .bulk import Ref
+from ..clock import local_today
 from ..models import Person
 from ..residents.personal_codes import token_from_code
 from ..privacy import normalise_doc_number
 
 
-def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
-    """A valid (doc_type, normalised number) or RecordError."""
+def check_document(doc_type, doc_number, field="person", today=None) -> tuple[str, str]:
+    """A valid (doc_type, normalised number) or RecordError. A birth date after `today` (the
+    community's day, as the phone judges it: offline/client/day.js) is refused; the server
+    machine's own date may be a day off (a server on UTC)."""
     if doc_type not in DOC_TYPES:
         raise RecordError(INVALID_FIELD, f"Unknown document type {str(doc_type)[:20]!r}.", f"{field}.doc_type")
     if not isinstance(doc_number, str) or len(doc_number) > DOC_NUMBER_MAX_LENGTH:
         raise RecordError(INVALID_FIELD, "The document number must be text.", f"{field}.doc_number")
     number = normalise_doc_number(doc_number)
     if doc_type == "cn_ric":
-        if not is_valid_id_number(number):
+        if not is_valid_id_number(number, today or _community_today()):
             raise RecordError(INVALID_ID_NUMBER,
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")
@@ -33,6 +38,12 @@ def check_document(doc_type, doc_number, field="person") -> tuple[str, str]:
         raise RecordError(INVALID_FIELD, "The document number must be 5 to 30 letters or digits.",
                           f"{field}.doc_number")
     return doc_type, number
+
+
+def _community_today():
+    # Outside an app (the shared rule cases of tests/test_rules.py) no zone is configured: the
+    # machine's date then, as idnumber does by itself.
+    return local_today() if has_app_context() else None
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ def check_person(ctx, value, field: str = "person") -> Claim:
         raise RecordError(INVALID_FIELD, "`person` must be an object.", field)
     if "code" in value:
         return _by_personal_code(ctx, value["code"], field)
-    doc_type, number = check_document(value.get("doc_type"), value.get("doc_number"), field)
+    doc_type, number = check_document(value.get("doc_type"), value.get("doc_number"), field, ctx.today)
     name = _optional_text(value, "name", field, 60)
     phone = _optional_text(value, "phone", field, 20)
     if phone and not is_phone(phone):

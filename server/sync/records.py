@@ -25,7 +25,7 @@ from offline.protocol import (FORBIDDEN_SITE, INVALID_FIELD, MAX_INT, UNKNOWN_SI
                               RecordError, is_clean_text, record_id_of)
 from offline.text import clean_line
 from . import bulk
-from ..clock import local_time
+from ..clock import local_day, local_time
 from ..extensions import db
 from ..models import Flag, InboxRecord, Person, SyncRejection
 from ..models.sampling import Box, Tube
@@ -60,6 +60,7 @@ class SyncContext:
 
     def __init__(self, who: Syncer, now: datetime, records: list[Record]):
         self.who, self.now = who, now
+        self.today = local_day(now)  # the community's day: no birth date after it
         self.lookups = Lookups(who.community_id, records)
         self.memo: dict = {}  # each domain module's batch state
         self.finishers: list = []
