@@ -116,11 +116,17 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def pg_database():
-    """The PostgreSQL test database, wiped and migrated once per session."""
+    """The PostgreSQL test database, wiped and migrated once per session.
+
+    Its commits do not wait for the WAL to reach the disk (synchronous_commit off, this
+    database only): like the SQLite files in RAM above, nothing a test observes depends on the
+    flush, and a commit is still atomic and visible to every later transaction."""
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+        name = conn.execute(text("SELECT current_database()")).scalar()
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     engine.dispose()
     _migrate(PG_URL)
     return PG_URL
