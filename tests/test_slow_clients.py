@@ -76,7 +76,7 @@ def lan_server(tmp_path):
     server = HttpsServer(tmp_path, certificate=None, workers=2, threads=4).start()
     yield server
     server.stop()
-    server.log.close()
+    server.close()
 
 
 def test_64_slow_clients_do_not_delay_health_past_a_second(lan_server, capsys):

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.conftest import MEMORY_FOLDER
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHECKPOINT_CHROMIUM", "/usr/bin/chromium")
 # Every non-local name fails inside the browser: no CDN can be used by accident.
@@ -100,7 +102,9 @@ class LiveServer:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.db_path = workdir / "live.db"
+        # The database in RAM when there is room (tests/conftest.py MEMORY_FOLDER), removed by close().
+        self.db_folder = Path(tempfile.mkdtemp(dir=MEMORY_FOLDER)) if MEMORY_FOLDER else workdir
+        self.db_path = self.db_folder / "live.db"
         self.env = {**os.environ, "CHECKPOINT_INSTANCE_PATH": str(workdir / "instance"),
                     "CHECKPOINT_DATABASE_URL": f"sqlite:///{self.db_path}",
                     "FLASK_DEBUG": "0", "PYTHONUNBUFFERED": "1"}
@@ -110,7 +114,7 @@ class LiveServer:
         try:
             self._from_template(residents)
         except Exception:
-            self.log.close()
+            self.close()
             raise
 
     def _from_template(self, residents: int):
@@ -130,6 +134,12 @@ class LiveServer:
         for suffix in ("", "-wal"):
             if (template / f"live.db{suffix}").exists():
                 shutil.copy(template / f"live.db{suffix}", f"{self.db_path}{suffix}")
+
+    def close(self):
+        """After stop(): the log closed, the database removed if it was in RAM."""
+        self.log.close()
+        if self.db_folder != self.workdir:
+            shutil.rmtree(self.db_folder, ignore_errors=True)
 
     def _cli(self, *args):
         subprocess.run([CHECKPOINT, *args], cwd=ROOT,
@@ -222,7 +232,7 @@ def live_server(tmp_path):
     server = LiveServer(tmp_path).start()
     yield server
     server.stop()
-    server.log.close()
+    server.close()
 
 
 def require(problem: str | None) -> None:
@@ -302,7 +312,7 @@ def https_server(tmp_path, lan_certificate):
     server = HttpsServer(tmp_path, lan_certificate).start()
     yield server
     server.stop()
-    server.log.close()
+    server.close()
 
 
 def wait_offline_ready(page, ready: str | None = None):

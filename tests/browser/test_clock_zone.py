@@ -47,4 +47,4 @@ def test_the_gate_duty_line_shows_the_shift_in_the_configured_zone(page, tmp_pat
         page.screenshot(path=str(tmp_path / "gate-duty-new-york.png"))
     finally:
         server.stop()
-        server.log.close()
+        server.close()

@@ -90,4 +90,4 @@ def test_a_phone_that_tapped_through_the_certificate_warning_is_told_offline_mod
     finally:
         context.close()
         server.stop()
-        server.log.close()
+        server.close()

@@ -70,7 +70,7 @@ def test_worker_day_household_offline_records_door_alarm_rings_and_is_resolved(
         _worker_day(page, context, browser, browser_context_args, server, tmp_path)
     finally:
         server.stop()
-        server.log.close()
+        server.close()
 
 
 def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
