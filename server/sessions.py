@@ -8,6 +8,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import logout_user
 
 SEEN_KEY = "_seen"
+SEEN_EVERY = 60  # seconds
 LOGIN_KEY = "_login_at"
 
 
@@ -54,6 +55,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def refresh_session(response):
+        # The idle clock moves at most once a minute, so that the cookie is not sent again with
+        # every response: each Set-Cookie holds the whole session as its request saw it, and a
+        # response crossing a logout (the device-token request a page sends right after login)
+        # put the logged-in cookie back over the logout's, losing its "logged out" notice.
         if _counts() and "_user_id" in session:
-            session[SEEN_KEY] = int(time.time())
+            now, seen = int(time.time()), session.get(SEEN_KEY)
+            if not isinstance(seen, int) or now - seen >= SEEN_EVERY:
+                session[SEEN_KEY] = now
         return response

@@ -125,6 +125,23 @@ def test_an_idle_page_session_is_logged_out_and_activity_keeps_it(client, world,
     assert client.get("/").status_code == 302  # the session was cleared, not just skipped
 
 
+def test_a_page_session_cookie_is_not_sent_again_with_every_response(client, world, login, monkeypatch):
+    """Each Set-Cookie holds the whole session as its request saw it: sent with every response,
+    a request in flight when the user logged out (the page's device-token request right after
+    login) put the logged-in cookie back over the logout's and its notice was lost. The idle
+    clock moves once a minute, so pages answered meanwhile leave the cookie alone."""
+    import time
+
+    clock = Clock(time.time())
+    monkeypatch.setattr(sessions_module, "time", clock)
+    assert login(world["a"]["clerk"]).status_code == 302
+    client.get("/")  # the first page after login adds the form token to the session
+    clock.now += 30
+    assert "session=" not in client.get("/").headers.get("Set-Cookie", "")
+    clock.now += 31
+    assert "session=" in client.get("/").headers.get("Set-Cookie", "")  # the idle clock moved
+
+
 @pytest.mark.parametrize("secret", ["dev", "changeme", "x" * 31, "change-me"])
 def test_the_app_refuses_a_short_or_placeholder_secret(secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

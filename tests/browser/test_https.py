@@ -17,7 +17,7 @@ def test_a_clerk_logs_in_and_out_through_the_page_over_https(page, https_server)
 
     page.click("#logout-form button[type=submit]")
     page.wait_for_url(https_server.url + "/login")
-    assert "已退出" in page.content()
+    assert "已退出" in page.content(), page.locator("body").inner_text()
     assert "此表单已过期" not in page.content()
 
 
