@@ -82,7 +82,6 @@ class Stored:
     its id and the digest of its text without parsing it."""
 
     id: str
-    digest: str
 
 
 @dataclass
@@ -125,15 +124,11 @@ def _replays(raw_records: list, domain: Domain, texts: list | None) -> tuple[dic
     spelling of a stored record is parsed and compared as before."""
     if texts is None:
         return None, {}
-    ids = {record_id_of(raw): i for i, raw in enumerate(raw_records)}
-    ids.pop(None, None)
-    stored = domain.stored(list(ids))
-    replays = {}
-    for i, (raw, text) in enumerate(zip(raw_records, texts)):
-        record_id = record_id_of(raw)
-        if record_id in stored and raw.get("id") == record_id and stored[record_id] == raw_digest(text):
-            replays[i] = Stored(record_id, stored[record_id])
-    return stored, replays
+    ids = [record_id_of(raw) for raw in raw_records]
+    stored = domain.stored(list(dict.fromkeys(i for i in ids if i is not None)))
+    # An id found stored is a string id of a dict: raw["id"] is there (and must be spelled so).
+    return stored, {i: Stored(record_id) for i, (record_id, raw, text) in enumerate(zip(ids, raw_records, texts))
+                    if record_id in stored and raw["id"] == record_id and stored[record_id] == raw_digest(text)}
 
 
 def ingest(session: Session, batch: Batch, domain: Domain) -> list[Result]:
