@@ -3,6 +3,7 @@
 Each simulated phone posts its pre-encoded batches one after the other for a bounded time
 (or until it has sent them all), optionally pausing between batches as real phones do."""
 import asyncio
+import json
 import random
 import statistics
 import time
@@ -40,7 +41,7 @@ async def _phone(port, path, token, bodies, deadline, stats, pause, started):
                 break
             begun = time.monotonic()
             try:
-                status, _payload = await _post(reader, writer, port, path, body, token)
+                status, payload = await _post(reader, writer, port, path, body, token)
             except (ConnectionError, asyncio.IncompleteReadError):
                 stats["errors"] += 1
                 writer.close()
@@ -50,6 +51,10 @@ async def _phone(port, path, token, bodies, deadline, stats, pause, started):
             if status == 200:
                 stats["records"] += count
                 stats["sent"].append((token, body, count))
+                # A record answered "conflict" or "rejected" was not stored: a load sending
+                # those measures the server refusing records, not storing them.
+                stats["refused"] += sum(r["status"] in ("conflict", "rejected")
+                                        for r in json.loads(payload)["results"])
             else:
                 stats["errors"] += 1
             if pause:
@@ -68,7 +73,7 @@ def run_load(port: int, phones: list[tuple[str | None, list[tuple[bytes, int]]]]
              path: str = "/api/v1/sync", pause: float = 0.0) -> dict:
     """phones: (token, [(body, record count), ...]) each. Returns throughput, latencies, and
     when each phone that sent all its batches was done (seconds from the start)."""
-    stats = {"records": 0, "errors": 0, "latencies": [], "sent": [], "finished": []}
+    stats = {"records": 0, "errors": 0, "refused": 0, "latencies": [], "sent": [], "finished": []}
     started = time.monotonic()
 
     async def main():
@@ -80,6 +85,6 @@ def run_load(port: int, phones: list[tuple[str | None, list[tuple[bytes, int]]]]
     elapsed = time.monotonic() - started
     latencies = sorted(stats["latencies"]) or [0.0]
     return {"records_per_s": stats["records"] / elapsed, "records": stats["records"],
-            "errors": stats["errors"], "p50_ms": 1000 * statistics.median(latencies),
+            "errors": stats["errors"], "refused": stats["refused"], "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
             "seconds": elapsed, "sent": stats["sent"], "finished": sorted(stats["finished"])}
