@@ -43,7 +43,12 @@ def upgrade():
     # Statistics for the new indexes: on a SQLite file analysed before, the planner would
     # otherwise take an index without statistics for a selective one (seen: the day's tube
     # export walking every sample of the community instead of the day's tubes).
-    op.execute("ANALYZE")
+    # Not on PostgreSQL: its autovacuum keeps statistics as tables grow, while analysing a new
+    # database's empty tables tells the planner they stay empty, and the plans each connection
+    # caches for foreign-key checks then scan a growing table (seen: every sample's check of
+    # its tube reading the whole table in the first minutes of a sync storm).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ANALYZE")
 
 
 def downgrade():

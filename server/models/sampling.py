@@ -79,6 +79,8 @@ class Sample(db.Model):
         CheckConstraint(f"slot IS NULL OR {between('slot', 1, TUBE_CAPACITY_MAX)}", name="sample_slot_range"),
         # One community's samples of a day or of the board's look-back window.
         Index("ix_sample_community_recorded_at", "community_id", "recorded_at"),
+        # A person's samples of a day (sync's "sampled today?" for a batch's people).
+        Index("ix_sample_person_recorded_at", "person_id", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +88,7 @@ class Sample(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     slot: Mapped[int | None] = mapped_column()
     device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
