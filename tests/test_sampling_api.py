@@ -184,6 +184,21 @@ def test_void_frees_the_slot_and_a_moved_person_lands_in_the_other_tube(phone, p
     assert statuses_of(send([sample_void(samples[1]["id"], reason="moved")])) == ["accepted"]
 
 
+def test_a_sample_voided_in_an_earlier_batch_no_longer_counts(phone, point):
+    """The void read back from the database, not from the batch: the person may be sampled
+    again that day, in the same tube or another, without a warning."""
+    send = phone()
+    first = sample(point, TUBE, person(valid_id(1)))
+    send([tube_open(point, TUBE), first, tube_open(point, OTHER_TUBE)])
+    send([sample_void(first["id"], reason="wrong tube")])
+    again = send([sample(point, OTHER_TUBE, person(valid_id(1)))])
+    assert (statuses_of(again), again[0]["warnings"]) == (["accepted"], [])
+    send([sample_void(again[0]["id"], reason="wrong tube again")])
+    back = send([sample(point, TUBE, person(valid_id(1)))])
+    assert (statuses_of(back), back[0]["warnings"]) == (["accepted"], [])
+    assert (slots_of(TUBE), slots_of(OTHER_TUBE)) == ([1], [])
+
+
 def test_a_void_of_a_sample_never_received_is_rejected_for_a_later_retry(phone):
     answer = phone()([sample_void("00000000-0000-4000-8000-000000000000")])
     assert answer[0]["error"]["field"] == "sample_record_id"

@@ -92,7 +92,7 @@ class Sample(db.Model):
     slot: Mapped[int | None] = mapped_column()
     device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(Encrypted)  # typed by the clerk
 
