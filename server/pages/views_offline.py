@@ -32,6 +32,8 @@ def precache_files() -> list[tuple[str, Path]]:
     """(URL, file) of every precached static file and client module that exists."""
     static = Path(current_app.static_folder)
     files = [(f"/static/{name}", static / name) for name in STATIC_FILES]
+    # The uuid modules the Makefile copies (outbox.js makes record ids with them).
+    files += [(f"/static/vendor/uuid/{path.name}", path) for path in sorted((static / "vendor" / "uuid").glob("*.js"))]
     for area, folder in CLIENT_DIRS.items():
         files += [(f"/client/{area}/{path.name}", path) for path in sorted(folder.glob("*.js"))
                   if path.name != "sw.js"]
