@@ -94,6 +94,11 @@ class Batch:
     results: list | None  # the planned results (None: to be applied record by record)
     plan: Plan | None
 
+    @property
+    def replays_only(self) -> bool:
+        """Every record is stored already, as sent: writing the batch stores nothing new."""
+        return all(isinstance(item, Stored) for item in self.parsed)
+
 
 def read(raw_records: list, domain: Domain, texts: list | None = None) -> Batch:
     """Parse, look up and plan the batch: reads only, so that the caller can run this before

@@ -41,29 +41,44 @@ def _configure_sqlite(engine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
+    unsynced: set[int] = set()  # connections in a transaction committed without fsync
+
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         # Requests that may write take the write lock up front; reads (GET pages, the CLI's
         # look-ups) stay deferred so that, in WAL, they never block a writer.
         if _writing_request():
             gate.enter(connection.connection)
+            if has_request_context() and g.pop("nothing_captured", False):
+                # Set outside the transaction (SQLite refuses it inside); FULL again at its end.
+                connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                unsynced.add(_key(connection.connection))
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
 
     commit, rollback = engine.dialect.do_commit, engine.dialect.do_rollback
 
+    def ended(dbapi_connection):
+        # Before the connection can go back to the pool: every later transaction on it syncs.
+        # (A commit that failed leaves the transaction open: the rollback that follows restores.)
+        key = _key(dbapi_connection)
+        if key in unsynced and not dbapi_connection.in_transaction:
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
+            unsynced.discard(key)
+        gate.leave(dbapi_connection)
+
     def do_commit(dbapi_connection):
         try:
             commit(dbapi_connection)
         finally:
-            gate.leave(dbapi_connection)
+            ended(dbapi_connection)
 
     def do_rollback(dbapi_connection):  # also what the pool does to a connection given back
         try:
             rollback(dbapi_connection)
         finally:
-            gate.leave(dbapi_connection)
+            ended(dbapi_connection)
 
     engine.dialect.do_commit, engine.dialect.do_rollback = do_commit, do_rollback
 
@@ -103,9 +118,15 @@ def reads_first(view):
     return wrapper
 
 
-def start_writing() -> None:
+def start_writing(captured: bool = True) -> None:
     """End the read-only transaction of a reads_first view; the next one takes the write lock.
     Objects loaded so far are reloaded on first use, inside the writing transaction.
+
+    `captured=False`: the transaction writes nothing captured (a batch of replays: only the
+    phone's last-seen time and queue length). SQLite then commits it without waiting for the
+    disk: a power cut may lose it, the phone's next sync writes it again, and the next synced
+    commit makes it durable anyway (one WAL). One fsync per batch under the write lock bounded
+    the replays of a reconnection storm.
 
     PostgreSQL takes no lock at BEGIN and reads committed rows at every statement: the reads
     and the writes stay one transaction there (a COMMIT, a BEGIN and a connection's check-out
@@ -115,6 +136,7 @@ def start_writing() -> None:
     else:
         db.session.expire_all()
     g.reading_first = False
+    g.nothing_captured = not captured
 
 
 class WriteGate:

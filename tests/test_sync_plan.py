@@ -24,8 +24,8 @@ def meanwhile(monkeypatch):
     pending, stale = {}, []
     start_writing, holds = sync_view.start_writing, Lookups.holds
 
-    def between():
-        start_writing()
+    def between(**how):
+        start_writing(**how)
         if "plan" in pending:
             pending.pop("plan")()
 

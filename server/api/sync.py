@@ -50,7 +50,7 @@ def sync():
     domain = DatabaseInbox(who, now)
     # Parse, look up and plan before the write lock; only the writes under it.
     batch = read(envelope.records, domain, texts)
-    start_writing()
+    start_writing(captured=not batch.replays_only)
     results = ingest(db.session, batch, domain)
     update_device(who, envelope, results, now)
     db.session.commit()
