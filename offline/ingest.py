@@ -96,7 +96,8 @@ class Batch:
 
     @property
     def replays_only(self) -> bool:
-        """Every record is stored already, as sent: writing the batch stores nothing new."""
+        """Every record is stored already, as sent (or there is none: a phone telling its queue
+        length): writing the batch stores nothing new."""
         return all(isinstance(item, Stored) for item in self.parsed)
 
 
