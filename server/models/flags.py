@@ -19,7 +19,7 @@ class Flag(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))  # indexed above
     # A warning code of the sync contract (fever, tube_over_capacity, ...) or a board check.
     kind: Mapped[str] = mapped_column(String(40), index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))

@@ -24,8 +24,9 @@ class GateEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), unique=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    # Looked up through the (…, recorded_at) indexes above, which also serve these alone.
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

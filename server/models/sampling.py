@@ -51,7 +51,7 @@ class Tube(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))  # indexed above
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     barcode: Mapped[str] = mapped_column(String(64))
     capacity: Mapped[int] = mapped_column(default=10)
@@ -85,7 +85,7 @@ class Sample(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), unique=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))  # indexed above
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
     tube_id: Mapped[int] = mapped_column(ForeignKey("tube.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
