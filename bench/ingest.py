@@ -278,6 +278,13 @@ def _exactly_once(env, community_id, ids, acknowledged) -> dict:
     return found
 
 
+def _errors(figures: dict) -> str:
+    """The error count, and what they were when there were any: '39 (HTTP 503 x39)'."""
+    kinds = figures.get("error_kinds") or {}
+    return str(figures["errors"]) + (" (" + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())) + ")"
+                                     if kinds else "")
+
+
 def bench_backend(name, url_for):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -304,7 +311,7 @@ def bench_backend(name, url_for):
                              "ratio": o["records_per_s"] / max(b["records_per_s"], 1e-9),
                              "replay_ratio": o["replay_records_per_s"] / max(o["records_per_s"], 1e-9)})
                 print(f"  {name:<10} {phones:>4} phones  ours {o['records_per_s']:>8.0f} rec/s "
-                      f"(p50 {o['p50_ms']:.0f} ms, p99 {o['p99_ms']:.0f} ms, errors {o['errors']}, refused {o['refused']})  "
+                      f"(p50 {o['p50_ms']:.0f} ms, p99 {o['p99_ms']:.0f} ms, errors {_errors(o)}, refused {o['refused']})  "
                       f"baseline {b['records_per_s']:>8.0f} rec/s  ours/baseline {rows[-1]['ratio']:.2f}  "
                       f"replay/first {rows[-1]['replay_ratio']:.2f}", flush=True)
             # Half of the capacity measured at 64 phones, offered by 64 phones that pause.
@@ -318,7 +325,7 @@ def bench_backend(name, url_for):
                          "offered": capacity / 2})
             print(f"  {name:<10} half capacity ({capacity / 2:.0f} rec/s offered by 64 phones pausing "
                   f"{pause:.2f} s): ours p50 {o['p50_ms']:.0f} ms, p99 {o['p99_ms']:.0f} ms "
-                  f"({o['records_per_s']:.0f} rec/s, errors {o['errors']}, refused {o['refused']}); baseline p99 {b['p99_ms']:.0f} ms",
+                  f"({o['records_per_s']:.0f} rec/s, errors {_errors(o)}, refused {o['refused']}); baseline p99 {b['p99_ms']:.0f} ms",
                   flush=True)
             load, ids = _storm_load(storm_tokens, sites, numbers, roster)
             o = _storm(port, load)
@@ -328,7 +335,7 @@ def bench_backend(name, url_for):
             rows.append({"kind": "storm", "backend": name, "phones": len(load), "ours": o, "baseline": b})
             print(f"  {name:<10} storm {len(load)} phones x {STORM_RECORDS} records: last phone empty after "
                   f"{o['drained_s']:.1f} s ({o['records_per_s']:.0f} rec/s, p50 {o['p50_ms']:.0f} ms, "
-                  f"p99 {o['p99_ms']:.0f} ms per batch, errors {o['errors']}, refused {o['refused']}); stored exactly once: "
+                  f"p99 {o['p99_ms']:.0f} ms per batch, errors {_errors(o)}, refused {o['refused']}); stored exactly once: "
                   f"{o['check']['ok']} ({o['check']}); baseline {b['drained_s']:.1f} s", flush=True)
             if name == "postgresql":
                 _stop(ours)
@@ -342,7 +349,7 @@ def bench_backend(name, url_for):
                     rows.append({"kind": "processes", "backend": name, "phones": 64,
                                  "processes": processes, "ours": o})
                     print(f"  {name:<10} {processes} app process(es), 64 phones: {o['records_per_s']:.0f} "
-                          f"rec/s (p99 {o['p99_ms']:.0f} ms, errors {o['errors']}, refused {o['refused']})", flush=True)
+                          f"rec/s (p99 {o['p99_ms']:.0f} ms, errors {_errors(o)}, refused {o['refused']})", flush=True)
         finally:
             for proc in (ours, base):
                 if proc is not None:
@@ -385,7 +392,7 @@ def _table_rows(rows) -> list[dict]:
             check = o["check"]
             table.append({"bench": "ingest", "case": f"{r['backend']} storm {r['phones']} phones x {STORM_RECORDS} "
                           f"records: until the last phone is empty (p50/p99 per batch {o['p50_ms']:.0f}/"
-                          f"{o['p99_ms']:.0f} ms, errors {o['errors']}, refused {o['refused']}, acknowledged {check['acknowledged']} of "
+                          f"{o['p99_ms']:.0f} ms, errors {_errors(o)}, refused {o['refused']}, acknowledged {check['acknowledged']} of "
                           f"{check['records']}, each stored exactly once: {check['ok']})",
                           "value": o["drained_s"], "unit": "s", "baseline": b["drained_s"],
                           "ratio": o["drained_s"] / max(b["drained_s"], 1e-9), "goal": f"< {GOALS['storm_s']:.0f} s",

@@ -31,6 +31,13 @@ async def _post(reader, writer, port, path, body: bytes, token: str | None):
     return int(status_line.split()[1]), payload
 
 
+def _failed(stats, kind: str) -> None:
+    # What failed, not only how often: a keep-alive connection closed under a phone and a
+    # server answering 503 are different findings.
+    stats["errors"] += 1
+    stats["error_kinds"][kind] = stats["error_kinds"].get(kind, 0) + 1
+
+
 async def _phone(port, path, token, bodies, deadline, stats, pause, started):
     if pause:  # phones on timers are not in step: spread the first posts over one pause
         await asyncio.sleep(random.uniform(0, pause))
@@ -42,8 +49,8 @@ async def _phone(port, path, token, bodies, deadline, stats, pause, started):
             begun = time.monotonic()
             try:
                 status, payload = await _post(reader, writer, port, path, body, token)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                stats["errors"] += 1
+            except (ConnectionError, asyncio.IncompleteReadError) as error:
+                _failed(stats, type(error).__name__)
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 continue
@@ -56,7 +63,7 @@ async def _phone(port, path, token, bodies, deadline, stats, pause, started):
                 stats["refused"] += sum(r["status"] in ("conflict", "rejected")
                                         for r in json.loads(payload)["results"])
             else:
-                stats["errors"] += 1
+                _failed(stats, f"HTTP {status}")
             if pause:
                 # A phone on a timer comes back on a new connection (the server closes idle
                 # keep-alive connections after a couple of seconds).
@@ -73,7 +80,8 @@ def run_load(port: int, phones: list[tuple[str | None, list[tuple[bytes, int]]]]
              path: str = "/api/v1/sync", pause: float = 0.0) -> dict:
     """phones: (token, [(body, record count), ...]) each. Returns throughput, latencies, and
     when each phone that sent all its batches was done (seconds from the start)."""
-    stats = {"records": 0, "errors": 0, "refused": 0, "latencies": [], "sent": [], "finished": []}
+    stats = {"records": 0, "errors": 0, "error_kinds": {}, "refused": 0, "latencies": [], "sent": [],
+             "finished": []}
     started = time.monotonic()
 
     async def main():
@@ -85,6 +93,6 @@ def run_load(port: int, phones: list[tuple[str | None, list[tuple[bytes, int]]]]
     elapsed = time.monotonic() - started
     latencies = sorted(stats["latencies"]) or [0.0]
     return {"records_per_s": stats["records"] / elapsed, "records": stats["records"],
-            "errors": stats["errors"], "refused": stats["refused"], "p50_ms": 1000 * statistics.median(latencies),
+            "errors": stats["errors"], "error_kinds": stats["error_kinds"], "refused": stats["refused"], "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
             "seconds": elapsed, "sent": stats["sent"], "finished": sorted(stats["finished"])}
