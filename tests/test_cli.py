@@ -149,8 +149,8 @@ def test_tls_cert_is_made_once_for_localhost_and_the_lan(tmp_path):
 
 def test_the_planner_knows_an_imported_roster_at_once(runner, tmp_path):
     """A district imports its roster and starts sampling: every sync batch looks its people up
-    by document hash. PostgreSQL, left to autovacuum's next pass for statistics, took 100 hashes
-    of 8,000 residents for a third of the table and scanned all of it for every batch."""
+    by document hash. PostgreSQL, left to autovacuum's next pass for statistics, expected 3,342
+    people for 100 hashes of 20,000 residents and scanned the whole table for every batch."""
     from server.sync import bulk
 
     runner.invoke(args=["create-community", "xh", "--name", "西湖社区"])

@@ -135,6 +135,6 @@ def upsert_people(people: list[dict], community_id: int, report: RosterReport) -
     # The planner's statistics at once, not at autovacuum's next pass: until then PostgreSQL
     # took a roster imported into an empty table for a few rows and answered every sync
     # batch's look-up by document (doc_hash = ANY) with a scan of the whole table (13 ms a
-    # batch at 8,000 residents, measured in make bench's reconnection storm). ANALYZE counts
+    # batch at 20,000 residents, measured in make bench's reconnection storm). ANALYZE counts
     # this transaction's own rows; on SQLite it is as cheap and as right.
     db.session.execute(text("ANALYZE person"))
