@@ -1,7 +1,8 @@
 """A small asyncio HTTP/1.1 load generator for loopback benchmarks (keep-alive, no deps).
 
 Each simulated phone posts its pre-encoded batches one after the other for a bounded time
-(or until it has sent them all), optionally pausing between batches as real phones do."""
+(or until it has sent them all), optionally pausing between batches as real phones do, and
+sends a batch again after a lost connection or a server error, as a phone's sync loop does."""
 import asyncio
 import json
 import random
@@ -38,23 +39,37 @@ def _failed(stats, kind: str) -> None:
     stats["error_kinds"][kind] = stats["error_kinds"].get(kind, 0) + 1
 
 
+# A phone sends a batch again after a lost connection or a server error (its sync loop backs
+# off and retries the same records); a batch failing this often is given up and counted.
+ATTEMPTS = 5
+RETRY_PAUSE_S = 0.2
+
+
 async def _phone(port, path, token, bodies, deadline, stats, pause, started):
     if pause:  # phones on timers are not in step: spread the first posts over one pause
         await asyncio.sleep(random.uniform(0, pause))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         for body, count in bodies:
-            if time.monotonic() >= deadline:
-                break
-            begun = time.monotonic()
-            try:
-                status, payload = await _post(reader, writer, port, path, body, token)
-            except (ConnectionError, asyncio.IncompleteReadError) as error:
-                _failed(stats, type(error).__name__)
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                continue
-            stats["latencies"].append(time.monotonic() - begun)
+            status = None
+            for _attempt in range(ATTEMPTS):
+                if time.monotonic() >= deadline:
+                    return
+                begun = time.monotonic()
+                try:
+                    status, payload = await _post(reader, writer, port, path, body, token)
+                except (ConnectionError, asyncio.IncompleteReadError) as error:
+                    _failed(stats, type(error).__name__)
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    continue
+                stats["latencies"].append(time.monotonic() - begun)
+                if status == 200:
+                    break
+                _failed(stats, f"HTTP {status}")
+                if status < 500:
+                    break  # refused for good: a phone does not send it again unchanged
+                await asyncio.sleep(RETRY_PAUSE_S)
             if status == 200:
                 stats["records"] += count
                 stats["sent"].append((token, body, count))
@@ -62,16 +77,13 @@ async def _phone(port, path, token, bodies, deadline, stats, pause, started):
                 # those measures the server refusing records, not storing them.
                 stats["refused"] += sum(r["status"] in ("conflict", "rejected")
                                         for r in json.loads(payload)["results"])
-            else:
-                _failed(stats, f"HTTP {status}")
             if pause:
                 # A phone on a timer comes back on a new connection (the server closes idle
                 # keep-alive connections after a couple of seconds).
                 writer.close()
                 await asyncio.sleep(pause)
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        else:
-            stats["finished"].append(time.monotonic() - started)
+        stats["finished"].append(time.monotonic() - started)
     finally:
         writer.close()
 
