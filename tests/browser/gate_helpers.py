@@ -1,4 +1,5 @@
 """Steps of the gate screen as a volunteer does them, shared by the offline and gate tests."""
+import time
 from weakref import WeakKeyDictionary
 
 from tests.records import valid_id
@@ -102,8 +103,31 @@ def sync_now(page):
     page.click("#st-sync")
 
 
+# Pending records in the phone's outbox, read from IndexedDB itself (never creating the
+# database: the app's own first open must still build its stores).
+OUTBOX_PENDING = """async () => {
+  if (!(await indexedDB.databases()).some((d) => d.name === 'checkpoint')) return 0;
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open('checkpoint'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+  try {
+    if (!db.objectStoreNames.contains('outbox')) return 0;
+    return await new Promise((ok, fail) => {
+      const r = db.transaction('outbox').objectStore('outbox').index('state').count('pending');
+      r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+  } finally { db.close(); }
+}"""
+
+
 def wait_drained(page, timeout=60000):
+    """Nothing waits to be sent. The outbox itself is asked as well as the status bar: the bar
+    counts a save a moment after it, so right after a save it may still read 0 (a test then
+    went on before anything was sent, seen in CI)."""
     page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while (waiting := page.evaluate(OUTBOX_PENDING)) and time.monotonic() < deadline:
+        page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
+        page.wait_for_timeout(100)
+    assert waiting == 0, f"{waiting} records still waiting in the outbox"
 
 
 def capture_many(page, numbers, direction="in"):
