@@ -6,8 +6,8 @@ import { getConfig, setConfig } from "/client/offline/db.js";
 import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
-  zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "（您不在本班）", kept: "离线" },
-  en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: " (you are not rostered)", kept: "offline" },
+  zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "您不在本班", kept: "离线" },
+  en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: "you are not rostered", kept: "offline" },
 };
 const t = messages(MESSAGES);
 const siteId = Number(location.pathname.split("/").pop());
@@ -30,9 +30,19 @@ function draw(data, kept) {
   let current = data.current;
   let next = data.next;
   if (current && Date.parse(current.ends_at) <= now) { current = next && Date.parse(next.starts_at) <= now ? next : null; next = null; }
-  const parts = [current ? `${t.duty} ${hhmm(current.starts_at)}–${hhmm(current.ends_at)} ${names(current)}` : t.none];
-  if (next) parts.push(`→ ${t.next} ${hhmm(next.starts_at)} ${names(next)}`);
-  line.textContent = (kept ? `${t.kept} · ` : "") + parts.join(" ") + (current && !data.me_rostered && !kept ? t.notMe : "");
+  // One line on a 360-px screen (the outcome and Save keep their place in every state): the
+  // next shift's start is left out when it is this one's end, and "you are not rostered"
+  // comes first, where an overlong line (many names) does not cut it off.
+  const parts = [];
+  if (kept) parts.push(t.kept);
+  if (current && !data.me_rostered && !kept) parts.push(t.notMe);
+  let text = current ? `${t.duty} ${hhmm(current.starts_at)}–${hhmm(current.ends_at)} ${names(current)}` : t.none;
+  if (next) {
+    const handover = current && Date.parse(next.starts_at) === Date.parse(current.ends_at);
+    text += ` → ${t.next} ${handover ? "" : `${hhmm(next.starts_at)} `}${names(next)}`;
+  }
+  parts.push(text);
+  line.textContent = parts.join(" · ");
   line.title = line.textContent;
   line.hidden = false;
 }

@@ -1,6 +1,7 @@
 """The phone shows times in the server's configured zone (DISPLAY_TIMEZONE), not a fixed
 Asia/Shanghai nor the phone's own zone: a server configured for New York, a volunteer opens a
-gate at 360x740 in zh-CN and the duty line gives the current shift's hours in New York time."""
+gate at 360x740 in zh-CN and the duty line gives the current shift's hours in New York time
+(and who takes over next, on one line)."""
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -44,6 +45,14 @@ def test_the_gate_duty_line_shows_the_shift_in_the_configured_zone(page, tmp_pat
                                arg=hours)
         box = line.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] + box["height"] <= 740
+        # Who takes over comes after this shift's hours without repeating its end (room on one
+        # line at 360 px; the demo's shifts follow each other), and the line stays one line.
+        page.wait_for_function("() => document.getElementById('gate-duty').textContent.includes('接班')")
+        text = line.inner_text()
+        assert f"值班 {hours} " in text and f"接班 {hours[-5:]}" not in text, text
+        assert line.bounding_box()["height"] < 30, "the duty line wrapped"
+        save = page.locator("#save").bounding_box()
+        assert save["y"] + save["height"] <= 740
         page.screenshot(path=str(tmp_path / "gate-duty-new-york.png"))
     finally:
         server.stop()
