@@ -2,6 +2,7 @@
 or a server error, not after a refusal."""
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -44,6 +45,14 @@ def server():
     httpd.server_close()
 
 
+def _run_load(*args, **kwargs) -> dict:
+    # In a thread of its own: a browser test run before this one by the same pytest worker
+    # leaves an event loop running in this thread (Playwright's sync API), and asyncio.run()
+    # refuses to start another there.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(loadgen.run_load, *args, **kwargs).result()
+
+
 def _bodies(n):
     return [(json.dumps({"batch": i}).encode(), 10) for i in range(n)]
 
@@ -51,7 +60,7 @@ def _bodies(n):
 def test_a_lost_connection_or_a_server_error_sends_the_same_batch_again(server, monkeypatch):
     monkeypatch.setattr(loadgen, "RETRY_PAUSE_S", 0.01)
     _Server.script = {1: ["drop"], 2: [503, 503]}
-    result = loadgen.run_load(server.server_port, [("token", _bodies(4))], seconds=30)
+    result = _run_load(server.server_port, [("token", _bodies(4))], seconds=30)
     assert result["records"] == 40  # every batch stored in the end
     assert [b for b, _a in _Server.seen] == [0, 1, 1, 2, 2, 2, 3]
     assert result["errors"] == 3
@@ -62,7 +71,7 @@ def test_a_lost_connection_or_a_server_error_sends_the_same_batch_again(server, 
 def test_a_refused_batch_is_not_sent_again_and_a_hopeless_one_is_given_up(server, monkeypatch):
     monkeypatch.setattr(loadgen, "RETRY_PAUSE_S", 0.01)
     _Server.script = {0: [400], 1: [503] * loadgen.ATTEMPTS}
-    result = loadgen.run_load(server.server_port, [("token", _bodies(3))], seconds=30)
+    result = _run_load(server.server_port, [("token", _bodies(3))], seconds=30)
     assert [b for b, _a in _Server.seen] == [0] + [1] * loadgen.ATTEMPTS + [2]
     assert result["records"] == 10  # only the last batch was stored
     assert result["error_kinds"] == {"HTTP 400": 1, "HTTP 503": loadgen.ATTEMPTS}
