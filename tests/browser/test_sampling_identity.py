@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.records import valid_id
 
 from .conftest import wait_offline_ready
+from .gate_helpers import wait_drained
 from .sampling_helpers import (assert_outcome_in_view, count, figures, open_point, residents_with_codes,
                                said, scan, shots_dir, small_targets, wait_count, wait_ready)
 from .test_sampling import wait_server
@@ -186,7 +187,8 @@ def test_a_refused_code_is_corrected_on_the_attention_page_into_an_id_number(pag
     page.screenshot(path=f"{shots}/attention-person-form.png")
     item.locator(".fix").click()
     page.wait_for_function("() => document.querySelectorAll('#attention-list li').length === 0")
-    page.wait_for_function("() => document.body.dataset.pending === '0' && document.body.dataset.attention === '0'")
+    page.wait_for_function("() => document.body.dataset.attention === '0'")
+    wait_drained(page)  # the corrected record sent (the outbox asked, not only the bar)
 
     # The server holds the record under its own id, about the resident, in the tube.
     rows = live_server.query("SELECT s.person_id, t.barcode, s.slot FROM sample s JOIN tube t ON t.id = s.tube_id "
