@@ -122,12 +122,11 @@ def wait_drained(page, timeout=60000):
     """Nothing waits to be sent. The outbox itself is asked as well as the status bar: the bar
     counts a save a moment after it, so right after a save it may still read 0 (a test then
     went on before anything was sent, seen in CI)."""
-    page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
     deadline = time.monotonic() + timeout / 1000
     while (waiting := page.evaluate(OUTBOX_PENDING)) and time.monotonic() < deadline:
-        page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
         page.wait_for_timeout(100)
     assert waiting == 0, f"{waiting} records still waiting in the outbox"
+    page.wait_for_function("() => document.body.dataset.pending === '0'", timeout=timeout)
 
 
 def capture_many(page, numbers, direction="in"):
