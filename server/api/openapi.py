@@ -4,6 +4,7 @@ from flask import current_app, jsonify
 
 from offline.protocol import MAX_RECORDS, RECORD_TYPES, WARNINGS
 from . import bp
+from .record_data import components as data_components
 
 
 def _error(description: str) -> dict:
@@ -43,7 +44,8 @@ SCHEMAS = {
                        "seq": {"type": ["integer", "null"], "minimum": 1},
                        "type": {"type": "string", "enum": list(RECORD_TYPES)},
                        "recorded_at": {"type": "string", "format": "date-time"},
-                       "data": {"type": "object"}}},
+                       "data": {"type": "object", "description": "What data holds depends on "
+                                "the type: see the schema data.<type> of each type."}}},
     "SyncRequest": {
         "type": "object", "required": ["records"],
         "properties": {"device_id": {"type": "string"}, "app_version": {"type": "string"},
@@ -284,7 +286,7 @@ def document() -> dict:
         "info": {"title": "Checkpoint sync API", "version": current_app.config["VERSION"],
                  "description": "Phones deliver field records; see DESIGN §5."},
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "components": {"schemas": {**SCHEMAS, **data_components()}, "securitySchemes": {
             "device": {"type": "http", "scheme": "bearer"},
             "integrationKey": {"type": "apiKey", "in": "header", "name": "X-Checkpoint-Key"},
             "integrationSignature": {"type": "apiKey", "in": "header",
