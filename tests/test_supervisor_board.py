@@ -132,6 +132,25 @@ def test_board_shows_nothing_of_another_community_and_refuses_its_items(
                                                           "note": "x"}).status_code == 404
 
 
+def test_long_delays_read_in_hours_and_days(world, client, login):
+    """"Overdue by 2118 min" had to be divided in one's head: hours past two hours, days past two
+    days, in the supervisor's language."""
+    a = world["a"]
+    make_tube(a["community"], a["point"], "THOURS", people=2, status="open", opened_minutes_ago=30 + 35 * 60 + 18)
+    make_tube(a["community"], a["point"], "TDAYS", people=2, status="open",
+              opened_minutes_ago=30 + 3 * 24 * 60 + 4 * 60 + 10)
+    make_tube(a["community"], a["point"], "TMINUTES", people=2, status="open", opened_minutes_ago=30 + 95)
+    db.session.commit()
+    login(a["supervisor"])
+    page = board(client)
+    assert re.search(r"THOURS.*?已超时 35 小时 1[789] 分钟<", page, re.S)
+    assert re.search(r"TDAYS.*?已超时 3 天 4 小时<", page, re.S)
+    assert re.search(r"TMINUTES.*?已超时 9[456] 分钟<", page, re.S)
+    english = client.get("/supervisor/board", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r"THOURS.*?overdue by 35 h 1[789] min<", english, re.S)
+    assert re.search(r"TDAYS.*?overdue by 3 d 4 h<", english, re.S)
+
+
 def board_of_b(client, world, login):
     login(world["b"]["supervisor"])
     return board(client)
