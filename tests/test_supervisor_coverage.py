@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.extensions import db
-from server.models import GateEntry
+from server.models import Device, GateEntry, utcnow
 from tests.factories_supervisor import make_person, make_tube
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -55,3 +55,20 @@ def test_dashboard_draws_hourly_bars_per_gate_and_sampling_point(world, client, 
     assert re.search(r'<rect class="series0"[^>]*><title>9:00 · 4</title>', point)
     assert re.search(r'<rect class="series1"[^>]*><title>9:00 · 1</title>', point)
     assert 'style=' not in page  # nothing inline for the CSP
+
+
+def test_the_dashboard_says_how_long_each_phone_has_been_silent(world, client, login, device_token):
+    a = world["a"]
+    lost, recent = (db.session.get(Device, device_token(user, device_name=name)[1])
+                    for user, name in ((a["volunteer"], "东门手机"), (a["clerk"], "采样手机")))
+    device_token(a["volunteer"], device_name="新手机")
+    lost.last_sync_at = utcnow() - timedelta(days=2, hours=5, minutes=1)
+    recent.last_sync_at = utcnow() - timedelta(minutes=7, seconds=5)
+    db.session.commit()
+    login(a["supervisor"])
+    page = client.get("/supervisor/dashboard").get_data(as_text=True)
+    rows = page.split('id="sync-lag"')[1].split("</table>")[0]
+    assert "距上次同步" in rows
+    assert re.search(r"东门手机</td><td>2 天 5 小时 <meter", rows)
+    assert re.search(r"采样手机</td><td>7 分钟 <meter", rows)
+    assert re.search(r"新手机</td><td>从未</td>", rows)
