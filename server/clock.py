@@ -80,3 +80,12 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return local(value).strftime(fmt)
+
+
+def local_clock(value: datetime | None) -> str:
+    """"08:00" today, "12-01 08:00" on another day (a board item may be days old); also the
+    `local_clock` template filter."""
+    if value is None:
+        return ""
+    moment = local(value)
+    return moment.strftime("%H:%M" if moment.date() == local_today() else "%m-%d %H:%M")

@@ -39,5 +39,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="../translations")
     app.jinja_env.filters["local_time"] = clock.local_time
+    app.jinja_env.filters["local_clock"] = clock.local_clock
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["html_lang"] = lambda: "zh-CN" if str(get_locale()).startswith("zh") else "en"

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from server.clock import local_day
 from server.extensions import db
 from server.models import AuditEvent, Device, Flag, LabResult, SyncRejection, utcnow
 from tests.factories_supervisor import make_box, make_person, make_sample, make_tube
@@ -111,6 +112,8 @@ def test_deadlines_are_configurable_and_overdue_stands_out(world, client, login,
     login(a["supervisor"])
     page = board(client)
     assert re.search(r"TCOUNT.*?(due in 19 min|19 分钟后到期)", page, re.S)
+    if local_day(utcnow() - timedelta(minutes=11)) == local_day(utcnow()):  # not just after midnight
+        assert re.search(r"TCOUNT</strong> \([^)]*(opened|开管) \d\d:\d\d\)", page)
     assert 'class="board-group overdue"' not in page
     app.config["SUPERVISOR_DEADLINES"] = {"seal": 5}
     page = board(client)
@@ -146,6 +149,8 @@ def test_long_delays_read_in_hours_and_days(world, client, login):
     assert re.search(r"THOURS.*?已超时 35 小时 1[789] 分钟<", page, re.S)
     assert re.search(r"TDAYS.*?已超时 3 天 4 小时<", page, re.S)
     assert re.search(r"TMINUTES.*?已超时 9[456] 分钟<", page, re.S)
+    # A tube opened on another day says which day: "开管 08:00" read as this morning.
+    assert re.search(r"TDAYS</strong> \([^)]*开管 \d\d-\d\d \d\d:\d\d\)", page)
     english = client.get("/supervisor/board", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert re.search(r"THOURS.*?overdue by 35 h 1[789] min<", english, re.S)
     assert re.search(r"TDAYS.*?overdue by 3 d 4 h<", english, re.S)
