@@ -12,8 +12,10 @@ from ..models import DutyAssignment, DutyShift, GateSignIn, Site, User, utcnow
 from .schedule import assign, create_week, local_start, shift_day, week_shifts, week_start
 
 # Staff names that no generated resident can carry (the privacy tests look for residents'
-# names in the database file, where account names are stored as they are).
-DUTY_NAMES = tuple(f"值班员{n}" for n in "甲乙丙丁戊己庚辛")
+# names in the database file, where account names are stored as they are): surnames that
+# server/demo.py's SURNAMES lacks. Two characters, as most names are: the gate's duty line
+# ("值班 16:00–00:00 任杰、姜涛 → 接班 蔡斌、潘阳") then fits a 360 px screen.
+DUTY_NAMES = ("蔡斌", "潘阳", "田甜", "任杰", "姜涛", "范琳", "方圆", "石磊")
 
 
 def seed_rosters(community, pin_hash: str) -> dict:

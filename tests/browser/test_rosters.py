@@ -10,8 +10,8 @@ from .conftest import login
 from .gate_helpers import gate_site_id, open_gate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CREWS = {"G3": ["值班员甲", "值班员乙", "值班员丙", "值班员丁", "值班员戊", "值班员己"],
-         "G4": ["值班员庚", "值班员辛", "值班员甲", "值班员乙", "值班员丙", "值班员丁"]}
+CREWS = {"G3": ["蔡斌", "潘阳", "田甜", "任杰", "姜涛", "范琳"],
+         "G4": ["方圆", "石磊", "蔡斌", "潘阳", "田甜", "任杰"]}
 
 
 def in_view_and_big(page, selector):
