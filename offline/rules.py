@@ -15,6 +15,9 @@ DOC_TYPES: tuple[str, ...] = tuple(RULES["document"]["types"])
 DOC_NUMBER_MAX_LENGTH: int = RULES["document"]["max_length"]
 # Matched with fullmatch: the whole text, as the phone's ^(?:...)$ does.
 OTHER_DOC_PATTERN = re.compile(RULES["document"]["other_pattern"])
+# What the patterns allow, as the messages say it ("5 to 30 letters or digits").
+OTHER_DOC_LENGTH: tuple[int, int] = (RULES["document"]["other_length"]["min"], RULES["document"]["other_length"]["max"])
+PHONE_DIGITS: tuple[int, int] = (RULES["phone"]["digits"]["min"], RULES["phone"]["digits"]["max"])
 PHONE_PATTERN = re.compile(RULES["phone"]["pattern"])
 PHONE_STRIP = re.compile(RULES["phone"]["strip"])
 PLATE_PATTERN = re.compile(RULES["plate"]["pattern"])

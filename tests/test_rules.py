@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from offline.protocol import RecordError
-from offline.rules import is_phone, normalise_phone
+from offline.rules import OTHER_DOC_LENGTH, PHONE_DIGITS, is_other_document, is_phone, normalise_phone
 from offline.temperature import parse_temperature
 from server.gate.records import normalise_plate
 from server.sync.identify import check_document
@@ -55,6 +55,15 @@ def test_the_roster_import_refuses_what_sync_refuses(case):
         assert person["doc_number"] == case["normalised"]
     if not case["ok"]:
         assert re.match(r"invalid (ID|passport|hk_mo_permit|tw_permit|other|phone) num", error)
+
+
+def test_the_lengths_the_messages_say_are_the_ones_the_patterns_allow():
+    """Messages say "5–30 letters or digits" from rules.json's other_length, the check uses its
+    other_pattern (and likewise for phones): the two must not drift apart."""
+    assert [n for n in range(1, 70) if is_other_document("A1" * (n // 2) + "B" * (n % 2))] == \
+        list(range(OTHER_DOC_LENGTH[0], OTHER_DOC_LENGTH[1] + 1))
+    assert [n for n in range(1, 70) if is_phone("1" * n)] == list(range(PHONE_DIGITS[0], PHONE_DIGITS[1] + 1))
+    assert [n for n in range(1, 70) if is_phone("+" + "1" * n)] == list(range(PHONE_DIGITS[0], PHONE_DIGITS[1] + 1))
 
 
 def test_a_roster_row_with_a_passport_too_short_for_a_phone_is_refused_with_its_line(app, tmp_path):

@@ -12,6 +12,9 @@ export const TEMP_MIN = Number(RULES.temperature.min);
 export const TEMP_MAX = Number(RULES.temperature.max);
 export const TUBE_CAPACITY_MIN = RULES.tube_capacity.min;
 export const TUBE_CAPACITY_MAX = RULES.tube_capacity.max;
+// What the patterns allow, as messages say it: "5–30" letters or digits, "5–20" digits.
+export const OTHER_DOC_LENGTH = `${RULES.document.other_length.min}–${RULES.document.other_length.max}`;
+export const PHONE_DIGITS = `${RULES.phone.digits.min}–${RULES.phone.digits.max}`;
 const whole = (pattern) => new RegExp(`^(?:${pattern})$`);
 const OTHER_DOC = whole(RULES.document.other_pattern);
 const PHONE = whole(RULES.phone.pattern);

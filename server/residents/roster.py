@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 
 from offline.protocol import INVALID_ID_NUMBER, RecordError
-from offline.rules import DOC_TYPES, is_phone, normalise_phone
+from offline.rules import DOC_TYPES, OTHER_DOC_LENGTH, PHONE_DIGITS, is_phone, normalise_phone
 from offline.text import has_controls, refused
 
 from ..clock import local_today
@@ -70,13 +70,13 @@ def parse_row(row: dict, today=None) -> tuple[dict | None, str | None]:
     except RecordError as error:
         if error.code == INVALID_ID_NUMBER:
             return None, "invalid ID number (GB 11643 checksum, birth date or region)"
-        return None, f"invalid {doc_type} number: 5 to 30 letters or digits"
+        return None, "invalid {} number: {} to {} letters or digits".format(doc_type, *OTHER_DOC_LENGTH)
     # The phone rule of sync and /register (spaces, dashes and brackets dropped); a cell with no
     # digit at all ("无", "-") means no phone.
     cell = row.get("phone", "").strip()
     phone = normalise_phone(cell) if any(ch.isdigit() for ch in cell) else ""
     if phone and not is_phone(phone):
-        return None, "invalid phone number: 5 to 20 digits, optionally after a +"
+        return None, "invalid phone number: {} to {} digits, optionally after a +".format(*PHONE_DIGITS)
     tags = [TAG_ALIASES.get(t.strip(), t.strip()) for t in row.get("tags", "").replace("；", ";").split(";")]
     return {
         "doc_type": doc_type, "doc_number": number, "name": row["name"], "phone": phone or None,

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from offline.protocol import INVALID_ID_NUMBER, RecordError
-from offline.rules import DOC_TYPES, is_phone, normalise_phone
+from offline.rules import DOC_TYPES, OTHER_DOC_LENGTH, is_phone, normalise_phone
 from offline.text import clean_line, has_controls
 from ..audit import audit
 from ..extensions import db, limiter
@@ -105,7 +105,8 @@ def _validate(form: dict) -> tuple[dict, list[str]]:
         except RecordError as error:
             errors.append(_("The ID number is not valid: check it digit by digit.")
                           if error.code == INVALID_ID_NUMBER
-                          else _("The document number must be 5 to 30 letters or digits."))
+                          else _("The document number must be %(min)s to %(max)s letters or digits.",
+                                 min=OTHER_DOC_LENGTH[0], max=OTHER_DOC_LENGTH[1]))
     phone = normalise_phone(form["phone"])
     if not is_phone(phone):
         errors.append(_("Enter your mobile phone number."))

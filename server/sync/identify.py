@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask import has_app_context
 
 from offline.protocol import INVALID_FIELD, INVALID_ID_NUMBER, RecordError, is_clean_text
-from offline.rules import DOC_NUMBER_MAX_LENGTH, DOC_TYPES, is_other_document, is_phone
+from offline.rules import DOC_NUMBER_MAX_LENGTH, DOC_TYPES, OTHER_DOC_LENGTH, is_other_document, is_phone
 from offline.text import clean_line
 from scanner.idnumber import is_valid_id_number
 
@@ -35,7 +35,8 @@ def check_document(doc_type, doc_number, field="person", today=None) -> tuple[st
                               "Invalid ID number (GB 11643: checksum, birth date or region).",
                               f"{field}.doc_number")
     elif not is_other_document(number):
-        raise RecordError(INVALID_FIELD, "The document number must be 5 to 30 letters or digits.",
+        raise RecordError(INVALID_FIELD, "The document number must be {} to {} letters or digits."
+                          .format(*OTHER_DOC_LENGTH),
                           f"{field}.doc_number")
     return doc_type, number
 

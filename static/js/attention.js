@@ -9,7 +9,7 @@ import { latestOnly } from "/client/offline/latest.js";
 import { messages } from "/client/offline/messages.js";
 import * as session from "/client/offline/session.js";
 import { events } from "/client/offline/sync.js";
-import { isOtherDocument, isPhone, normaliseDocNumber, normalisePhone } from "/client/offline/rules.js";
+import { OTHER_DOC_LENGTH, PHONE_DIGITS, isOtherDocument, isPhone, normaliseDocNumber, normalisePhone } from "/client/offline/rules.js";
 import { classify } from "/client/scanner/classify.js";
 import { describe, fieldName, typeName } from "./record-errors.js";
 import { loadRoster } from "./sampling-roster.js";
@@ -22,8 +22,8 @@ const MESSAGES = {
     cancel: "取消", reasonLabel: "放弃原因", needReason: "请填写放弃原因",
     rejected: "被服务器拒绝", conflict: "与服务器已有记录冲突", unreadable: "无法解密", personForm: "请改填此人的证件：",
     docType: "证件类型", docNumber: "证件号码", name: "姓名（选填）", phone: "电话（选填）",
-    badId: "身份证号校验失败，请逐位核对", badDoc: "证件号码格式错误（5–30 位字母或数字）",
-    badPhone: "电话号码只能是数字（5–20 位）", badName: "姓名最多 60 个字", needValue: "请填写新的值",
+    badId: "身份证号校验失败，请逐位核对", badDoc: `证件号码格式错误（${OTHER_DOC_LENGTH} 位字母或数字）`,
+    badPhone: `电话号码只能是数字（${PHONE_DIGITS} 位）`, badName: "姓名最多 60 个字", needValue: "请填写新的值",
     inTube: (b, slot) => `此人已在试管 ${b} 第 ${slot} 位：无需改正，请放弃此记录`,
     tube: (b) => `试管 ${b}`, box: (b) => `转运箱 ${b}`, code: "个人码", temperature: (c) => `${c} °C`,
     exportN: (n) => `导出交接文件（${n} 条记录）`, noKey: "本机还没有服务器的交接公钥：请先联网登录一次。",
@@ -36,7 +36,7 @@ const MESSAGES = {
     rejected: "Rejected by the server", conflict: "Conflicts with the server's record", unreadable: "Cannot be decrypted",
     personForm: "Enter this person's document instead:", docType: "Document type", docNumber: "Document number",
     name: "Name (optional)", phone: "Phone (optional)", badId: "The ID number fails its check: check it digit by digit",
-    badDoc: "Document number: 5–30 letters or digits", badPhone: "The phone number must be 5–20 digits",
+    badDoc: `Document number: ${OTHER_DOC_LENGTH} letters or digits`, badPhone: `The phone number must be ${PHONE_DIGITS} digits`,
     badName: "The name is at most 60 characters", needValue: "Enter the new value",
     inTube: (b, slot) => `This person is already in tube ${b}, slot ${slot}: discard this record`,
     tube: (b) => `Tube ${b}`, box: (b) => `Box ${b}`, code: "Personal code", temperature: (c) => `${c} °C`,

@@ -1,12 +1,12 @@
 // What the gate screen says, in the page's language (zh-CN by default, English when asked).
 import { messages } from "/client/offline/messages.js";
-import { TEMP_MAX, TEMP_MIN } from "/client/offline/rules.js";
+import { OTHER_DOC_LENGTH, TEMP_MAX, TEMP_MIN } from "/client/offline/rules.js";
 const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`; // offline/client/rules.json
 const MESSAGES = {
   zh: {
     ready: "请扫码（身份证、个人码）", saved: "已保存", savedWho: (who) => `已保存：${who}`,
     notSaved: "未保存：手机存储已满，请先联网上传。", failed: "未保存：",
-    badId: (m) => `证件号无效（${m}）：请重新扫描或手工输入`, badDoc: "证件号格式错误（5–30 位字母或数字）",
+    badId: (m) => `证件号无效（${m}）：请重新扫描或手工输入`, badDoc: `证件号格式错误（${OTHER_DOC_LENGTH} 位字母或数字）`,
     badCode: "个人码无效：请让居民重新出示，或扫描身份证", tube: "这是试管条码，不是证件：请扫描身份证或个人码",
     unknown: "无法识别此码：请扫描身份证、个人码，或手工输入证件号",
     badPlate: "车牌格式错误（如 京A12345、京AD12345）", badTemp: `体温应在 ${RANGE} °C 之间，请重新测量`,
@@ -37,7 +37,7 @@ const MESSAGES = {
   en: {
     ready: "Scan (ID card, personal code)", saved: "Saved", savedWho: (who) => `Saved: ${who}`,
     notSaved: "NOT saved: phone storage is full; sync first.", failed: "NOT saved: ",
-    badId: (m) => `Invalid ID number (${m}): scan again or type it`, badDoc: "Document number: 5–30 letters or digits",
+    badId: (m) => `Invalid ID number (${m}): scan again or type it`, badDoc: `Document number: ${OTHER_DOC_LENGTH} letters or digits`,
     badCode: "Invalid personal code: ask for it again, or scan the ID card", tube: "That is a tube barcode, not an ID: scan the ID card or personal code",
     unknown: "Unknown code: scan an ID card or personal code, or type the number",
     badPlate: "Not a mainland plate (e.g. 京A12345, 京AD12345)", badTemp: `Temperature must be ${RANGE} °C: measure again`,

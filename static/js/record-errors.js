@@ -2,7 +2,7 @@
 // answer carries an English message for developers plus a code and the field it is about
 // (DESIGN §5): the user reads a sentence chosen from the code and the field.
 import { messages } from "/client/offline/messages.js";
-import { TEMP_MAX, TEMP_MIN, TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN } from "/client/offline/rules.js";
+import { OTHER_DOC_LENGTH, TEMP_MAX, TEMP_MIN, TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN } from "/client/offline/rules.js";
 
 // The bounds the server checks, from the same file (offline/client/rules.json).
 const RANGE = `${TEMP_MIN.toFixed(1)}–${TEMP_MAX.toFixed(1)}`;
@@ -30,7 +30,7 @@ const MESSAGES = {
     },
     byField: {
       "person.code": "个人码无法识别，请改填证件号码",
-      "person.doc_number": "证件号码格式不对（5–30 位字母或数字）",
+      "person.doc_number": `证件号码格式不对（${OTHER_DOC_LENGTH} 位字母或数字）`,
       "person.doc_type": "证件类型不对",
       "person.phone": "电话号码只能是数字",
       "person.name": "姓名太长或含有不能用的字符",
@@ -66,7 +66,7 @@ const MESSAGES = {
     },
     byField: {
       "person.code": "Unknown personal code: enter the document number",
-      "person.doc_number": "Document number: 5–30 letters or digits",
+      "person.doc_number": `Document number: ${OTHER_DOC_LENGTH} letters or digits`,
       "person.doc_type": "Wrong document type",
       "person.phone": "The phone number must be digits",
       "person.name": "The name is too long or holds characters that cannot be used",

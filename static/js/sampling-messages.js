@@ -1,12 +1,13 @@
 // What the sampling screen says, in Chinese (default) and English, keyed by <html lang>.
 import { messages } from "/client/offline/messages.js";
+import { OTHER_DOC_LENGTH } from "/client/offline/rules.js";
 
 const MESSAGES = {
   zh: {
     saved: (slot, cap) => `已保存：第 ${slot}/${cap} 位`, opened: (b) => `已开管 ${b}`,
     sealed: (b) => `已封管 ${b}`, undone: "已撤销上一人", removed: "已移除", moved: (b) => `已转入 ${b}`,
     reopened: (b) => `已重新开管 ${b}`, badId: "身份证号校验失败，请重新扫描或手工录入",
-    badDoc: "证件号格式错误（5–30 位字母或数字）", badCode: "个人码无法识别，请扫身份证或手工录入",
+    badDoc: `证件号格式错误（${OTHER_DOC_LENGTH} 位字母或数字）`, badCode: "个人码无法识别，请扫身份证或手工录入",
     unknown: "无法识别：既不是试管条码，也不是身份证号或个人码", noTube: "请先扫描试管条码",
     inTube: "此人已在本管中，请勿重复录入", today: (b) => `此人今天已在试管 ${b} 中采过样`,
     addAnyway: "仍然加入", cancel: "取消", full: (cap) => `本管已满（${cap} 人），请封管并扫描新试管`,
@@ -40,7 +41,7 @@ const MESSAGES = {
     saved: (slot, cap) => `Saved: slot ${slot}/${cap}`, opened: (b) => `Tube ${b} opened`,
     sealed: (b) => `Tube ${b} sealed`, undone: "Last person undone", removed: "Removed", moved: (b) => `Moved to ${b}`,
     reopened: (b) => `Tube ${b} reopened`, badId: "ID number fails its checksum: scan again or type it",
-    badDoc: "Document number: 5–30 letters or digits", badCode: "Unreadable personal code: scan the ID card or type it",
+    badDoc: `Document number: ${OTHER_DOC_LENGTH} letters or digits`, badCode: "Unreadable personal code: scan the ID card or type it",
     unknown: "Not a tube barcode, an ID number or a personal code", noTube: "Scan a tube barcode first",
     inTube: "This person is already in this tube", today: (b) => `This person was sampled today in tube ${b}`,
     addAnyway: "Add anyway", cancel: "Cancel", full: (cap) => `Tube full (${cap}): seal it and scan a new tube`,
