@@ -4,7 +4,8 @@ this lists every type the server handles, the later ones (tube_reopen, record_di
 building worker's three) included. The handlers (server/*/records.py) stay the judge of a
 record; tests/test_record_data.py sends each type to them and checks that every field listed
 here is one they read, and that the required ones are required."""
-from offline.rules import DOC_NUMBER_MAX_LENGTH, DOC_TYPES, TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN
+from offline.rules import (DOC_NUMBER_MAX_LENGTH, DOC_TYPES, OTHER_DOC_LENGTH, TEMPERATURE_MAX, TEMPERATURE_MIN,
+                          TUBE_CAPACITY_MAX, TUBE_CAPACITY_MIN)
 from ..gate.records import TURN_BACK_REASONS
 from ..models.gate import DIRECTIONS
 from ..models.ledgers import SLOTS
@@ -23,12 +24,12 @@ SITE = _id("A site of the user's community (GET /api/v1/sites), of the kind the 
 TUBE = _text(64, "The tube's barcode as scanned: it must match the sampling point's tube pattern.")
 BOX = {"type": "string", "pattern": f"^{BOX_PATTERN}$", "description": "The box's barcode."}
 TEMPERATURE = {"type": ["number", "string"],
-               "description": "°C with at most one decimal, 34.0–43.0 (offline/client/rules.json)."}
+               "description": f"°C with at most one decimal, {TEMPERATURE_MIN}–{TEMPERATURE_MAX}."}
 PERSON = {"oneOf": [
     {"type": "object", "required": ["doc_type", "doc_number"],
      "properties": {"doc_type": {"type": "string", "enum": list(DOC_TYPES)},
-                    "doc_number": _text(DOC_NUMBER_MAX_LENGTH, "cn_ric: GB 11643 (checksum, birth "
-                                        "date, region); others: 5 to 30 letters or digits."),
+                    "doc_number": _text(DOC_NUMBER_MAX_LENGTH, "cn_ric: GB 11643 (checksum, birth date, "
+                                        "region); others: {} to {} letters or digits.".format(*OTHER_DOC_LENGTH)),
                     "name": _text(60), "phone": _text(20, "Digits, optionally after a +.")}},
     {"type": "object", "required": ["code"],
      "properties": {"code": {"type": "string", "description": "A personal QR code's payload."}}}]}
