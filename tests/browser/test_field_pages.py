@@ -163,8 +163,8 @@ def test_every_field_page_reads_in_chinese_with_big_targets(page, demo_server, r
         login(worker, server, "supervisor")
         worker.goto(f"{server.url}/people/registrations?q={reference}")
         worker.fill("input[name=doc_number]", number)
-        worker.click("main form.stack button[type=submit]")
-        worker.wait_for_load_state()
+        with worker.expect_navigation():  # the confirmation stored before the page closes
+            worker.click("main form.stack button[type=submit]")
         worker.close()
         page.goto(link)
         page.wait_for_selector(".qr-card")

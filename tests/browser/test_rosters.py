@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from .conftest import login
 from .gate_helpers import gate_site_id, open_gate
 
@@ -27,9 +29,10 @@ def build_week(page, server, site, crew, day):
     page.select_option("#r-needed", "2")
     page.fill("#r-start", "0")
     in_view_and_big(page, "#template-form button")
-    page.click("#template-form button")
-    cards = page.locator(f"#day-{day.isoformat()} .shift-card")
-    assert cards.count() == 3
+    # Each form posts and the week page loads again: wait for that page, not the one tapped on.
+    with page.expect_navigation():
+        page.click("#template-form button")
+    expect(page.locator(f"#day-{day.isoformat()} .shift-card")).to_have_count(3)
     for i in range(3):
         for name in crew[2 * i:2 * i + 2]:
             card = page.locator(f"#day-{day.isoformat()} .shift-card").nth(i)
@@ -37,13 +40,13 @@ def build_week(page, server, site, crew, day):
             button = card.locator("form.assign button")
             box = button.bounding_box()
             assert box["width"] >= 44 and box["height"] >= 44
-            button.click()
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                button.click()
     staffed = page.locator(f"#day-{day.isoformat()} .shift-card").evaluate_all(
         "(cards) => cards.map((c) => c.dataset.staffed)")
     assert staffed == ["2", "2", "2"]
-    page.click(f"#day-{day.isoformat()} form.repeat button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"#day-{day.isoformat()} form.repeat button")
     all_cards = page.locator(".shift-card").evaluate_all(
         "(cards) => cards.map((c) => [c.dataset.staffed, c.dataset.needed])")
     assert all_cards == [["2", "2"]] * 21
@@ -62,8 +65,8 @@ def test_a_week_for_two_gates_a_short_night_on_the_board_unrostered_duty_and_the
     # Tomorrow's night shift at G4 loses one of its two: flagged on the board before it starts.
     night = page.locator(f"#day-{tomorrow.isoformat()} .shift-card").first
     assert night.locator("h3").inner_text().startswith("00:00–08:00")
-    night.locator(".shift-people form button").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        night.locator(".shift-people form button").first.click()
     night = page.locator(f"#day-{tomorrow.isoformat()} .shift-card").first
     assert night.get_attribute("data-staffed") == "1" and "short" in night.get_attribute("class")
     page.goto(live_server.url + "/supervisor/board")
