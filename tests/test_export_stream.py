@@ -1,10 +1,11 @@
 """The day's tube export is streamed (issue 16): sent in chunks while it is read, byte for byte
 the file the whole-day export makes, audited with its row count before the first byte."""
-from datetime import date
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from server.clock import local_at
 from server.supervisor.export_files import STREAM_ROWS, export
 from server.extensions import db
 from server.models import AuditEvent, utcnow
@@ -14,10 +15,11 @@ from tests.factories_supervisor import make_tube
 def test_the_tube_csv_is_streamed_in_chunks_and_is_the_same_file(world, client, login):
     a = world["a"]
     tubes = STREAM_ROWS // 10 * 2 + 7  # more than two chunks of rows
-    for n in range(tubes):
-        make_tube(a["community"], a["point"], f"TS{n:06d}", people=10)
-    db.session.commit()
+    # Opened at noon of the day exported: "an hour ago" is yesterday's day from 00:00 to 01:00.
     day = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    for n in range(tubes):
+        make_tube(a["community"], a["point"], f"TS{n:06d}", people=10).opened_at = local_at(day, time(12))
+    db.session.commit()
     login(a["supervisor"])
     # Read while the request is still open (as a server sends it), not after.
     response = client.get(f"/supervisor/exports/tubes.csv?date={day.isoformat()}", buffered=True)
