@@ -1,4 +1,5 @@
 """A supervisor imports a lab file on a phone-sized screen: preview, confirm, retest list."""
+import re
 from datetime import date
 
 import pytest
@@ -52,8 +53,9 @@ def test_supervisor_imports_results_and_reveals_a_phone(page, served, tmp_path):
     masked = first.locator("[id^=phone-]").inner_text()
     assert "****" in masked
     first.locator("text=显示电话").click()
-    page.wait_for_function("() => !document.querySelector('[id^=phone-]').textContent.includes('*')")
-    assert first.locator(".revealed").inner_text().isdigit()
+    # htmx swaps the number in; tapped before htmx has loaded, the form posts and the list
+    # reloads with it shown: either way the first row ends up showing the whole number.
+    expect(first.locator(".revealed")).to_have_text(re.compile(r"^\d{11}$"))
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     page.goto(live_server.url + "/supervisor/board")
     assert page.locator("#board").get_attribute("hx-trigger") == "every 30s"
