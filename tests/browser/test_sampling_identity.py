@@ -8,6 +8,7 @@ and a personal code the server refuses must be correctable (issue 14), at 360x74
 - A rejected code is corrected on the attention page into an ID number, in Chinese, under the
   same record id; the server stores it and the phone's tube shows the corrected person.
 """
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.records import valid_id
@@ -180,8 +181,7 @@ def test_a_refused_code_is_corrected_on_the_attention_page_into_an_id_number(pag
     # A wrong number is refused on the page, with nothing sent.
     item.locator(".fix-value").fill(number[:-1] + ("0" if number[-1] != "0" else "1"))
     item.locator(".fix").click()
-    page.wait_for_function("(id) => document.querySelector(`#r-${id} .error`).textContent.includes('校验失败')",
-                           arg=record_id)
+    expect(page.locator(f"#r-{record_id} .error").first).to_contain_text("校验失败")
     item.locator(".fix-value").fill(number)
     item.locator(".fix-phone").fill("13900001111")
     page.screenshot(path=f"{shots}/attention-person-form.png")
