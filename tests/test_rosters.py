@@ -125,6 +125,27 @@ def test_bad_roster_input_says_so_in_chinese_and_changes_nothing(world, make_use
     assert client.get("/supervisor/rosters/", query_string={"week": "2022-13-01"}).status_code == 400
 
 
+def test_the_duty_answer_lists_the_asking_volunteer_first_and_says_so(world, make_user, client, login,
+                                                                     device_token):
+    """The gate's duty line says "我" for the phone's user: the server puts them first."""
+    a = world["a"]
+    first, second = (make_user(a["community"], role="volunteer", display_name=name) for name in ("甲一", "乙二"))
+    login(a["supervisor"])
+    lay_template(client, a["gate"], local_today())
+    _, current = shift_now()
+    for person in (first, second):
+        client.post(f"/supervisor/rosters/shifts/{current.id}/assign", data={"user_id": str(person.id)})
+
+    def current_of(user):
+        headers, _ = device_token(user)
+        return client.get("/api/v1/duty", query_string={"site_id": a["gate"].id}, headers=headers).get_json()["current"]
+
+    assert current_of(first)["people"] == ["甲一", "乙二"] and current_of(first)["includes_me"] is True
+    assert current_of(second)["people"] == ["乙二", "甲一"] and current_of(second)["includes_me"] is True
+    assert current_of(a["volunteer"])["includes_me"] is False
+    assert sorted(current_of(a["volunteer"])["people"]) == ["乙二", "甲一"]
+
+
 def test_presence_a_sign_in_outside_ones_shift_is_unrostered_duty_and_the_absent_a_no_show(
         world, make_user, client, login, device_token):
     a = world["a"]

@@ -14,6 +14,13 @@ def _error(description: str) -> dict:
 
 JSON = "application/json"
 SECURED = [{"device": []}]
+# One shift of GET /duty; the asking user, when on it, is listed first (includes_me).
+_DUTY_SHIFT = {"type": ["object", "null"], "required": ["starts_at", "ends_at", "needed", "people", "includes_me"],
+               "properties": {"starts_at": {"type": "string", "format": "date-time"},
+                              "ends_at": {"type": "string", "format": "date-time"},
+                              "needed": {"type": "integer"},
+                              "people": {"type": "array", "items": {"type": "string"}},
+                              "includes_me": {"type": "boolean"}}}
 
 SCHEMAS = {
     "Error": {
@@ -241,8 +248,7 @@ PATHS = {
             "200": {"description": "Current and next shift", "content": {JSON: {"schema": {
                 "type": "object", "required": ["server_time", "site_id", "current", "next", "me_rostered"],
                 "properties": {"server_time": {"type": "string"}, "site_id": {"type": "integer"},
-                               "current": {"type": ["object", "null"]},
-                               "next": {"type": ["object", "null"]},
+                               "current": _DUTY_SHIFT, "next": _DUTY_SHIFT,
                                "me_rostered": {"type": "boolean"}}}}}},
             "400": _error("No gate named"),
             "401": _error("Missing, invalid or revoked token"),

@@ -6,8 +6,8 @@ import { getConfig, setConfig } from "/client/offline/db.js";
 import { messages } from "/client/offline/messages.js";
 
 const MESSAGES = {
-  zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "您不在本班", kept: "离线" },
-  en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: "you are not rostered", kept: "offline" },
+  zh: { duty: "值班", next: "接班", nobody: "未排班", none: "本时段无班次", notMe: "您不在本班", kept: "离线", me: "我", and: "、" },
+  en: { duty: "On duty", next: "Next", nobody: "nobody rostered", none: "no shift now", notMe: "you are not rostered", kept: "offline", me: "you", and: ", " },
 };
 const t = messages(MESSAGES);
 const siteId = Number(location.pathname.split("/").pop());
@@ -21,8 +21,10 @@ function hhmm(iso) {
   return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
+// The server lists this phone's user first when on the shift (includes_me): "我" stands for them.
 function names(shift) {
-  return shift.people.length ? shift.people.join("、") : t.nobody;
+  if (!shift.people.length) return t.nobody;
+  return (shift.includes_me ? [t.me, ...shift.people.slice(1)] : shift.people).join(t.and);
 }
 
 function draw(data, kept) {
