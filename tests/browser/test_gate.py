@@ -2,6 +2,7 @@
 import json
 import statistics
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from .app_storage import app_stores
@@ -81,9 +82,10 @@ def test_twenty_passages_offline_arrive_with_the_fever_flagged(page, context, li
     page.click("#save")
     page.wait_for_function("() => document.getElementById('fever-text').textContent.includes('38.0')")
 
-    assert page.locator("#shift-total").inner_text() == "21"
-    assert page.locator("#shift-fever").inner_text() == "2"
-    assert page.locator("#shift-back").inner_text() == "2"
+    # The shift counts are redrawn from IndexedDB a moment after the save shows.
+    expect(page.locator("#shift-total")).to_have_text("21")
+    expect(page.locator("#shift-fever")).to_have_text("2")
+    expect(page.locator("#shift-back")).to_have_text("2")
     assert_pending(page, 21)
     passages = page.evaluate("() => performance.getEntriesByName('passage').map(e => e.duration)")
 

@@ -13,6 +13,7 @@ import statistics
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from .gate_helpers import open_gate, scanner, wait_drained
@@ -276,7 +277,7 @@ def test_a_gate_shift_on_a_slow_phone_needs_no_scrolling_and_one_tap_per_passage
     assert len(taps) == 20
     normal_taps = {name: n for name, n in taps.items() if name.startswith(("normal", "after-invalid", "waited"))}
     assert len(normal_taps) == 13 and set(normal_taps.values()) == {1}, taps
-    assert page.locator("#shift-total").inner_text() == str(len(expected))
+    expect(page.locator("#shift-total")).to_have_text(str(len(expected)))  # redrawn after the last save
     in_page = page.evaluate("""() => ({
         shown: performance.getEntriesByName('scan-shown', 'measure').map((e) => e.duration),
         saved: performance.getEntriesByName('tap-shown', 'measure').map((e) => e.duration),

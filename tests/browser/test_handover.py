@@ -5,6 +5,8 @@ reaches the server again, its sync answers `duplicate` for each record and nothi
 twice."""
 import json
 
+from playwright.sync_api import expect
+
 from tests.records import valid_id
 
 from .conftest import login
@@ -47,7 +49,7 @@ def test_an_exported_file_imports_on_the_server_and_a_later_sync_is_duplicate(
     raw = path.read_bytes()
     assert json.loads(raw)["count"] == 3
     assert not [n for n in numbers if n.encode() in raw]
-    assert page.evaluate("() => document.body.dataset.pending") == "3"  # still on the phone
+    expect(page.locator("body")).to_have_attribute("data-pending", "3")  # still on the phone
 
     # A supervisor imports it on another phone.
     office = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")

@@ -48,7 +48,7 @@ def test_one_resident_by_qr_and_by_id_card_is_caught_on_the_phone_offline(page, 
     kind, text = scan(page, stray)
     assert "bad" in kind and "不在本社区名单中" in text, text
     assert count(page) == "2/10"
-    assert page.evaluate("() => document.body.dataset.pending") == "3"  # tube_open + 2 samples
+    expect(page.locator("body")).to_have_attribute("data-pending", "3")  # tube_open + 2 samples
 
     # Everything on the screen is big enough for a gloved thumb, in every state of the flow.
     assert small_targets(page) == []

@@ -2,6 +2,7 @@
 import json
 import sqlite3
 
+from playwright.sync_api import expect
 
 from .gate_helpers import assert_pending, open_gate, pass_resident, sync_now, wait_drained
 from .test_sampling import wait_server
@@ -75,7 +76,7 @@ def test_a_full_phone_never_says_saved_and_low_storage_is_told(page, live_server
     page.add_init_script("""
       navigator.storage.estimate = async () => ({quota: 200 * 1048576, usage: 170 * 1048576});""")
     open_gate(page, live_server)
-    assert "存储空间不足" in page.locator("#st-message").inner_text()
+    expect(page.locator("#st-message")).to_contain_text("存储空间不足")
     page.evaluate("""() => { IDBObjectStore.prototype.add = function () {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); }; }""")
     page.click("#unidentified")

@@ -94,7 +94,8 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     boss = boss_context.new_page()
     login(boss, server, "supervisor")
     boss.goto(f"{server.url}/ledgers/quarantine?building={building}&unit={unit}&room={room}")
-    boss.click("#place-household button[type=submit]")
+    with boss.expect_navigation():  # the form posts: read the page it leads to, not this one
+        boss.click("#place-household button[type=submit]")
     assert f"已安置 {len(members)} 名住户" in boss.content()
     boss_context.close()
     placements = server.query(
@@ -170,8 +171,10 @@ def _worker_day(page, context, browser, browser_context_args, server, tmp_path):
     # Resolved with a note, from the phone.
     alert.locator("input[name=note]").fill("已上门核实，住户取快递，已劝回")
     inside_viewport(page, alert.locator("button"))
-    alert.locator("button").click()
-    page.wait_for_url(f"{server.url}/tasks")
+    # The form posts and comes back to /tasks: wait for that page (wait_for_url would return at
+    # once, the URL being /tasks already).
+    with page.expect_navigation(url=f"{server.url}/tasks"):
+        alert.locator("button").click()
     assert page.locator(f"#flag-{answer['flag']}").count() == 0
     with app.app_context():
         from server.models import Flag
