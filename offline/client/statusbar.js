@@ -78,6 +78,12 @@ export function paintBar({ counts, last, reach }, words) {
   $("st-attention-link").hidden = counts.attention === 0;
   $("statusbar").classList.toggle("attention", counts.attention > 0);
   $("st-last").textContent = last ? shortTime(new Date(last)) : words.never;
+  // Where "Last sync" and its time do not both fit (English at 360 px), the label gives way:
+  // the time is what is read.
+  const bar = $("statusbar");
+  bar.classList.remove("tight");
+  const item = $("st-last").parentElement;
+  bar.classList.toggle("tight", item.scrollWidth > item.clientWidth);
   document.body.dataset.pending = counts.pending;
   document.body.dataset.attention = counts.attention;
   document.body.dataset.reach = reach;

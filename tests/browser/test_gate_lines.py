@@ -1,0 +1,62 @@
+"""The gate screen's short lines read whole at 360 px: the duty line says "我" for the phone's
+user (zh-CN), and in English the shift's counts wrap beside "More" instead of being cut and the
+status bar drops its "Last sync" label before the time."""
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from .gate_helpers import open_gate
+
+# Whether an element's text is cut (ellipsis or hidden overflow) at its current size.
+CUT = "(el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1"
+
+
+def roster_everywhere(server, username, site_code):
+    """Put `username` in the place of the first of the two on every shift of the gate (the demo's
+    crews change every 8 hours: the test must not depend on the hour it runs at)."""
+    from server.extensions import db
+    from server.models import DutyAssignment, DutyShift, Site, User
+    from server.rosters.schedule import assign, remove
+
+    app = server.app()
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.code == site_code))
+        user = db.session.scalar(select(User).where(User.username == username))
+        boss = db.session.scalar(select(User).where(User.username == "supervisor"))
+        for shift in db.session.scalars(select(DutyShift).where(DutyShift.site_id == site.id)).all():
+            rows = db.session.scalars(select(DutyAssignment).where(
+                DutyAssignment.shift_id == shift.id, DutyAssignment.removed_at.is_(None))
+                .order_by(DutyAssignment.id)).all()
+            if user.id not in [r.user_id for r in rows]:
+                remove(rows[0], boss)
+                assign(shift, user.id, boss)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_the_duty_line_says_me_and_reads_whole(page, live_server):
+    roster_everywhere(live_server, "volunteer", "G1")
+    open_gate(page, live_server, "volunteer", "G1")
+    line = page.locator("#gate-duty")
+    expect(line).to_contain_text("接班")
+    text = line.inner_text()
+    assert text.startswith("值班 ") and " 我、" in text and "卡口志愿者" not in text.split("→")[0], text
+    assert "您不在本班" not in text, text
+    assert not line.evaluate(CUT), f"the duty line is cut: {text}"
+
+
+@pytest.mark.browser_context_args(locale="en-US")
+def test_in_english_the_counts_and_the_last_sync_time_are_not_cut(page, live_server):
+    open_gate(page, live_server, "volunteer", "G1")
+    assert page.evaluate("() => document.documentElement.lang").startswith("en")
+    counts = page.locator(".gate-shift")
+    expect(counts).to_contain_text("Turned back")
+    assert not counts.evaluate(CUT), counts.inner_text()
+    # Beside "More", not under it: the outcome keeps its place.
+    head, more = page.locator(".gate-head").bounding_box(), page.locator("#more").bounding_box()
+    assert head["height"] <= more["height"] + 1, head
+    last = page.locator("#st-last")
+    expect(last).to_have_text("never")
+    assert last.is_visible() and not page.locator(".st-last").evaluate(CUT)
+    assert page.locator(".st-last-label").is_hidden()  # no room for it at 360 px in English
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
