@@ -2,7 +2,7 @@
 // folded part (a[data-unfold] href="#id", or the page opened at #id) unfolds it and brings it
 // into view.
 function unfold(id) {
-  const target = id && document.getElementById(id);
+  const target = id ? document.getElementById(id) : null;
   const fold = target?.closest("details") || null;
   if (!fold) return;
   fold.open = true;
