@@ -1,11 +1,12 @@
-"""The gate screen's short lines read whole at 360 px: the duty line says "我" for the phone's
-user (zh-CN), and in English the shift's counts wrap beside "More" instead of being cut and the
-status bar drops its "Last sync" label before the time."""
+"""The capture screens' short lines read whole at 360 px: the gate's duty line says "我" for the
+phone's user (zh-CN); in English the gate's counts wrap beside "More" instead of being cut and the
+status bar drops its "Last sync" label before the time; the sampling scan box's hint fits it."""
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from .gate_helpers import open_gate
+from .sampling_helpers import open_point
 
 # Whether an element's text is cut (ellipsis or hidden overflow) at its current size.
 CUT = "(el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1"
@@ -60,3 +61,16 @@ def test_in_english_the_counts_and_the_last_sync_time_are_not_cut(page, live_ser
     assert last.is_visible() and not page.locator(".st-last").evaluate(CUT)
     assert page.locator(".st-last-label").is_hidden()  # no room for it at 360 px in English
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+
+def test_the_sampling_scan_box_hint_fits_its_box(page, live_server):
+    open_point(page, live_server)
+    fits = page.evaluate("""() => {
+        const box = document.getElementById('scan'), style = getComputedStyle(box);
+        const pen = document.createElement('canvas').getContext('2d');
+        pen.font = style.font;
+        const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [box.placeholder, pen.measureText(box.placeholder).width, room];
+    }""")
+    hint, width, room = fits
+    assert hint and width <= room, fits
