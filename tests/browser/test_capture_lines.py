@@ -12,6 +12,22 @@ from .sampling_helpers import open_point
 CUT = "(el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1"
 
 
+# Text against background of each element (opaque colours, no opacity): the WCAG ratio.
+CONTRAST = """(elements) => elements.map((el) => {
+    const style = getComputedStyle(el);
+    const luminance = (css) => {
+        const [r, g, b] = css.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map((v) => {
+            const c = Number(v) / 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    if (Number(style.opacity) < 1) return 0;
+    const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+})"""
+
+
 def roster_everywhere(server, username, site_code):
     """Put `username` in the place of the first of the two on every shift of the gate (the demo's
     crews change every 8 hours: the test must not depend on the hour it runs at)."""
@@ -74,3 +90,8 @@ def test_the_sampling_scan_box_hint_fits_its_box(page, live_server):
     }""")
     hint, width, room = fits
     assert hint and width <= room, fits
+    # Its buttons not usable yet (no tube open) read in the sun all the same.
+    disabled = page.locator("#sampling button:disabled")
+    assert disabled.count() >= 2
+    for ratio in disabled.evaluate_all(CONTRAST):
+        assert ratio >= 4.5, ratio
