@@ -32,20 +32,22 @@ function draw(data, kept) {
   let current = data.current;
   let next = data.next;
   if (current && Date.parse(current.ends_at) <= now) { current = next && Date.parse(next.starts_at) <= now ? next : null; next = null; }
-  // One line on a 360-px screen (the outcome and Save keep their place in every state): the
-  // next shift's start is left out when it is this one's end, and "you are not rostered"
-  // comes first, where an overlong line (many names) does not cut it off.
+  // Short on a 360-px screen: the next shift's start is left out when it is this one's end, and
+  // "you are not rostered" comes first. Who is on now and who takes over are two pieces that
+  // stay whole: where both do not fit one line, the second goes under the first (app.css), so
+  // the volunteer always reads who relieves them; a piece longer than the line (many names)
+  // ends in "…". The line is drawn at load and on refresh, not between passages.
   const parts = [];
   if (kept) parts.push(t.kept);
   if (current && !data.me_rostered && !kept) parts.push(t.notMe);
-  let text = current ? `${t.duty} ${hhmm(current.starts_at)}–${hhmm(current.ends_at)} ${names(current)}` : t.none;
+  parts.push(current ? `${t.duty} ${hhmm(current.starts_at)}–${hhmm(current.ends_at)} ${names(current)}` : t.none);
+  const pieces = [parts.join(" · ")];
   if (next) {
     const handover = current && Date.parse(next.starts_at) === Date.parse(current.ends_at);
-    text += ` → ${t.next} ${handover ? "" : `${hhmm(next.starts_at)} `}${names(next)}`;
+    pieces.push(`→ ${t.next} ${handover ? "" : `${hhmm(next.starts_at)} `}${names(next)}`);
   }
-  parts.push(text);
-  line.textContent = parts.join(" · ");
-  line.title = line.textContent;
+  line.replaceChildren(...pieces.map((text) => Object.assign(document.createElement("span"), { textContent: text })));
+  line.title = pieces.join(" ");
   line.hidden = false;
 }
 

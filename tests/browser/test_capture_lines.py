@@ -59,7 +59,30 @@ def test_the_duty_line_says_me_and_reads_whole(page, live_server):
     text = line.inner_text()
     assert text.startswith("值班 ") and " 我、" in text and "卡口志愿者" not in text.split("→")[0], text
     assert "您不在本班" not in text, text
-    assert not line.evaluate(CUT), f"the duty line is cut: {text}"
+    assert not line.locator("span").evaluate_all(f"(pieces) => pieces.some({CUT})"), f"the duty line is cut: {text}"
+    assert line.bounding_box()["height"] < 30, f"one line has room for it: {text}"
+
+
+def test_a_long_duty_line_puts_who_takes_over_on_a_second_line(page, live_server):
+    from server.extensions import db
+    from server.models import User
+
+    app = live_server.app()
+    with app.app_context():  # the demo volunteer and its G1 crews, with long names
+        for n, user in enumerate(db.session.scalars(select(User).where(
+                User.username.in_(["volunteer", "duty01", "duty02", "duty03", "duty04", "duty05"])))):
+            user.display_name = f"欧阳建国{n}号"
+        db.session.commit()
+        db.engine.dispose()
+    open_gate(page, live_server, "duty08", "G1")  # rostered at G2 only
+    line = page.locator("#gate-duty")
+    expect(line).to_contain_text("接班")
+    now, then = line.locator("span").all()
+    assert "您不在本班" in now.inner_text() and then.inner_text().startswith("→ 接班 欧阳建国"), line.inner_text()
+    assert not then.evaluate(CUT), f"who takes over is cut: {then.inner_text()}"
+    assert then.bounding_box()["y"] > now.bounding_box()["y"]  # under it
+    save = page.locator("#save").bounding_box()
+    assert save["y"] + save["height"] <= 740 and page.evaluate("() => scrollY") == 0
 
 
 @pytest.mark.browser_context_args(locale="en-US")

@@ -46,11 +46,11 @@ def test_the_gate_duty_line_shows_the_shift_in_the_configured_zone(page, tmp_pat
         box = line.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] + box["height"] <= 740
         # Who takes over comes after this shift's hours without repeating its end (room on one
-        # line at 360 px; the demo's shifts follow each other), and the line stays one line.
+        # line at 360 px; the demo's shifts follow each other); the line is two at most.
         page.wait_for_function("() => document.getElementById('gate-duty').textContent.includes('接班')")
         text = line.inner_text()
         assert f"值班 {hours} " in text and f"接班 {hours[-5:]}" not in text, text
-        assert line.bounding_box()["height"] < 30, "the duty line wrapped"
+        assert line.bounding_box()["height"] < 50, "the duty line took more than two lines"
         save = page.locator("#save").bounding_box()
         assert save["y"] + save["height"] <= 740
         page.screenshot(path=str(tmp_path / "gate-duty-new-york.png"))
