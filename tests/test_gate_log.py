@@ -20,6 +20,13 @@ def test_gate_log_shows_todays_passages_fevers_and_turn_backs_masked(client, wor
     # Counts: 2 in, 1 out, 1 fever, 1 turned back (Chinese labels by default).
     assert "进 <strong>2</strong>" in page and "出 <strong>1</strong>" in page
     assert "发热 <strong>1</strong>" in page and "劝返 <strong>1</strong>" in page
+    assert "峰值 3/小时" in page  # the three passages share their hour (the chart's caption)
+
+
+def test_a_quiet_gate_says_its_peak_is_nought(client, world, login):
+    login(world["a"]["volunteer"])
+    page = client.get(f"/gate/{world['a']['gate'].id}/log").get_data(as_text=True)
+    assert "峰值 0/小时" in page
 
 
 def test_gate_log_of_another_community_or_a_sampling_point_is_not_found(client, world, login):
