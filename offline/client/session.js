@@ -25,7 +25,7 @@ export async function adopt(userId, csrfPost) {
     }
     const response = await csrfPost("/auth/device-token", {
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ device_id: deviceId, device_name: deviceName() }),
+      body: JSON.stringify({ device_id: deviceId, device_name: await deviceName() }),
     });
     if (!response.ok) throw new Error(`device token: HTTP ${response.status}`);
     const answer = await response.json();
@@ -37,10 +37,23 @@ export async function adopt(userId, csrfPost) {
   return device;
 }
 
-function deviceName() {
-  // Shown to the supervisor (devices page, board): in the language the phone's user reads.
+async function deviceName() {
+  // Shown to the supervisor (devices page, board), who must tell the phones apart: the phone's
+  // model where the browser tells it (Chromium's client hints; its user-agent string says
+  // "Linux; Android 10; K" on every Android phone), else the system the string names.
   const browser = messages({ zh: "浏览器", en: "browser" });
-  return `${browser} ${navigator.userAgent.match(/\(([^;)]*)/)?.[1] || ""}`.trim().slice(0, 120);
+  let model = "";
+  let system = "";
+  try {
+    const hints = await navigator.userAgentData?.getHighEntropyValues?.(["model", "platform", "platformVersion"]);
+    model = hints?.model || "";
+    system = [hints?.platform, hints?.platformVersion?.split(".")[0]].filter(Boolean).join(" ");
+  } catch (error) {
+    // no hints: the user-agent string below
+  }
+  const parts = (navigator.userAgent.match(/\(([^)]*)\)/)?.[1] || "").split(";").map((p) => p.trim());
+  system ||= parts.find((p) => /^(Android|iPhone|iPad|Windows|Mac)/.test(p)) || parts[0] || "";
+  return [model, system, browser].filter(Boolean).join(" · ").slice(0, 120);
 }
 
 /** The user capturing now (set at login), with their token, or null. */

@@ -1,8 +1,11 @@
 """Every page of the supervisor's row of pages, over HTTPS through the proxy at 360x740 in zh-CN:
 it loads without a script error or a blocked style (CSP), fits the screen's width, and opens with
 its own button of the swipeable row in view (the late ones used to open out of sight), and
-every fold with its marker."""
+every fold with its marker. The devices page tells the phones apart by their model."""
+from playwright.sync_api import expect
+
 from .conftest import login
+from .gate_helpers import open_gate
 from .sampling_helpers import site_id
 
 # Folds on the page that do not show that they open: neither the browser's marker nor a ▸ of ours.
@@ -38,3 +41,16 @@ def test_each_supervisor_page_loads_clean_with_its_button_in_view(page, https_se
     page.wait_for_timeout(500)  # the search's htmx request (delay 300 ms) and its swap
     assert page.evaluate(BARE_FOLDS) == []
     assert not errors, errors
+
+
+def test_the_devices_page_names_each_phone_by_its_model(page, live_server):
+    # Chromium on an Android phone: the user-agent string says "Linux; Android 10; K" on every
+    # phone; the client hints say the model.
+    page.add_init_script("""Object.defineProperty(navigator, 'userAgentData', { configurable: true, value: {
+        getHighEntropyValues: async () => ({ model: 'Redmi Note 9', platform: 'Android', platformVersion: '12.0.0' }) } });""")
+    open_gate(page, live_server, "volunteer", "G1")
+    page.context.clear_cookies()
+    login(page, live_server, "supervisor")
+    page.goto(live_server.url + "/supervisor/devices")
+    row = page.locator("tr", has_text="卡口志愿者")
+    expect(row.first).to_contain_text("Redmi Note 9 · Android 12 · 浏览器")
