@@ -1,12 +1,28 @@
 """Every page of the supervisor's row of pages, over HTTPS through the proxy at 360x740 in zh-CN:
 it loads without a script error or a blocked style (CSP), fits the screen's width, and opens with
 its own button of the swipeable row in view (the late ones used to open out of sight), and
-every fold with its marker. The devices page tells the phones apart by their model."""
+every fold with its marker, and no table squeezed to a character a line. The devices page tells the phones apart by their model."""
 from playwright.sync_api import expect
 
 from .conftest import login
 from .gate_helpers import open_gate
 from .sampling_helpers import site_id
+
+# Table cells whose short text (a word, a name, a date: no space in it) is broken over lines: a
+# column squeezed to a character or two a line.
+SQUEEZED_CELLS = """() => [...document.querySelectorAll('td, th')].filter((cell) => cell.offsetParent).flatMap((cell) => {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    const broken = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent.trim();
+        if (!text || /\\s/.test(text) || text.length > 12) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(text);
+    }
+    return broken;
+})"""
 
 # Folds on the page that do not show that they open: neither the browser's marker nor a ▸ of ours.
 BARE_FOLDS = """() => [...document.querySelectorAll('summary')].filter((s) => s.offsetParent
@@ -32,6 +48,12 @@ def test_each_supervisor_page_loads_clean_with_its_button_in_view(page, https_se
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, href
         # Every fold shows that it opens: the browser's marker, or the ▸ drawn in its place.
         assert page.evaluate(BARE_FOLDS) == [], href
+        assert page.evaluate(SQUEEZED_CELLS) == [], href
+    # A lost phone is revoked in a hurry: its button is in view however wide the table.
+    page.goto(f"{https_server.url}/supervisor/devices")
+    revoke = page.locator("#devices-table, table.devices").locator("button", has_text="停用").first
+    box = revoke.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
     # The clerk's list of the day's tubes loads htmx too.
     page.context.clear_cookies()
     login(page, https_server, "clerk")
