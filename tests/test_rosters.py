@@ -222,3 +222,16 @@ def test_the_demo_has_rosters_categories_and_groups_to_show(runner, client):
     assert db.session.scalar(select(func.count()).select_from(SpecialContact)) == 1
     roles = set(db.session.scalars(select(WorkGroupMember.role)))
     assert roles == {"lead", "helper", "member"}
+
+
+def test_this_weeks_roster_opens_today_with_a_tap(world, client, login):
+    a = world["a"]
+    login(a["supervisor"])
+    today = local_today()
+    lay_template(client, a["gate"], today)
+    page = client.get(f"/supervisor/rosters/{a['gate'].id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert f'href="#day-{today.isoformat()}"' in page and f'id="day-{today.isoformat()}"' in page
+    assert "今天的班次" in page
+    later = client.get(f"/supervisor/rosters/{a['gate'].id}", query_string={"week": (today + timedelta(days=7)).isoformat()},
+                       headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "今天的班次" not in later

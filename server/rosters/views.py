@@ -93,12 +93,13 @@ def overview():
 @role_required("supervisor")
 def week(site_id):
     """One gate's week: create its shifts from a template, roster people by tap."""
-    site, monday, now = _gate(site_id), _week(), utcnow()
+    site, monday, now, today = _gate(site_id), _week(), utcnow(), local_today()
     start, end = week_bounds(monday)
     return render_template("rosters/week.html", site=site, monday=monday, days=_days(site, monday),
                            people_all=duty_people(current_user.community_id), templates=TEMPLATES,
                            needed=NEEDED, now=now, presence=presence(site.id, start, min(end, now), now),
-                           prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
+                           prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
+                           today=today if monday <= today < monday + timedelta(days=7) else None)
 
 
 @bp.post("/<int:site_id>/template")
