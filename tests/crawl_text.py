@@ -13,7 +13,9 @@ SKIPPED_ELEMENTS = {"script", "style", "template", "noscript",
 # Words that stay as they are in a Chinese UI: proper names, file formats, units, acronyms.
 ALLOWED_WORDS = {"PIN", "QR", "ID", "CSV", "XLSX", "Excel", "WPS", "HTTPS", "HTTP", "USB", "Wi-Fi",
                  "WiFi", "Android", "iPhone", "iOS", "Chrome", "Chromium", "PWA", "GBK", "UTF-8",
-                 "Bluetooth", "SVG", "URL", "min", "h", "ms", "MB", "KB", "GB", "px"}
+                 "Bluetooth", "SVG", "URL", "min", "h", "ms", "MB", "KB", "GB", "px",
+                 # a phone's system in its device name (offline/client/session.js), a proper name
+                 "Linux", "Windows", "Mac", "macOS", "iPad"}
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
