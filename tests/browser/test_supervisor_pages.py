@@ -1,7 +1,8 @@
 """Every page of the supervisor's row of pages, over HTTPS through the proxy at 360x740 in zh-CN:
-it loads without a script error or a blocked style (CSP), fits the screen's width, and opens with
-its own button of the swipeable row in view (the late ones used to open out of sight), and
-every fold with its marker, and no table squeezed to a character a line. The devices page tells the phones apart by their model."""
+it loads without a script error or a blocked style (CSP), fits the screen's width, opens with its
+own button of the swipeable row in view (the late ones used to open out of sight), shows every
+fold's marker and no table squeezed to a character a line. The devices page tells the phones
+apart by their model."""
 from playwright.sync_api import expect
 
 from .conftest import login
@@ -58,9 +59,8 @@ def test_each_supervisor_page_loads_clean_with_its_button_in_view(page, https_se
     page.context.clear_cookies()
     login(page, https_server, "clerk")
     page.goto(f"{https_server.url}/sampling/{site_id(https_server)}/tubes")
-    page.locator("#tube-search").fill("T")
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(500)  # the search's htmx request (delay 300 ms) and its swap
+    with page.expect_response(lambda r: "/tubes?q=T" in r.url):  # htmx's search, 300 ms after typing
+        page.locator("#tube-search").fill("T")
     assert page.evaluate(BARE_FOLDS) == []
     assert not errors, errors
 
