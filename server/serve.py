@@ -109,11 +109,15 @@ def run(plan: list[Child]) -> int:
     exits: queue.Queue = queue.Queue()
     started: list[tuple[Child, subprocess.Popen]] = []
     stopping = threading.Event()
+    signalled: set[int] = set()
 
     def stop_all(signum=signal.SIGTERM, _frame=None):
+        # Each child is signalled once: after a Ctrl-C the stop below must not send a SIGTERM
+        # on top of the SIGINT a child is still handling (it would end on the wrong signal).
         stopping.set()
         for _child, process in started:
-            if process.poll() is None:
+            if process.poll() is None and process.pid not in signalled:
+                signalled.add(process.pid)
                 process.send_signal(signum)
 
     previous = {s: signal.signal(s, stop_all) for s in (signal.SIGINT, signal.SIGTERM)}
