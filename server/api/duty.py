@@ -36,7 +36,7 @@ def duty():
     record_sign_in(g.user, site.id, now)
     db.session.commit()
     found = on_duty(site.id, now)
-    return jsonify(server_time=now.isoformat(), site_id=site.id,
-                   current=_shift(found.shift, found.people, g.user),
+    current = _shift(found.shift, found.people, g.user)
+    return jsonify(server_time=now.isoformat(), site_id=site.id, current=current,
                    next=_shift(found.next_shift, found.next_people, g.user),
-                   me_rostered=any(u.id == g.user.id for u in found.people))
+                   me_rostered=bool(current and current["includes_me"]))
